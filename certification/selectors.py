@@ -1,0 +1,33 @@
+"""Which certificates and employment records a user may see (SPEC.md §1)."""
+
+from accounts.scope import scope_of
+from certification.models import Certificate, EmploymentRecord
+
+
+def certificates_visible_to(user):
+    """HR: all. Institution: those earned on its rosters. Township: its trainees'. Evaluation
+    body: those it issued."""
+    scope = scope_of(user)
+    certificates = Certificate.objects.all()
+    if scope.is_hr:
+        return certificates
+    if scope.is_institution:
+        return certificates.filter(enrolment__training_class__institution_id=scope.institution_id)
+    if scope.is_township:
+        return certificates.filter(trainee__township_id=scope.township_id)
+    if scope.is_evaluator:
+        return certificates.filter(evaluation_body_id=scope.evaluation_body_id)
+    return certificates.none()
+
+
+def employment_visible_to(user):
+    """HR: all. Institution: employment following its classes. Township: its trainees'."""
+    scope = scope_of(user)
+    records = EmploymentRecord.objects.all()
+    if scope.is_hr:
+        return records
+    if scope.is_institution:
+        return records.filter(enrolment__training_class__institution_id=scope.institution_id)
+    if scope.is_township:
+        return records.filter(trainee__township_id=scope.township_id)
+    return records.none()

@@ -1,0 +1,368 @@
+"""The occupation catalogue, training classes, rosters, sessions and attendance."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
+
+
+class Industry(models.TextChoices):
+    """The key industries of 《实施方案》三(三) and 四(二)."""
+
+    EQUIPMENT = "equipment", "装备制造"
+    RURAL_REVITALISATION = "rural", "乡村振兴"
+    DOMESTIC_SERVICE = "domestic", "家政服务"
+    E_COMMERCE = "ecommerce", "电子商务"
+    LOGISTICS = "logistics", "仓储物流"
+    MODERN_AGRICULTURE = "agriculture", "现代农业"
+    OTHER = "other", "其他"
+
+
+class CertificateKind(models.TextChoices):
+    """What an occupation leads to (《实施方案》三(六))."""
+
+    QUALIFICATION = "qualification", "国家职业资格证书"
+    SPECIAL_ABILITY = "special_ability", "专项职业能力证书"
+    SKILL_LEVEL = "skill_level", "职业技能等级证书"
+    TRAINING = "training", "培训合格证书"
+
+
+class SkillLevel(models.TextChoices):
+    """The five skill levels of 三(六); the value orders them (1 lowest)."""
+
+    LEVEL_5 = "5", "初级工"
+    LEVEL_4 = "4", "中级工"
+    LEVEL_3 = "3", "高级工"
+    LEVEL_2 = "2", "技师"
+    LEVEL_1 = "1", "高级技师"
+
+
+class Occupation(models.Model):
+    """An occupation (职业/工种) of a year's catalogue (三(三)), adjusted every year."""
+
+    policy_year = models.ForeignKey(
+        "skills_program.PolicyYear", models.PROTECT, related_name="occupations", verbose_name="政策年度"
+    )
+    name = models.CharField("职业(工种)", max_length=100)
+    code = models.CharField("国家职业编码", max_length=20, blank=True, help_text="《职业分类大典》编码,如 4-10-01-05;没有的留空。")
+    industry = models.CharField("重点产业", max_length=20, choices=Industry.choices)
+    is_key_trade = models.BooleanField(
+        "重点工种/劳务品牌", default=False, help_text="全县确定3—5个重点培训技术工种,培育劳务品牌(《实施方案》五(二))。"
+    )
+    certificate_kind = models.CharField("证书类型", max_length=20, choices=CertificateKind.choices)
+    has_national_standard = models.BooleanField("有国家职业标准", default=False)
+    has_enterprise_specification = models.BooleanField("有企业岗位规范", default=False)
+    standard_reference = models.CharField(
+        "标准或规范名称", max_length=200, blank=True, help_text="R9:须具有国家职业标准或企业岗位规范(《实施方案》四(二))。"
+    )
+
+    class Meta:
+        verbose_name = "职业(工种)"
+        verbose_name_plural = "职业(工种)"
+        ordering = ["-policy_year__year", "industry", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["policy_year", "name"], name="courses_occupation_unique_per_year",
+                violation_error_message="本年度目录中已有同名职业(工种)。",
+            ),
+            models.CheckConstraint(
+                condition=Q(industry__in=Industry.values), name="courses_occupation_industry_valid",
+                violation_error_message="重点产业无效。",
+            ),
+            models.CheckConstraint(
+                condition=Q(certificate_kind__in=CertificateKind.values),
+                name="courses_occupation_certificate_kind_valid", violation_error_message="证书类型无效。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name}({self.policy_year.year})"
+
+
+class ParallelClassApproval(models.Model):
+    """HR's record that an institution has the venue, teachers, equipment and managers to run two
+    classes of one occupation at once (R2, 《实施方案》三(五))."""
+
+    institution = models.ForeignKey(
+        "institutions.TrainingInstitution", models.CASCADE, related_name="parallel_approvals", verbose_name="培训机构"
+    )
+    occupation = models.ForeignKey(Occupation, models.CASCADE, related_name="parallel_approvals", verbose_name="职业(工种)")
+    basis = models.TextField("具备条件的说明", help_text="教学场所、教师配备、教学设施设备、管理人员等情况。")
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="认定人")
+    approved_on = models.DateField("认定日期")
+
+    class Meta:
+        verbose_name = "同工种两班同时开班认定"
+        verbose_name_plural = "同工种两班同时开班认定"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institution", "occupation"], name="courses_parallelclassapproval_unique",
+                violation_error_message="该机构此工种已有认定。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.institution} · {self.occupation.name}"
+
+
+class TrainingMode(models.TextChoices):
+    """The training modes of 《实施方案》三(四)."""
+
+    TRAIN_THEN_EMPLOY = "train_then_employ", "先培训后就业"
+    TRAIN_THEN_POST = "train_then_post", "先培训后上岗"
+    TRAIN_WHILE_EMPLOYED = "train_while_employed", "边培训边就业"
+    DEMAND_RESERVE = "demand_reserve", "需求储备式"
+
+
+class ClassStatus(models.TextChoices):
+    DRAFT = "draft", "草稿"
+    SUBMITTED = "submitted", "已提交"
+    APPROVED = "approved", "已批准"
+    RETURNED = "returned", "已退回"
+    REJECTED = "rejected", "未批准"
+    IN_PROGRESS = "in_progress", "培训中"
+    COMPLETED = "completed", "已结业"
+    CLOSED = "closed", "已结算"
+    CANCELLED = "cancelled", "已撤销"
+
+
+class TrainingClass(models.Model):
+    """培训班: applied for by an institution (开班申请) and approved by county HR."""
+
+    policy_year = models.ForeignKey(
+        "skills_program.PolicyYear", models.PROTECT, related_name="classes", verbose_name="政策年度"
+    )
+    code = models.CharField("班级编号", max_length=30, unique=True, help_text="如 2018-HD-001。")
+    name = models.CharField("班级名称", max_length=100)
+    institution = models.ForeignKey(
+        "institutions.TrainingInstitution", models.PROTECT, related_name="classes", verbose_name="培训机构"
+    )
+    occupation = models.ForeignKey(Occupation, models.PROTECT, related_name="classes", verbose_name="职业(工种)")
+    target_line = models.ForeignKey(
+        "skills_program.TargetLine", models.PROTECT, related_name="classes", verbose_name="计入任务类别"
+    )
+    training_mode = models.CharField("培训模式", max_length=30, choices=TrainingMode.choices)
+    planned_start_on = models.DateField("计划开班日期")
+    planned_end_on = models.DateField("计划结业日期")
+    planned_days = models.PositiveSmallIntegerField("计划培训天数", help_text="一般10天左右,最长不超过15天(《实施方案》四(二))。")
+    total_hours = models.PositiveSmallIntegerField("总课时", help_text="一般80课时左右,最多120课时,每天最多8课时。")
+    practical_hours = models.PositiveSmallIntegerField("实操课时", help_text="实操实训应占全部课时70%左右(《实施方案》三(五))。")
+    capacity = models.PositiveSmallIntegerField("计划人数", help_text="班容量控制在50人以内(《实施方案》三(五))。")
+    venue = models.CharField("培训场地", max_length=200)
+    teachers = models.TextField("授课教师", help_text="每行一位:姓名、职称或资格证书、授课内容。")
+    roster_plan = models.TextField("学员来源计划", blank=True, help_text="生源乡镇、推荐方式、预计人数。")
+    syllabus = models.FileField("教学大纲", upload_to="classes/syllabus/%Y/", blank=True)
+    teaching_plan = models.FileField("教学计划", upload_to="classes/teaching_plan/%Y/", blank=True)
+    assessment_plan = models.FileField("考核方案", upload_to="classes/assessment_plan/%Y/", blank=True)
+    status = models.CharField("状态", max_length=20, choices=ClassStatus.choices, default=ClassStatus.DRAFT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", null=True, blank=True, verbose_name="创建人"
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", null=True, blank=True, verbose_name="提交人"
+    )
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", null=True, blank=True, verbose_name="审批人"
+    )
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+    decision_note = models.TextField("审批意见", blank=True, help_text="退回或不批准时必须写明原因。")
+    started_on = models.DateField("实际开班日期", null=True, blank=True)
+    completed_on = models.DateField("实际结业日期", null=True, blank=True)
+    closed_at = models.DateTimeField("结算时间", null=True, blank=True)
+    cancelled_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    history = HistoricalRecords(verbose_name="培训班变更记录")
+
+    class Meta:
+        verbose_name = "培训班"
+        verbose_name_plural = "培训班"
+        ordering = ["-planned_start_on", "-pk"]
+        indexes = [models.Index(fields=["institution", "status"], name="courses_class_inst_status_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(practical_hours__lte=F("total_hours")),
+                name="courses_trainingclass_practical_within_total",
+                violation_error_message="实操课时不能超过总课时。",
+            ),
+            models.CheckConstraint(
+                condition=Q(planned_end_on__gte=F("planned_start_on")),
+                name="courses_trainingclass_dates_ordered",
+                violation_error_message="计划结业日期不能早于计划开班日期。",
+            ),
+            models.CheckConstraint(
+                condition=Q(capacity__gt=0) & Q(planned_days__gt=0) & Q(total_hours__gt=0),
+                name="courses_trainingclass_positive_size",
+                violation_error_message="计划人数、培训天数和总课时必须大于0。",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ClassStatus.values), name="courses_trainingclass_status_valid",
+                violation_error_message="培训班状态无效。",
+            ),
+            models.CheckConstraint(
+                condition=Q(completed_on__isnull=True) | Q(started_on__isnull=False, completed_on__gte=F("started_on")),
+                name="courses_trainingclass_completion_after_start",
+                violation_error_message="结业日期不能早于开班日期,未开班不能结业。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+    @property
+    def end_on(self):
+        """The date the employment window counts from (R7): actual completion, else the plan."""
+        return self.completed_on or self.planned_end_on
+
+
+class Textbook(models.Model):
+    """A published textbook of a class (三(五) 具有正规出版的相应教材)."""
+
+    training_class = models.ForeignKey(TrainingClass, models.CASCADE, related_name="textbooks", verbose_name="培训班")
+    title = models.CharField("教材名称", max_length=200)
+    publisher = models.CharField("出版社", max_length=100)
+    isbn = models.CharField("ISBN", max_length=17, help_text="13位或10位书号,可带连字符。")
+
+    class Meta:
+        verbose_name = "教材"
+        verbose_name_plural = "教材"
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"《{self.title}》{self.publisher}"
+
+    def clean(self):
+        from stdnum import isbn
+
+        from django.core.exceptions import ValidationError
+
+        if not isbn.is_valid(self.isbn):
+            raise ValidationError(
+                {"isbn": ValidationError("书号 %(value)s 无效:请对照教材版权页核对ISBN。", code="isbn_invalid",
+                                         params={"value": self.isbn})}
+            )
+
+
+class EnrolmentSource(models.TextChoices):
+    TOWNSHIP = "township", "乡镇推荐"
+    VOUCHER = "voucher", "培训券"
+    EMPLOYER = "employer", "用人单位"
+    SELF = "self", "个人报名"
+
+
+class Enrolment(models.Model):
+    """A trainee on a class roster (学员名册). Withdrawal keeps the row."""
+
+    training_class = models.ForeignKey(TrainingClass, models.PROTECT, related_name="enrolments", verbose_name="培训班")
+    trainee = models.ForeignKey("trainees.Trainee", models.PROTECT, related_name="enrolments", verbose_name="学员")
+    source = models.CharField("报名途径", max_length=20, choices=EnrolmentSource.choices, default=EnrolmentSource.TOWNSHIP)
+    category = models.CharField(
+        "计入培训对象类别", max_length=30, blank=True, help_text="开班时学员所属的类别(R18)。"
+    )
+    enrolled_on = models.DateField("报名日期")
+    enrolled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", null=True, blank=True, verbose_name="录入人"
+    )
+    is_withdrawn = models.BooleanField("已退学", default=False)
+    withdrawn_on = models.DateField("退学日期", null=True, blank=True)
+    withdrawal_reason = models.CharField("退学原因", max_length=200, blank=True)
+    history = HistoricalRecords(verbose_name="学员名册变更记录")
+
+    class Meta:
+        verbose_name = "学员名册"
+        verbose_name_plural = "学员名册"
+        ordering = ["training_class", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["training_class", "trainee"], name="courses_enrolment_one_per_trainee_and_class",
+                violation_error_message="该学员已在本班名册中。",
+            ),
+            models.CheckConstraint(
+                condition=Q(source__in=EnrolmentSource.values), name="courses_enrolment_source_valid",
+                violation_error_message="报名途径无效。",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_withdrawn=False, withdrawn_on__isnull=True)
+                | Q(is_withdrawn=True, withdrawn_on__isnull=False),
+                name="courses_enrolment_withdrawal_dated",
+                violation_error_message="退学须填写退学日期,未退学不能有退学日期。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.training_class.code} · {self.trainee.name}"
+
+
+class SessionKind(models.TextChoices):
+    THEORY = "theory", "理论"
+    PRACTICAL = "practical", "实操"
+
+
+class Session(models.Model):
+    """A dated block of a class (课次): its hours are theory or practical."""
+
+    training_class = models.ForeignKey(TrainingClass, models.CASCADE, related_name="sessions", verbose_name="培训班")
+    held_on = models.DateField("上课日期")
+    starts_at = models.TimeField("开始时间", null=True, blank=True)
+    hours = models.DecimalField("课时", max_digits=4, decimal_places=1)
+    kind = models.CharField("类型", max_length=10, choices=SessionKind.choices)
+    topic = models.CharField("教学内容", max_length=200, blank=True)
+    teacher = models.CharField("授课教师", max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = "课次"
+        verbose_name_plural = "课次"
+        ordering = ["training_class", "held_on", "starts_at", "pk"]
+        indexes = [models.Index(fields=["training_class", "held_on"], name="courses_session_class_day_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(hours__gt=0) & Q(hours__lte=24), name="courses_session_hours_positive",
+                violation_error_message="课时必须大于0。",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=SessionKind.values), name="courses_session_kind_valid",
+                violation_error_message="课次类型无效。",
+            ),
+            models.UniqueConstraint(
+                fields=["training_class", "held_on", "starts_at"], name="courses_session_unique_start",
+                violation_error_message="本班同一日期同一开始时间已有课次。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.training_class.code} {self.held_on} {self.get_kind_display()} {self.hours}课时"
+
+
+class AttendanceRecord(models.Model):
+    """One mark per enrolment per session (考勤); partial attendance records the hours present."""
+
+    enrolment = models.ForeignKey(Enrolment, models.PROTECT, related_name="attendance", verbose_name="学员名册")
+    session = models.ForeignKey(Session, models.PROTECT, related_name="attendance", verbose_name="课次")
+    is_present = models.BooleanField("出勤")
+    hours_present = models.DecimalField(
+        "实到课时", max_digits=4, decimal_places=1, null=True, blank=True, help_text="部分出勤时填写;全勤留空。"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", null=True, blank=True, verbose_name="记录人"
+    )
+    recorded_at = models.DateTimeField("记录时间", auto_now=True)
+    history = HistoricalRecords(verbose_name="考勤变更记录")
+
+    class Meta:
+        verbose_name = "考勤"
+        verbose_name_plural = "考勤"
+        ordering = ["session", "enrolment"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrolment", "session"], name="courses_attendancerecord_one_per_enrolment_and_session",
+                violation_error_message="该学员本课次已有考勤记录。",
+            ),
+            models.CheckConstraint(
+                condition=Q(hours_present__isnull=True) | Q(is_present=True, hours_present__gte=0),
+                name="courses_attendancerecord_hours_only_when_present",
+                violation_error_message="缺勤不能填写实到课时;实到课时不能为负数。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.enrolment} {self.session.held_on} {'到' if self.is_present else '缺'}"

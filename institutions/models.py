@@ -1,0 +1,156 @@
+"""Training institutions, their yearly eligibility (三(二), 三(七)) and inspections (三(七))."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from institutions.validators import normalise_credit_code, validate_credit_code
+
+
+class InstitutionKind(models.TextChoices):
+    """The kinds of provider named in 《实施方案》三(二) and 三(四)."""
+
+    HIGHER_VOCATIONAL = "higher_vocational", "高等职业院校"
+    SECONDARY_SPECIALISED = "secondary_specialised", "中等专业学校"
+    TECHNICAL = "technical", "技工院校"
+    VOCATIONAL_HIGH = "vocational_high", "职业高中"
+    PUBLIC_INSTITUTION = "public_institution", "事业单位"
+    PRIVATE_SCHOOL = "private_school", "民办职业培训学校"
+    EMPLOYER = "employer", "用人单位"
+    HR_SERVICE = "hr_service", "人力资源服务企业"
+
+
+class ResponsibleTitle(models.TextChoices):
+    PRESIDENT = "president", "院长"
+    PRINCIPAL = "principal", "校长"
+    LEGAL_REPRESENTATIVE = "legal_representative", "法定代表人"
+
+
+class TrainingInstitution(models.Model):
+    name = models.CharField("机构名称", max_length=100, unique=True)
+    kind = models.CharField("机构类型", max_length=30, choices=InstitutionKind.choices)
+    credit_code = models.CharField(
+        "统一社会信用代码", max_length=18, unique=True, validators=[validate_credit_code],
+        help_text="18位,见营业执照或事业单位法人证书。",
+    )
+    responsible_person = models.CharField(
+        "第一责任人", max_length=50, help_text="院长、校长或法定代表人是培训组织实施和质量监管的第一责任人(《实施方案》三(七))。"
+    )
+    responsible_title = models.CharField("责任人职务", max_length=30, choices=ResponsibleTitle.choices)
+    contact_phone = models.CharField("联系电话", max_length=20, blank=True)
+    address = models.CharField("地址", max_length=200, blank=True)
+    township = models.ForeignKey(
+        "skills_program.Township", models.SET_NULL, null=True, blank=True, related_name="institutions",
+        verbose_name="所在乡镇",
+    )
+
+    class Meta:
+        verbose_name = "培训机构"
+        verbose_name_plural = "培训机构"
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=InstitutionKind.values), name="institutions_traininginstitution_kind_valid",
+                violation_error_message="机构类型无效。",
+            ),
+            models.CheckConstraint(
+                condition=Q(responsible_title__in=ResponsibleTitle.values),
+                name="institutions_traininginstitution_title_valid", violation_error_message="责任人职务无效。",
+            ),
+            models.CheckConstraint(
+                condition=Q(credit_code__regex=r"^[0-9A-Z]{18}$"),
+                name="institutions_traininginstitution_credit_code_format",
+                violation_error_message="统一社会信用代码应为18位数字或大写字母。",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean_fields(self, exclude=None):
+        self.credit_code = normalise_credit_code(self.credit_code)
+        super().clean_fields(exclude=exclude)
+
+
+class InstitutionYear(models.Model):
+    """Whether an institution may run subsidised classes in a year (R10): it is on the county's
+    list chosen from the city's public tender (三(二)) and has not lost eligibility (三(七))."""
+
+    institution = models.ForeignKey(TrainingInstitution, models.CASCADE, related_name="years", verbose_name="培训机构")
+    policy_year = models.ForeignKey(
+        "skills_program.PolicyYear", models.PROTECT, related_name="institution_years", verbose_name="政策年度"
+    )
+    is_listed = models.BooleanField("列入本县培训机构名单", default=True, help_text="从市人社局公开招标产生的机构中选定(《实施方案》三(二))。")
+    tender_reference = models.CharField("招标文件或批次", max_length=100, blank=True)
+    is_disqualified = models.BooleanField(
+        "取消承担资格", default=False,
+        help_text="上一年度培训合格率不达80%、就业率不达30%,或弄虚作假的,取消承担政府补贴性培训任务资格(《实施方案》三(七))。",
+    )
+    disqualification_reason = models.CharField("取消资格原因", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "机构年度资格"
+        verbose_name_plural = "机构年度资格"
+        ordering = ["-policy_year__year", "institution__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institution", "policy_year"], name="institutions_institutionyear_one_per_year",
+                violation_error_message="该机构本年度的资格已登记。",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_disqualified=False) | ~Q(disqualification_reason=""),
+                name="institutions_institutionyear_disqualification_has_reason",
+                violation_error_message="取消资格必须写明原因。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.institution} {self.policy_year.year}年"
+
+    @property
+    def may_open_classes(self):
+        return self.is_listed and not self.is_disqualified
+
+
+class InspectionMethod(models.TextChoices):
+    """The supervision methods of 《实施方案》三(七)."""
+
+    ON_SITE = "on_site", "实地检查"
+    SYSTEM = "system", "系统监测"
+    VIDEO = "video", "视频调阅"
+
+
+class Inspection(models.Model):
+    """督导检查 of a class or an institution (三(七))."""
+
+    institution = models.ForeignKey(
+        TrainingInstitution, models.PROTECT, related_name="inspections", verbose_name="培训机构"
+    )
+    training_class = models.ForeignKey(
+        "courses.TrainingClass", models.PROTECT, null=True, blank=True, related_name="inspections",
+        verbose_name="培训班", help_text="检查整个机构时留空。",
+    )
+    inspected_on = models.DateField("检查日期")
+    method = models.CharField("检查方式", max_length=20, choices=InspectionMethod.choices)
+    findings = models.TextField("检查发现")
+    follow_up = models.TextField("整改要求及落实情况", blank=True)
+    is_compliant = models.BooleanField("检查合格", default=True)
+    inspector = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="inspections", verbose_name="检查人"
+    )
+    recorded_at = models.DateTimeField("录入时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "督导检查"
+        verbose_name_plural = "督导检查"
+        ordering = ["-inspected_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(method__in=InspectionMethod.values), name="institutions_inspection_method_valid",
+                violation_error_message="检查方式无效。",
+            ),
+        ]
+
+    def __str__(self):
+        target = self.training_class or self.institution
+        return f"{self.inspected_on} {self.get_method_display()} · {target}"

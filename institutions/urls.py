@@ -1,0 +1,9 @@
+from django.urls import path
+
+from institutions import views
+
+app_name = "institutions"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("classes/<int:pk>/", views.class_detail, name="class-detail"),
+]

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.contrib.admin.apps import AdminConfig as DjangoAdminConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AdminConfig(DjangoAdminConfig):
+    default_site = "skills_program.admin_site.SkillsAdminSite"
+
+
+class SkillsProgramConfig(AppConfig):
+    name = "skills_program"
+    verbose_name = "年度政策与乡镇"
+
+    def ready(self):
+        from skills_program import checks  # noqa: F401  (registers start-up checks)

@@ -1,0 +1,10 @@
+from django.utils import timezone
+
+from skills_program.models import PolicyYear
+
+
+def current_policy_year(today=None):
+    """The policy year of today's date, else the latest one opened (None when none exists)."""
+    today = today or timezone.localdate()
+    years = PolicyYear.objects.order_by("-year")
+    return years.filter(year=today.year).first() or years.first()

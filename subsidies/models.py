@@ -1,0 +1,298 @@
+"""Training vouchers (四(三)), subsidy claims with their lines (四(二)) and small/micro
+enterprise subsidies (四(四)). Money is Decimal yuan to the fen."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
+
+from institutions.validators import validate_credit_code
+
+MONEY = {"max_digits": 12, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
+
+
+class VoucherStatus(models.TextChoices):
+    ISSUED = "issued", "已发放"
+    REDEEMED = "redeemed", "已使用"
+    EXPIRED = "expired", "已过期"
+    CANCELLED = "cancelled", "已作废"
+
+
+class Voucher(models.Model):
+    """A training voucher (培训券, 四(三)): names its holder, used once, before expiry (R14)."""
+
+    code = models.CharField("券号", max_length=20, unique=True)
+    holder = models.ForeignKey("trainees.Trainee", models.PROTECT, related_name="vouchers", verbose_name="持券人")
+    township = models.ForeignKey(
+        "skills_program.Township", models.PROTECT, related_name="vouchers", verbose_name="发放乡镇"
+    )
+    policy_year = models.ForeignKey(
+        "skills_program.PolicyYear", models.PROTECT, related_name="vouchers", verbose_name="政策年度"
+    )
+    issued_on = models.DateField("发放日期")
+    expires_on = models.DateField("有效期至")
+    status = models.CharField("状态", max_length=20, choices=VoucherStatus.choices, default=VoucherStatus.ISSUED)
+    enrolment = models.OneToOneField(
+        "courses.Enrolment", models.PROTECT, null=True, blank=True, related_name="voucher",
+        verbose_name="使用于", help_text="持券人报名的培训班名册。",
+    )
+    redeemed_on = models.DateField("使用日期", null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", null=True, blank=True, verbose_name="发放人"
+    )
+    history = HistoricalRecords(verbose_name="培训券变更记录")
+
+    class Meta:
+        verbose_name = "培训券"
+        verbose_name_plural = "培训券"
+        ordering = ["-issued_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_on__gte=F("issued_on")), name="subsidies_voucher_expiry_after_issue",
+                violation_error_message="有效期不能早于发放日期。",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=VoucherStatus.values), name="subsidies_voucher_status_valid",
+                violation_error_message="培训券状态无效。",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=VoucherStatus.REDEEMED, enrolment__isnull=False, redeemed_on__isnull=False)
+                | (~Q(status=VoucherStatus.REDEEMED) & Q(enrolment__isnull=True, redeemed_on__isnull=True)),
+                name="subsidies_voucher_redeemed_has_enrolment",
+                violation_error_message="已使用的培训券须关联报名记录和使用日期;未使用的不能关联。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code}({self.get_status_display()})"
+
+
+class Instalment(models.TextChoices):
+    FIRST = "first", "首期(80%)"
+    SECOND = "second", "二期(20%及就业奖励)"
+
+
+class ClaimStatus(models.TextChoices):
+    DRAFT = "draft", "草稿"
+    SUBMITTED = "submitted", "已提交"
+    REVIEWED = "reviewed", "已初审"
+    APPROVED = "approved", "已审批"
+    PUBLICISED = "publicised", "公示中"
+    PAYABLE = "payable", "待拨付"
+    PAID = "paid", "已拨付"
+    REJECTED = "rejected", "不予拨付"
+
+
+class SubsidyClaim(models.Model):
+    """补贴申领: an institution's claim for one class and one instalment, reviewed and approved
+    by two different HR officers (four eyes), publicised (R19), then paid."""
+
+    institution = models.ForeignKey(
+        "institutions.TrainingInstitution", models.PROTECT, related_name="claims", verbose_name="培训机构"
+    )
+    training_class = models.ForeignKey(
+        "courses.TrainingClass", models.PROTECT, related_name="claims", verbose_name="培训班"
+    )
+    instalment = models.CharField("拨付批次", max_length=10, choices=Instalment.choices)
+    status = models.CharField("状态", max_length=20, choices=ClaimStatus.choices, default=ClaimStatus.DRAFT)
+    total_amount = models.DecimalField("申领金额(元)", default=Decimal("0.00"), **MONEY)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", null=True, blank=True, verbose_name="生成人"
+    )
+    created_at = models.DateTimeField("生成时间", auto_now_add=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", null=True, blank=True, verbose_name="提交人"
+    )
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", null=True, blank=True, verbose_name="初审人"
+    )
+    reviewed_at = models.DateTimeField("初审时间", null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", null=True, blank=True, verbose_name="审批人"
+    )
+    approved_at = models.DateTimeField("审批时间", null=True, blank=True)
+    publicity_starts_on = models.DateField("公示开始日期", null=True, blank=True)
+    publicity_ends_on = models.DateField("公示截止日期", null=True, blank=True)
+    paid_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", null=True, blank=True, verbose_name="拨付经办人"
+    )
+    paid_at = models.DateTimeField("拨付时间", null=True, blank=True)
+    payment_reference = models.CharField("拨付凭证号", max_length=50, blank=True)
+    return_reason = models.TextField("退回或不予拨付原因", blank=True)
+    history = HistoricalRecords(verbose_name="补贴申领变更记录")
+
+    class Meta:
+        verbose_name = "补贴申领"
+        verbose_name_plural = "补贴申领"
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ClaimStatus.values), name="subsidies_subsidyclaim_status_valid",
+                violation_error_message="申领状态无效。",
+            ),
+            models.CheckConstraint(
+                condition=Q(instalment__in=Instalment.values), name="subsidies_subsidyclaim_instalment_valid",
+                violation_error_message="拨付批次无效。",
+            ),
+            models.CheckConstraint(
+                condition=Q(total_amount__gte=0), name="subsidies_subsidyclaim_amount_not_negative",
+                violation_error_message="申领金额不能为负数。",
+            ),
+            models.CheckConstraint(
+                condition=Q(reviewed_by__isnull=True) | Q(approved_by__isnull=True)
+                | ~Q(reviewed_by=F("approved_by")),
+                name="subsidies_subsidyclaim_four_eyes",
+                violation_error_message="初审人和审批人必须是两个不同的人。",
+            ),
+            models.UniqueConstraint(
+                fields=["training_class", "instalment"], condition=~Q(status=ClaimStatus.REJECTED),
+                name="subsidies_subsidyclaim_one_open_per_class_and_instalment",
+                violation_error_message="本班该批次已有申领,不能重复生成。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.training_class.code} {self.get_instalment_display()} {self.get_status_display()}"
+
+
+class ClaimLine(models.Model):
+    """One trainee on a claim: the amount and the reason it is payable.
+
+    `total_subsidy_amount` is the trainee's whole training subsidy (R6); `first_amount` and
+    `second_amount` are its 80/20 split (R7), which always add up to the total to the fen.
+    """
+
+    claim = models.ForeignKey(SubsidyClaim, models.CASCADE, related_name="lines", verbose_name="补贴申领")
+    enrolment = models.ForeignKey(
+        "courses.Enrolment", models.PROTECT, related_name="claim_lines", verbose_name="学员名册"
+    )
+    instalment = models.CharField("拨付批次", max_length=10, choices=Instalment.choices)
+    training_days = models.PositiveSmallIntegerField("培训天数")
+    total_subsidy_amount = models.DecimalField("培训补贴总额(元)", **MONEY)
+    first_amount = models.DecimalField("首期金额(元)", **MONEY)
+    second_amount = models.DecimalField("二期金额(元)", **MONEY)
+    amount = models.DecimalField("本次申领培训补贴(元)", **MONEY)
+    placement_reward_amount = models.DecimalField("就业奖励(元)", default=Decimal("0.00"), **MONEY)
+    reason = models.CharField("拨付依据", max_length=200)
+    is_void = models.BooleanField("已剔除", default=False, help_text="公示异议成立、审核剔除或申领不予拨付时剔除。")
+    void_reason = models.CharField("剔除原因", max_length=200, blank=True)
+    history = HistoricalRecords(verbose_name="申领明细变更记录")
+
+    class Meta:
+        verbose_name = "申领明细"
+        verbose_name_plural = "申领明细"
+        ordering = ["claim", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(first_amount__gte=0) & Q(second_amount__gte=0) & Q(amount__gte=0)
+                & Q(placement_reward_amount__gte=0) & Q(total_subsidy_amount__gte=0),
+                name="subsidies_claimline_amounts_not_negative", violation_error_message="金额不能为负数。",
+            ),
+            models.CheckConstraint(
+                condition=Q(total_subsidy_amount=F("first_amount") + F("second_amount")),
+                name="subsidies_claimline_instalments_add_up",
+                violation_error_message="首期与二期金额之和必须等于培训补贴总额(R7《实施方案》四(二))。",
+            ),
+            models.CheckConstraint(
+                condition=Q(instalment=Instalment.FIRST, amount=F("first_amount"), placement_reward_amount=0)
+                | Q(instalment=Instalment.SECOND, amount=F("second_amount")),
+                name="subsidies_claimline_amount_matches_instalment",
+                violation_error_message="本次申领金额必须等于该批次应拨金额;就业奖励只在二期拨付。",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_void=False) | ~Q(void_reason=""),
+                name="subsidies_claimline_void_has_reason", violation_error_message="剔除须写明原因。",
+            ),
+            models.UniqueConstraint(
+                fields=["enrolment", "instalment"], condition=Q(is_void=False),
+                name="subsidies_claimline_once_per_trainee_class_and_instalment",
+                violation_error_message="该学员本班此批次补贴已申领,不能重复申领。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.enrolment} {self.get_instalment_display()} {self.amount}元"
+
+
+class EnterpriseSubsidyStage(models.TextChoices):
+    HIRE = "hire", "新招用(签订6个月以上劳动合同)"
+    UPGRADE = "upgrade", "1年内取证或提升一个技能等级"
+
+
+class EnterpriseSubsidyStatus(models.TextChoices):
+    DRAFT = "draft", "草稿"
+    SUBMITTED = "submitted", "已提交"
+    APPROVED = "approved", "已审批"
+    PAID = "paid", "已拨付"
+    REJECTED = "rejected", "不予拨付"
+
+
+class SmallEnterpriseSubsidy(models.Model):
+    """小微企业培训补贴 (四(四), R15): 300 yuan per new hire on a contract of at least 6 months,
+    300 more if within 1 year the hire obtains a certificate or rises one level."""
+
+    enterprise_name = models.CharField("企业名称", max_length=100)
+    enterprise_credit_code = models.CharField(
+        "统一社会信用代码", max_length=18, validators=[validate_credit_code]
+    )
+    hire = models.ForeignKey(
+        "trainees.Trainee", models.PROTECT, related_name="enterprise_subsidies", verbose_name="新招用人员",
+        help_text="须先在学员信息中登记身份证号。",
+    )
+    policy_year = models.ForeignKey(
+        "skills_program.PolicyYear", models.PROTECT, related_name="enterprise_subsidies", verbose_name="政策年度"
+    )
+    contract_starts_on = models.DateField("劳动合同起始日期")
+    contract_months = models.PositiveSmallIntegerField("劳动合同期限(月)")
+    stage = models.CharField("补贴环节", max_length=10, choices=EnterpriseSubsidyStage.choices)
+    certificate = models.ForeignKey(
+        "certification.Certificate", models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name="取得的证书", help_text="取证或升级环节填写。",
+    )
+    amount = models.DecimalField("补贴金额(元)", **MONEY)
+    status = models.CharField(
+        "状态", max_length=20, choices=EnterpriseSubsidyStatus.choices, default=EnterpriseSubsidyStatus.DRAFT
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", null=True, blank=True, verbose_name="审批人"
+    )
+    approved_at = models.DateTimeField("审批时间", null=True, blank=True)
+    history = HistoricalRecords(verbose_name="小微企业补贴变更记录")
+
+    class Meta:
+        verbose_name = "小微企业培训补贴"
+        verbose_name_plural = "小微企业培训补贴"
+        ordering = ["-contract_starts_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gte=0), name="subsidies_smallenterprisesubsidy_amount_not_negative",
+                violation_error_message="补贴金额不能为负数。",
+            ),
+            models.CheckConstraint(
+                condition=Q(stage__in=EnterpriseSubsidyStage.values), name="subsidies_smallenterprisesubsidy_stage_valid",
+                violation_error_message="补贴环节无效。",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=EnterpriseSubsidyStatus.values),
+                name="subsidies_smallenterprisesubsidy_status_valid", violation_error_message="状态无效。",
+            ),
+            models.CheckConstraint(
+                condition=Q(stage=EnterpriseSubsidyStage.HIRE, certificate__isnull=True)
+                | Q(stage=EnterpriseSubsidyStage.UPGRADE, certificate__isnull=False),
+                name="subsidies_smallenterprisesubsidy_certificate_for_upgrade",
+                violation_error_message="取证或升级环节须关联证书;新招用环节不关联证书。",
+            ),
+            models.UniqueConstraint(
+                fields=["enterprise_credit_code", "hire", "stage"],
+                condition=~Q(status=EnterpriseSubsidyStatus.REJECTED),
+                name="subsidies_smallenterprisesubsidy_once_per_hire_and_stage",
+                violation_error_message="该企业此人该环节补贴已申领。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.enterprise_name} · {self.hire.name} · {self.get_stage_display()}"

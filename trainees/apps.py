@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TraineesConfig(AppConfig):
+    name = "trainees"
+    verbose_name = "学员"

@@ -1,0 +1,159 @@
+"""Rules about trainees as people: the resident ID number (GB 11643-1999) and R13.
+
+Pure functions: values in, values out, ValidationError(code=...) on refusal. Today is passed in.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from stdnum.cn import ric
+
+# Province-level codes of GB/T 2260 that prefix every resident ID number.
+PROVINCE_CODES = frozenset(
+    {
+        "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
+        "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64",
+        "65", "71", "81", "82", "83",
+    }
+)
+_SCIENTIFIC = re.compile(r"^\d(\.\d+)?E\+?\d+$")
+
+
+@dataclass(frozen=True)
+class IdNumber:
+    number: str
+    birth_on: date
+    sex: str  # "M" or "F"
+    region_code: str
+
+    def age_on(self, day: date) -> int:
+        return age_on(self.birth_on, day)
+
+
+def age_on(birth_on: date, day: date) -> int:
+    """Completed years of age on `day` (a birthday on 29 February falls on 1 March)."""
+    years = day.year - birth_on.year
+    if (day.month, day.day) < (birth_on.month, birth_on.day):
+        years -= 1
+    return years
+
+
+def normalise_id_number(value) -> str:
+    """The ID number as stored: no spaces, ASCII digits, upper-case X.
+
+    Full-width digits and letters (１４０４２１…Ｘ) become ASCII; spaces of any width anywhere are
+    removed. A number (int or float) is refused: a spreadsheet has already lost its last digits.
+    """
+    if isinstance(value, bool) or isinstance(value, int | float):
+        raise ValidationError(
+            "身份证号被表格当作数字保存,末几位已经丢失:请将身份证号列设置为\"文本\"格式后重新填写。",
+            code="id_not_text",
+        )
+    text = unicodedata.normalize("NFKC", str(value or ""))
+    return "".join(text.split()).upper()
+
+
+def parse_id_number(value, *, today: date) -> IdNumber:
+    """Validate a resident ID number (GB 11643-1999) and derive the birth date and sex.
+
+    Refuses, each with its own code: a number in scientific notation (Excel), a 15-digit
+    first-generation number, 17 digits (a trailing X lost), any other length or character, an
+    unknown province, an impossible or future birth date, a wrong check digit.
+    """
+    number = normalise_id_number(value)
+    if not number:
+        raise ValidationError("请填写身份证号。", code="id_required")
+    if _SCIENTIFIC.match(number):
+        raise ValidationError(
+            "身份证号 %(value)s 被表格变成了科学计数法,末几位已经丢失:请将该列设置为\"文本\"格式后重新填写。",
+            code="id_not_text",
+            params={"value": number},
+        )
+    if len(number) == 15 and number.isdigit():
+        raise ValidationError(
+            "这是15位的第一代身份证号,已于2013年停止使用:请填写18位第二代居民身份证号。", code="id_first_generation"
+        )
+    if len(number) == 17 and number.isdigit():
+        raise ValidationError(
+            "身份证号只有17位:末位的校验码(可能是X)缺失,请对照身份证补全。", code="id_missing_check_digit"
+        )
+    if len(number) != 18:
+        raise ValidationError(
+            "身份证号应为18位,当前为%(length)d位:请对照身份证核对。", code="id_length", params={"length": len(number)}
+        )
+    if not (number[:17].isdigit() and (number[17].isdigit() or number[17] == "X")):
+        raise ValidationError("身份证号前17位应为数字,末位为数字或X:请对照身份证核对。", code="id_characters")
+    if number[:2] not in PROVINCE_CODES:
+        raise ValidationError("身份证号前两位 %(code)s 不是有效的省级代码:请核对。", code="id_province",
+                              params={"code": number[:2]})
+    try:
+        birth_on = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        raise ValidationError(
+            "身份证号第7至14位 %(digits)s 不是有效的出生日期:请核对。", code="id_birth_date", params={"digits": number[6:14]}
+        ) from None
+    if birth_on > today or birth_on.year < 1900:
+        raise ValidationError(
+            "身份证号中的出生日期 %(birth)s 不可能成立:请核对。", code="id_birth_date",
+            params={"birth": birth_on.isoformat()},
+        )
+    if ric.calc_check_digit(number) != number[17]:
+        raise ValidationError("身份证号校验码不正确(末位应与前17位相符):请对照身份证逐位核对。", code="id_checksum")
+    sex = "M" if int(number[16]) % 2 else "F"
+    return IdNumber(number=number, birth_on=birth_on, sex=sex, region_code=number[:6])
+
+
+def mask_id_number(number: str) -> str:
+    """140421********123X: the first 6 and last 4 characters (SPEC.md §2)."""
+    if not number:
+        return ""
+    if len(number) <= 10:
+        return "*" * len(number)
+    return number[:6] + "*" * (len(number) - 10) + number[-4:]
+
+
+def mask_phone(phone: str) -> str:
+    """138****5678: the first 3 and last 4 digits (SPEC.md §2)."""
+    if not phone:
+        return ""
+    if len(phone) <= 7:
+        return "*" * len(phone)
+    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
+def mask_name(name: str) -> str:
+    """张*明 on public pages: the first and the last character, the middle starred (SPEC.md §2)."""
+    if not name:
+        return ""
+    if len(name) == 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def ensure_working_age(*, birth_on: date, on: date, min_age: int, max_age: int) -> None:
+    """R13 《实施方案》三(一): a trainee is of working age at enrolment (default 16 and over)."""
+    age = age_on(birth_on, on)
+    if age < min_age:
+        raise ValidationError(
+            "学员报名时未满%(min_age)d周岁,不属于培训对象(R13《实施方案》三(一)):请确认出生日期。",
+            code="under_age", params={"min_age": min_age, "age": age},
+        )
+    if age > max_age:
+        raise ValidationError(
+            "学员报名时已超过%(max_age)d周岁劳动年龄上限(R13《实施方案》三(一))。",
+            code="over_age", params={"max_age": max_age, "age": age},
+        )
+
+
+def ensure_eligible_category(categories) -> None:
+    """R13 《实施方案》三(一): a trainee belongs to at least one eligible category."""
+    if not categories:
+        raise ValidationError(
+            "学员不属于任何培训对象类别(R13《实施方案》三(一)):请至少登记一个类别,如城镇失业人员、农村劳动力。",
+            code="no_category",
+        )

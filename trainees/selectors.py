@@ -1,0 +1,22 @@
+"""Which trainees a user may see: one selector, one branch per role (SPEC.md §1)."""
+
+from accounts.scope import scope_of
+from trainees.models import Trainee
+
+
+def trainees_visible_to(user):
+    """HR: the county. Township: its own trainees. Institution: trainees on its rosters.
+    Evaluation body: trainees enrolled in classes of occupations its published plans cover."""
+    scope = scope_of(user)
+    trainees = Trainee.objects.all()
+    if scope.is_hr:
+        return trainees
+    if scope.is_township:
+        return trainees.filter(township_id=scope.township_id)
+    if scope.is_institution:
+        return trainees.filter(enrolments__training_class__institution_id=scope.institution_id).distinct()
+    if scope.is_evaluator:
+        from courses.selectors import classes_visible_to
+
+        return trainees.filter(enrolments__training_class__in=classes_visible_to(user)).distinct()
+    return trainees.none()
