@@ -1,0 +1,133 @@
+from django.contrib import admin
+from django.db.models import Count
+from simple_history.admin import SimpleHistoryAdmin
+
+from certification.models import Assessment, Certificate, EmploymentRecord, EvaluationBody, EvaluationPlan
+from skills_program.admin_mixins import IdNumberSearchMixin, masked_id_column
+
+
+@admin.register(EvaluationBody)
+class EvaluationBodyAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "credit_code", "contact_person", "plan_count", "certificate_count"]
+    list_filter = ["kind"]
+    search_fields = ["name", "credit_code"]
+    ordering = ["name"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            _plan_count=Count("plans", distinct=True), _certificate_count=Count("certificates", distinct=True)
+        )
+
+    @admin.display(description="评价方案数", ordering="_plan_count")
+    def plan_count(self, obj):
+        return obj._plan_count
+
+    @admin.display(description="核发证书数", ordering="_certificate_count")
+    def certificate_count(self, obj):
+        return obj._certificate_count
+
+
+@admin.register(EvaluationPlan)
+class EvaluationPlanAdmin(admin.ModelAdmin):
+    list_display = ["title", "evaluation_body", "policy_year", "occupation_count", "published_on"]
+    list_filter = ["policy_year", "evaluation_body"]
+    search_fields = ["title", "evaluation_body__name", "occupations__name"]
+    ordering = ["-policy_year__year", "evaluation_body__name"]
+    list_select_related = ["evaluation_body", "policy_year"]
+    autocomplete_fields = ["evaluation_body"]
+    filter_horizontal = ["occupations"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_occupation_count=Count("occupations"))
+
+    @admin.display(description="覆盖职业数", ordering="_occupation_count")
+    def occupation_count(self, obj):
+        return obj._occupation_count
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(IdNumberSearchMixin, SimpleHistoryAdmin):
+    id_number_lookup = "enrolment__trainee__id_number"
+    list_display = ["trainee_name", "masked_id", "class_code", "result", "theory_score", "practical_score",
+                    "assessed_on"]
+    list_filter = ["result", "enrolment__training_class__policy_year", "enrolment__training_class__institution"]
+    search_fields = ["enrolment__trainee__name", "enrolment__training_class__code"]
+    ordering = ["-assessed_on", "-pk"]
+    list_select_related = ["enrolment__trainee", "enrolment__training_class"]
+    raw_id_fields = ["enrolment"]
+    readonly_fields = ["recorded_by"]
+    masked_id = masked_id_column("enrolment.trainee.id_number")
+
+    @admin.display(description="学员", ordering="enrolment__trainee__name")
+    def trainee_name(self, obj):
+        return obj.enrolment.trainee.name
+
+    @admin.display(description="班级", ordering="enrolment__training_class__code")
+    def class_code(self, obj):
+        return obj.enrolment.training_class.code
+
+    def save_model(self, request, obj, form, change):
+        obj.recorded_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Certificate)
+class CertificateAdmin(IdNumberSearchMixin, SimpleHistoryAdmin):
+    id_number_lookup = "trainee__id_number"
+    list_display = ["number", "trainee_name", "masked_id", "occupation", "kind", "level", "issuer_name", "issued_on"]
+    list_filter = ["kind", "level", "occupation__policy_year", "evaluation_body", "trainee__township"]
+    search_fields = ["number", "trainee__name", "occupation__name", "issuer_name"]
+    ordering = ["-issued_on", "-pk"]
+    list_select_related = ["trainee", "occupation"]
+    raw_id_fields = ["enrolment", "trainee"]
+    autocomplete_fields = ["occupation", "evaluation_body"]
+    readonly_fields = ["recorded_by"]
+    fieldsets = [
+        ("持证人", {"fields": ["trainee", "enrolment"]}),
+        ("证书(R12《实施方案》三(六))", {"fields": ["occupation", "kind", "level", "number", "evaluation_body",
+                                              "issuer_name", "issued_on", "recorded_by"]}),
+    ]
+    masked_id = masked_id_column("trainee.id_number")
+
+    @admin.display(description="持证人", ordering="trainee__name")
+    def trainee_name(self, obj):
+        return obj.trainee.name
+
+    def save_model(self, request, obj, form, change):
+        obj.recorded_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(EmploymentRecord)
+class EmploymentRecordAdmin(IdNumberSearchMixin, SimpleHistoryAdmin):
+    id_number_lookup = "trainee__id_number"
+    list_display = ["trainee_name", "masked_id", "employer_name", "started_on", "contract_months", "evidence_kind",
+                    "is_employer_the_institution", "is_verified"]
+    list_filter = ["evidence_kind", "is_employer_the_institution", "trainee__township",
+                   "enrolment__training_class__institution"]
+    search_fields = ["trainee__name", "employer_name", "employer_credit_code"]
+    ordering = ["-started_on", "-pk"]
+    list_select_related = ["trainee"]
+    raw_id_fields = ["trainee", "enrolment"]
+    readonly_fields = ["is_employer_the_institution", "recorded_by", "recorded_at", "verified_by", "verified_at"]
+    fieldsets = [
+        ("学员", {"fields": ["trainee", "enrolment"]}),
+        ("就业", {"fields": ["employer_name", "employer_credit_code", "started_on", "contract_months",
+                           "is_employer_the_institution"]}),
+        ("证明与核实", {"fields": ["evidence_kind", "evidence_file", "recorded_by", "recorded_at", "verified_by",
+                                  "verified_at"]}),
+    ]
+    masked_id = masked_id_column("trainee.id_number")
+
+    @admin.display(description="学员", ordering="trainee__name")
+    def trainee_name(self, obj):
+        return obj.trainee.name
+
+    @admin.display(description="已核实", boolean=True, ordering="verified_at")
+    def is_verified(self, obj):
+        return obj.verified_at is not None
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.recorded_by = request.user
+        super().save_model(request, obj, form, change)

@@ -1,0 +1,219 @@
+from django.contrib import admin
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
+from simple_history.admin import SimpleHistoryAdmin
+
+from courses.models import (
+    AttendanceRecord,
+    Enrolment,
+    Occupation,
+    ParallelClassApproval,
+    Session,
+    Textbook,
+    TrainingClass,
+)
+from skills_program.admin_mixins import IdNumberSearchMixin, masked_id_column
+
+
+@admin.register(Occupation)
+class OccupationAdmin(admin.ModelAdmin):
+    list_display = ["name", "policy_year", "code", "industry", "certificate_kind", "is_key_trade",
+                    "has_national_standard", "has_enterprise_specification", "class_count"]
+    list_filter = ["policy_year", "industry", "certificate_kind", "is_key_trade"]
+    search_fields = ["name", "code"]
+    ordering = ["-policy_year__year", "industry", "name"]
+    list_select_related = ["policy_year"]
+    fieldsets = [
+        (None, {"fields": ["policy_year", "name", "code", "industry", "is_key_trade"]}),
+        ("标准与证书(R9、R12)", {"fields": ["has_national_standard", "has_enterprise_specification",
+                                          "standard_reference", "certificate_kind"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_class_count=Count("classes"))
+
+    @admin.display(description="培训班数", ordering="_class_count")
+    def class_count(self, obj):
+        return obj._class_count
+
+
+@admin.register(ParallelClassApproval)
+class ParallelClassApprovalAdmin(admin.ModelAdmin):
+    list_display = ["institution", "occupation", "approved_on", "approved_by"]
+    list_filter = ["occupation__policy_year", "institution"]
+    search_fields = ["institution__name", "occupation__name"]
+    ordering = ["-approved_on"]
+    list_select_related = ["institution", "occupation", "approved_by"]
+    autocomplete_fields = ["institution", "occupation"]
+    readonly_fields = ["approved_by"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.approved_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+class TextbookInline(admin.TabularInline):
+    model = Textbook
+    extra = 0
+
+
+class SessionInline(admin.TabularInline):
+    model = Session
+    extra = 0
+    fields = ["held_on", "starts_at", "hours", "kind", "topic", "teacher"]
+
+
+WORKFLOW_FIELDS = ["status", "created_by", "created_at", "submitted_by", "submitted_at", "decided_by", "decided_at",
+                   "decision_note", "started_on", "completed_on", "closed_at", "cancelled_at"]
+
+
+@admin.register(TrainingClass)
+class TrainingClassAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "name", "institution", "occupation", "planned_start_on", "planned_end_on",
+                    "capacity", "enrolled_count", "session_days", "status"]
+    list_filter = ["status", "policy_year", "target_line", "training_mode", "institution", "occupation__industry"]
+    search_fields = ["code", "name", "institution__name", "occupation__name", "venue"]
+    ordering = ["-planned_start_on", "-pk"]
+    list_select_related = ["institution", "occupation"]
+    autocomplete_fields = ["institution", "occupation"]
+    readonly_fields = WORKFLOW_FIELDS
+    fieldsets = [
+        ("班级", {"fields": ["policy_year", "code", "name", "institution", "occupation", "target_line",
+                           "training_mode"]}),
+        ("计划(R1、R4、R5)", {"fields": ["planned_start_on", "planned_end_on", "planned_days", "total_hours",
+                                       "practical_hours", "capacity", "venue"]}),
+        ("开班申请材料(R17)", {"fields": ["teachers", "roster_plan", "syllabus", "teaching_plan",
+                                         "assessment_plan"]}),
+        ("状态与审批", {"fields": WORKFLOW_FIELDS}),
+    ]
+    inlines = [TextbookInline, SessionInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            _enrolled_count=Count("enrolments", filter=Q(enrolments__is_withdrawn=False), distinct=True),
+            _session_days=Count("sessions__held_on", distinct=True),
+        )
+
+    @admin.display(description="在册人数", ordering="_enrolled_count")
+    def enrolled_count(self, obj):
+        return obj._enrolled_count
+
+    @admin.display(description="已排课天数", ordering="_session_days")
+    def session_days(self, obj):
+        return obj._session_days
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Textbook)
+class TextbookAdmin(admin.ModelAdmin):
+    list_display = ["title", "publisher", "isbn", "training_class"]
+    search_fields = ["title", "publisher", "isbn", "training_class__code"]
+    ordering = ["title"]
+    list_select_related = ["training_class"]
+    autocomplete_fields = ["training_class"]
+
+
+@admin.register(Enrolment)
+class EnrolmentAdmin(IdNumberSearchMixin, SimpleHistoryAdmin):
+    id_number_lookup = "trainee__id_number"
+    list_display = ["trainee_name", "masked_id", "training_class", "institution", "source", "enrolled_on",
+                    "attended_hours", "is_withdrawn"]
+    list_filter = ["is_withdrawn", "source", "training_class__policy_year", "training_class__institution",
+                   "trainee__township"]
+    search_fields = ["trainee__name", "training_class__code", "training_class__name"]
+    ordering = ["-pk"]
+    list_select_related = ["trainee", "training_class", "training_class__institution"]
+    autocomplete_fields = ["trainee", "training_class"]
+    readonly_fields = ["enrolled_by"]
+    fieldsets = [
+        (None, {"fields": ["training_class", "trainee", "source", "category", "enrolled_on", "enrolled_by"]}),
+        ("退学", {"fields": ["is_withdrawn", "withdrawn_on", "withdrawal_reason"]}),
+    ]
+    show_full_result_count = False
+    masked_id = masked_id_column("trainee.id_number")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            _attended_hours=Sum(
+                Coalesce("attendance__hours_present", "attendance__session__hours"),
+                filter=Q(attendance__is_present=True),
+            )
+        )
+
+    @admin.display(description="学员", ordering="trainee__name")
+    def trainee_name(self, obj):
+        return obj.trainee.name
+
+    @admin.display(description="培训机构", ordering="training_class__institution__name")
+    def institution(self, obj):
+        return obj.training_class.institution
+
+    @admin.display(description="出勤课时", ordering="_attended_hours")
+    def attended_hours(self, obj):
+        return obj._attended_hours or 0
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.enrolled_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Session)
+class SessionAdmin(admin.ModelAdmin):
+    list_display = ["training_class", "held_on", "starts_at", "kind", "hours", "topic", "teacher", "present_count",
+                    "absent_count"]
+    list_filter = ["kind", "training_class__policy_year", "training_class__institution"]
+    search_fields = ["training_class__code", "training_class__name", "topic", "teacher"]
+    ordering = ["-held_on", "training_class"]
+    list_select_related = ["training_class"]
+    autocomplete_fields = ["training_class"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            _present=Count("attendance", filter=Q(attendance__is_present=True)),
+            _absent=Count("attendance", filter=Q(attendance__is_present=False)),
+        )
+
+    @admin.display(description="出勤人数", ordering="_present")
+    def present_count(self, obj):
+        return obj._present
+
+    @admin.display(description="缺勤人数", ordering="_absent")
+    def absent_count(self, obj):
+        return obj._absent
+
+
+@admin.register(AttendanceRecord)
+class AttendanceRecordAdmin(IdNumberSearchMixin, SimpleHistoryAdmin):
+    id_number_lookup = "enrolment__trainee__id_number"
+    list_display = ["trainee_name", "masked_id", "class_code", "session_day", "is_present", "hours_present",
+                    "recorded_by", "recorded_at"]
+    list_filter = ["is_present", "session__kind", "enrolment__training_class__institution"]
+    search_fields = ["enrolment__trainee__name", "enrolment__training_class__code"]
+    ordering = ["-session__held_on", "-pk"]
+    list_select_related = ["enrolment__trainee", "enrolment__training_class", "session", "recorded_by"]
+    raw_id_fields = ["enrolment", "session"]
+    readonly_fields = ["recorded_by", "recorded_at"]
+    show_full_result_count = False
+    masked_id = masked_id_column("enrolment.trainee.id_number")
+
+    @admin.display(description="学员", ordering="enrolment__trainee__name")
+    def trainee_name(self, obj):
+        return obj.enrolment.trainee.name
+
+    @admin.display(description="班级", ordering="enrolment__training_class__code")
+    def class_code(self, obj):
+        return obj.enrolment.training_class.code
+
+    @admin.display(description="上课日期", ordering="session__held_on")
+    def session_day(self, obj):
+        return obj.session.held_on
+
+    def save_model(self, request, obj, form, change):
+        obj.recorded_by = request.user
+        super().save_model(request, obj, form, change)

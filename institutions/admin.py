@@ -1,0 +1,70 @@
+from django.contrib import admin
+from django.db.models import Count, Q
+
+from institutions.models import Inspection, InstitutionYear, TrainingInstitution
+
+
+class InstitutionYearInline(admin.TabularInline):
+    model = InstitutionYear
+    extra = 0
+
+
+@admin.register(TrainingInstitution)
+class TrainingInstitutionAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "credit_code", "responsible_person", "responsible_title", "township",
+                    "class_count", "active_class_count"]
+    list_filter = ["kind", "township", "years__policy_year", "years__is_disqualified"]
+    search_fields = ["name", "credit_code", "responsible_person"]
+    ordering = ["name"]
+    list_select_related = ["township"]
+    autocomplete_fields = ["township"]
+    fieldsets = [
+        ("机构", {"fields": ["name", "kind", "credit_code", "township", "address"]}),
+        ("第一责任人(《实施方案》三(七))", {"fields": ["responsible_person", "responsible_title", "contact_phone"]}),
+    ]
+    inlines = [InstitutionYearInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            _class_count=Count("classes", distinct=True),
+            _active_class_count=Count("classes", filter=Q(classes__status="in_progress"), distinct=True),
+        )
+
+    @admin.display(description="培训班数", ordering="_class_count")
+    def class_count(self, obj):
+        return obj._class_count
+
+    @admin.display(description="培训中", ordering="_active_class_count")
+    def active_class_count(self, obj):
+        return obj._active_class_count
+
+
+@admin.register(InstitutionYear)
+class InstitutionYearAdmin(admin.ModelAdmin):
+    list_display = ["institution", "policy_year", "is_listed", "is_disqualified", "disqualification_reason"]
+    list_filter = ["policy_year", "is_listed", "is_disqualified"]
+    search_fields = ["institution__name", "tender_reference"]
+    ordering = ["-policy_year__year", "institution__name"]
+    list_select_related = ["institution", "policy_year"]
+    autocomplete_fields = ["institution"]
+
+
+@admin.register(Inspection)
+class InspectionAdmin(admin.ModelAdmin):
+    list_display = ["inspected_on", "institution", "training_class", "method", "is_compliant", "inspector"]
+    list_filter = ["method", "is_compliant", "institution"]
+    search_fields = ["institution__name", "training_class__code", "training_class__name", "findings"]
+    ordering = ["-inspected_on", "-pk"]
+    list_select_related = ["institution", "training_class", "inspector"]
+    autocomplete_fields = ["institution", "training_class"]
+    readonly_fields = ["inspector", "recorded_at"]
+    fieldsets = [
+        (None, {"fields": ["institution", "training_class", "inspected_on", "method"]}),
+        ("检查情况", {"fields": ["findings", "is_compliant", "follow_up"]}),
+        ("记录", {"fields": ["inspector", "recorded_at"]}),
+    ]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.inspector = request.user
+        super().save_model(request, obj, form, change)

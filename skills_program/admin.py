@@ -1,0 +1,90 @@
+from django.contrib import admin
+from django.db.models import Count, Sum
+
+from skills_program.models import PolicyYear, TargetLine, Township, TownshipTarget
+
+
+class TargetLineInline(admin.TabularInline):
+    model = TargetLine
+    extra = 0
+
+
+class TownshipTargetInline(admin.TabularInline):
+    model = TownshipTarget
+    extra = 0
+    autocomplete_fields = ["township"]
+
+
+@admin.register(PolicyYear)
+class PolicyYearAdmin(admin.ModelAdmin):
+    list_display = ["year", "annual_target", "target_line_total", "max_class_size", "min_attendance_rate",
+                    "full_day_rate", "reduced_day_rate", "is_voucher_pilot_on", "is_closed"]
+    list_filter = ["is_closed", "is_voucher_pilot_on"]
+    search_fields = ["year"]
+    ordering = ["-year"]
+    fieldsets = [
+        ("年度", {"fields": ["year", "document", "annual_target", "is_closed", "is_voucher_pilot_on"]}),
+        ("开班标准(R1、R2、R4、R5)", {"fields": [
+            "max_class_size", "max_parallel_classes", "max_parallel_classes_approved",
+            "min_practical_share", "target_practical_share",
+            "standard_days", "standard_hours", "max_days", "max_hours", "max_hours_per_day"]}),
+        ("到课与学员(R3、R13、R16)", {"fields": [
+            "min_attendance_rate", "min_age", "max_age", "max_subsidised_trainings"]}),
+        ("补贴标准(R6、R7、R8、R18、R19)", {"fields": [
+            "full_day_rate", "reduced_day_rate", "full_rate_days", "first_instalment_share",
+            "employment_window_months", "placement_reward_amount", "claim_deadline_months",
+            "publicity_working_days"]}),
+        ("机构年度绩效(R11)", {"fields": ["min_pass_rate", "min_employment_rate"]}),
+        ("小微企业培训补贴(R15)", {"fields": [
+            "small_enterprise_hire_amount", "small_enterprise_min_contract_months",
+            "small_enterprise_upgrade_amount", "small_enterprise_upgrade_window_months"]}),
+    ]
+    inlines = [TargetLineInline, TownshipTargetInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_target_line_total=Sum("target_lines__target_count"))
+
+    @admin.display(description="分类任务合计(人)", ordering="_target_line_total")
+    def target_line_total(self, obj):
+        return obj._target_line_total or 0
+
+
+@admin.register(TargetLine)
+class TargetLineAdmin(admin.ModelAdmin):
+    list_display = ["name", "policy_year", "responsible_unit", "target_count", "class_count"]
+    list_filter = ["policy_year"]
+    search_fields = ["name", "responsible_unit"]
+    ordering = ["-policy_year__year", "sort_order"]
+    list_select_related = ["policy_year"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_class_count=Count("classes"))
+
+    @admin.display(description="培训班数", ordering="_class_count")
+    def class_count(self, obj):
+        return obj._class_count
+
+
+@admin.register(Township)
+class TownshipAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "code", "county", "trainee_count"]
+    list_filter = ["kind"]
+    search_fields = ["name", "code"]
+    ordering = ["pk"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_trainee_count=Count("trainees"))
+
+    @admin.display(description="登记学员数", ordering="_trainee_count")
+    def trainee_count(self, obj):
+        return obj._trainee_count
+
+
+@admin.register(TownshipTarget)
+class TownshipTargetAdmin(admin.ModelAdmin):
+    list_display = ["township", "policy_year", "target_count"]
+    list_filter = ["policy_year", "township"]
+    search_fields = ["township__name"]
+    ordering = ["-policy_year__year", "township"]
+    list_select_related = ["township", "policy_year"]
+    autocomplete_fields = ["township"]

@@ -1,0 +1,68 @@
+from django.contrib import admin
+from django.db.models import Count, Q
+from simple_history.admin import SimpleHistoryAdmin
+
+from skills_program.admin_mixins import IdNumberSearchMixin
+from trainees.models import CategoryMembership, Trainee
+
+
+class CategoryMembershipInline(admin.TabularInline):
+    model = CategoryMembership
+    extra = 0
+
+
+@admin.register(Trainee)
+class TraineeAdmin(IdNumberSearchMixin, SimpleHistoryAdmin):
+    list_display = ["name", "masked_id", "sex", "birth_on", "township", "masked_phone_column", "category_count",
+                    "enrolment_count", "registered_at"]
+    list_filter = ["township", "sex", "education", "categories__category"]
+    search_fields = ["name", "phone"]
+    ordering = ["-pk"]
+    list_select_related = ["township"]
+    readonly_fields = ["sex", "birth_on", "registered_by", "registered_at"]
+    fieldsets = [
+        ("身份", {"fields": ["id_number", "name", "sex", "birth_on"],
+                  "description": "出生日期和性别由身份证号自动生成,无需填写。"}),
+        ("联系与户籍", {"fields": ["phone", "township", "address", "education"]}),
+        ("登记", {"fields": ["registered_by", "registered_at"]}),
+    ]
+    inlines = [CategoryMembershipInline]
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            _category_count=Count("categories", distinct=True),
+            _enrolment_count=Count("enrolments", filter=Q(enrolments__is_withdrawn=False), distinct=True),
+        )
+
+    @admin.display(description="身份证号", ordering="id_number")
+    def masked_id(self, obj):
+        return obj.masked_id_number
+
+    @admin.display(description="联系电话")
+    def masked_phone_column(self, obj):
+        return obj.masked_phone
+
+    @admin.display(description="类别数", ordering="_category_count")
+    def category_count(self, obj):
+        return obj._category_count
+
+    @admin.display(description="参训次数", ordering="_enrolment_count")
+    def enrolment_count(self, obj):
+        return obj._enrolment_count
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.registered_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(CategoryMembership)
+class CategoryMembershipAdmin(IdNumberSearchMixin, SimpleHistoryAdmin):
+    id_number_lookup = "trainee__id_number"
+    list_display = ["trainee", "category", "held_from", "held_until", "evidence"]
+    list_filter = ["category"]
+    search_fields = ["trainee__name"]
+    ordering = ["-pk"]
+    list_select_related = ["trainee"]
+    autocomplete_fields = ["trainee"]
