@@ -45,7 +45,7 @@ class UserProfile(models.Model):
                     | Q(role=Role.EVALUATOR, institution__isnull=True, township__isnull=True,
                         evaluation_body__isnull=False)
                 ),
-                name="skills_program_userprofile_role_matches_party",
+                name="accounts_userprofile_role_matches_party", violation_error_code="role_matches_party",
                 violation_error_message="身份与所属单位不一致:培训机构用户须选择机构,乡镇用户须选择乡镇,评价机构用户须选择评价机构,县人社局用户不选单位。",
             ),
         ]

@@ -32,7 +32,7 @@ class EvaluationPlanAdmin(admin.ModelAdmin):
     list_display = ["title", "evaluation_body", "policy_year", "occupation_count", "published_on"]
     list_filter = ["policy_year", "evaluation_body"]
     search_fields = ["title", "evaluation_body__name", "occupations__name"]
-    ordering = ["-policy_year__year", "evaluation_body__name"]
+    ordering = ["-policy_year_id", "evaluation_body__name"]
     list_select_related = ["evaluation_body", "policy_year"]
     autocomplete_fields = ["evaluation_body"]
     filter_horizontal = ["occupations"]

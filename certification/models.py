@@ -32,7 +32,7 @@ class EvaluationBody(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind__in=EvaluationBodyKind.values), name="certification_evaluationbody_kind_valid",
+                condition=Q(kind__in=EvaluationBodyKind.values), name="certification_evaluationbody_kind_valid", violation_error_code="kind_valid",
                 violation_error_message="评价机构类型无效。",
             ),
         ]
@@ -62,7 +62,7 @@ class EvaluationPlan(models.Model):
     class Meta:
         verbose_name = "评价实施方案"
         verbose_name_plural = "评价实施方案"
-        ordering = ["-policy_year__year", "evaluation_body__name"]
+        ordering = ["-policy_year_id", "evaluation_body__name"]
 
     def __str__(self):
         return self.title
@@ -99,13 +99,13 @@ class Assessment(models.Model):
         ordering = ["-assessed_on", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(result__in=AssessmentResult.values), name="certification_assessment_result_valid",
+                condition=Q(result__in=AssessmentResult.values), name="certification_assessment_result_valid", violation_error_code="result_valid",
                 violation_error_message="考核结果无效。",
             ),
             models.CheckConstraint(
                 condition=(Q(theory_score__isnull=True) | Q(theory_score__gte=0, theory_score__lte=100))
                 & (Q(practical_score__isnull=True) | Q(practical_score__gte=0, practical_score__lte=100)),
-                name="certification_assessment_scores_in_range",
+                name="certification_assessment_scores_in_range", violation_error_code="scores_in_range",
                 violation_error_message="成绩应在0到100之间。",
             ),
         ]
@@ -147,14 +147,14 @@ class Certificate(models.Model):
         ordering = ["-issued_on", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind__in=CertificateKind.values), name="certification_certificate_kind_valid",
+                condition=Q(kind__in=CertificateKind.values), name="certification_certificate_kind_valid", violation_error_code="kind_valid",
                 violation_error_message="证书类型无效。",
             ),
             models.CheckConstraint(
                 condition=Q(kind=CertificateKind.SKILL_LEVEL, level__in=SkillLevel.values,
                             evaluation_body__isnull=False)
                 | (~Q(kind=CertificateKind.SKILL_LEVEL) & Q(level="", evaluation_body__isnull=True)),
-                name="certification_certificate_level_matches_kind",
+                name="certification_certificate_level_matches_kind", violation_error_code="level_matches_kind",
                 violation_error_message="职业技能等级证书须填写五个等级之一并由评价机构核发;其他证书不填等级、由县人社局核发(R12《实施方案》三(六))。",
             ),
         ]
@@ -204,13 +204,13 @@ class EmploymentRecord(models.Model):
         ordering = ["-started_on", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(evidence_kind__in=EvidenceKind.values), name="certification_employmentrecord_evidence_valid",
+                condition=Q(evidence_kind__in=EvidenceKind.values), name="certification_employmentrecord_evidence_valid", violation_error_code="evidence_valid",
                 violation_error_message="证明材料类型无效。",
             ),
             models.CheckConstraint(
                 condition=Q(verified_by__isnull=True, verified_at__isnull=True)
                 | Q(verified_by__isnull=False, verified_at__isnull=False),
-                name="certification_employmentrecord_verification_complete",
+                name="certification_employmentrecord_verification_complete", violation_error_code="verification_complete",
                 violation_error_message="核实人与核实时间须同时填写。",
             ),
         ]

@@ -21,7 +21,7 @@ class OccupationAdmin(admin.ModelAdmin):
                     "has_national_standard", "has_enterprise_specification", "class_count"]
     list_filter = ["policy_year", "industry", "certificate_kind", "is_key_trade"]
     search_fields = ["name", "code"]
-    ordering = ["-policy_year__year", "industry", "name"]
+    ordering = ["-policy_year_id", "industry", "name"]
     list_select_related = ["policy_year"]
     fieldsets = [
         (None, {"fields": ["policy_year", "name", "code", "industry", "is_key_trade"]}),

@@ -59,24 +59,24 @@ class Occupation(models.Model):
     class Meta:
         verbose_name = "职业(工种)"
         verbose_name_plural = "职业(工种)"
-        ordering = ["-policy_year__year", "industry", "name"]
+        ordering = ["-policy_year_id", "industry", "name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["policy_year", "name"], name="courses_occupation_unique_per_year",
+                fields=["policy_year", "name"], name="courses_occupation_unique_per_year", violation_error_code="unique_per_year",
                 violation_error_message="本年度目录中已有同名职业(工种)。",
             ),
             models.CheckConstraint(
-                condition=Q(industry__in=Industry.values), name="courses_occupation_industry_valid",
+                condition=Q(industry__in=Industry.values), name="courses_occupation_industry_valid", violation_error_code="industry_valid",
                 violation_error_message="重点产业无效。",
             ),
             models.CheckConstraint(
                 condition=Q(certificate_kind__in=CertificateKind.values),
-                name="courses_occupation_certificate_kind_valid", violation_error_message="证书类型无效。",
+                name="courses_occupation_certificate_kind_valid", violation_error_code="certificate_kind_valid", violation_error_message="证书类型无效。",
             ),
         ]
 
     def __str__(self):
-        return f"{self.name}({self.policy_year.year})"
+        return f"{self.name}({self.policy_year_id})"
 
 
 class ParallelClassApproval(models.Model):
@@ -96,7 +96,7 @@ class ParallelClassApproval(models.Model):
         verbose_name_plural = "同工种两班同时开班认定"
         constraints = [
             models.UniqueConstraint(
-                fields=["institution", "occupation"], name="courses_parallelclassapproval_unique",
+                fields=["institution", "occupation"], name="courses_parallelclassapproval_unique", violation_error_code="unique",
                 violation_error_message="该机构此工种已有认定。",
             ),
         ]
@@ -182,26 +182,26 @@ class TrainingClass(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(practical_hours__lte=F("total_hours")),
-                name="courses_trainingclass_practical_within_total",
+                name="courses_trainingclass_practical_within_total", violation_error_code="practical_within_total",
                 violation_error_message="实操课时不能超过总课时。",
             ),
             models.CheckConstraint(
                 condition=Q(planned_end_on__gte=F("planned_start_on")),
-                name="courses_trainingclass_dates_ordered",
+                name="courses_trainingclass_dates_ordered", violation_error_code="dates_ordered",
                 violation_error_message="计划结业日期不能早于计划开班日期。",
             ),
             models.CheckConstraint(
                 condition=Q(capacity__gt=0) & Q(planned_days__gt=0) & Q(total_hours__gt=0),
-                name="courses_trainingclass_positive_size",
+                name="courses_trainingclass_positive_size", violation_error_code="positive_size",
                 violation_error_message="计划人数、培训天数和总课时必须大于0。",
             ),
             models.CheckConstraint(
-                condition=Q(status__in=ClassStatus.values), name="courses_trainingclass_status_valid",
+                condition=Q(status__in=ClassStatus.values), name="courses_trainingclass_status_valid", violation_error_code="status_valid",
                 violation_error_message="培训班状态无效。",
             ),
             models.CheckConstraint(
                 condition=Q(completed_on__isnull=True) | Q(started_on__isnull=False, completed_on__gte=F("started_on")),
-                name="courses_trainingclass_completion_after_start",
+                name="courses_trainingclass_completion_after_start", violation_error_code="completion_after_start",
                 violation_error_message="结业日期不能早于开班日期,未开班不能结业。",
             ),
         ]
@@ -232,9 +232,8 @@ class Textbook(models.Model):
         return f"《{self.title}》{self.publisher}"
 
     def clean(self):
-        from stdnum import isbn
-
         from django.core.exceptions import ValidationError
+        from stdnum import isbn
 
         if not isbn.is_valid(self.isbn):
             raise ValidationError(
@@ -274,17 +273,17 @@ class Enrolment(models.Model):
         ordering = ["training_class", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["training_class", "trainee"], name="courses_enrolment_one_per_trainee_and_class",
+                fields=["training_class", "trainee"], name="courses_enrolment_one_per_trainee_and_class", violation_error_code="one_per_trainee_and_class",
                 violation_error_message="该学员已在本班名册中。",
             ),
             models.CheckConstraint(
-                condition=Q(source__in=EnrolmentSource.values), name="courses_enrolment_source_valid",
+                condition=Q(source__in=EnrolmentSource.values), name="courses_enrolment_source_valid", violation_error_code="source_valid",
                 violation_error_message="报名途径无效。",
             ),
             models.CheckConstraint(
                 condition=Q(is_withdrawn=False, withdrawn_on__isnull=True)
                 | Q(is_withdrawn=True, withdrawn_on__isnull=False),
-                name="courses_enrolment_withdrawal_dated",
+                name="courses_enrolment_withdrawal_dated", violation_error_code="withdrawal_dated",
                 violation_error_message="退学须填写退学日期,未退学不能有退学日期。",
             ),
         ]
@@ -316,15 +315,15 @@ class Session(models.Model):
         indexes = [models.Index(fields=["training_class", "held_on"], name="courses_session_class_day_idx")]
         constraints = [
             models.CheckConstraint(
-                condition=Q(hours__gt=0) & Q(hours__lte=24), name="courses_session_hours_positive",
+                condition=Q(hours__gt=0) & Q(hours__lte=24), name="courses_session_hours_positive", violation_error_code="hours_positive",
                 violation_error_message="课时必须大于0。",
             ),
             models.CheckConstraint(
-                condition=Q(kind__in=SessionKind.values), name="courses_session_kind_valid",
+                condition=Q(kind__in=SessionKind.values), name="courses_session_kind_valid", violation_error_code="kind_valid",
                 violation_error_message="课次类型无效。",
             ),
             models.UniqueConstraint(
-                fields=["training_class", "held_on", "starts_at"], name="courses_session_unique_start",
+                fields=["training_class", "held_on", "starts_at"], name="courses_session_unique_start", violation_error_code="unique_start",
                 violation_error_message="本班同一日期同一开始时间已有课次。",
             ),
         ]
@@ -354,12 +353,12 @@ class AttendanceRecord(models.Model):
         ordering = ["session", "enrolment"]
         constraints = [
             models.UniqueConstraint(
-                fields=["enrolment", "session"], name="courses_attendancerecord_one_per_enrolment_and_session",
+                fields=["enrolment", "session"], name="courses_attendancerecord_one_per_enrolment_and_session", violation_error_code="one_per_enrolment_and_session",
                 violation_error_message="该学员本课次已有考勤记录。",
             ),
             models.CheckConstraint(
                 condition=Q(hours_present__isnull=True) | Q(is_present=True, hours_present__gte=0),
-                name="courses_attendancerecord_hours_only_when_present",
+                name="courses_attendancerecord_hours_only_when_present", violation_error_code="hours_only_when_present",
                 violation_error_message="缺勤不能填写实到课时;实到课时不能为负数。",
             ),
         ]

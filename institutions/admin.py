@@ -44,7 +44,7 @@ class InstitutionYearAdmin(admin.ModelAdmin):
     list_display = ["institution", "policy_year", "is_listed", "is_disqualified", "disqualification_reason"]
     list_filter = ["policy_year", "is_listed", "is_disqualified"]
     search_fields = ["institution__name", "tender_reference"]
-    ordering = ["-policy_year__year", "institution__name"]
+    ordering = ["-policy_year_id", "institution__name"]
     list_select_related = ["institution", "policy_year"]
     autocomplete_fields = ["institution"]
 

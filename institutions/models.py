@@ -50,16 +50,16 @@ class TrainingInstitution(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind__in=InstitutionKind.values), name="institutions_traininginstitution_kind_valid",
+                condition=Q(kind__in=InstitutionKind.values), name="institutions_traininginstitution_kind_valid", violation_error_code="kind_valid",
                 violation_error_message="机构类型无效。",
             ),
             models.CheckConstraint(
                 condition=Q(responsible_title__in=ResponsibleTitle.values),
-                name="institutions_traininginstitution_title_valid", violation_error_message="责任人职务无效。",
+                name="institutions_traininginstitution_title_valid", violation_error_code="title_valid", violation_error_message="责任人职务无效。",
             ),
             models.CheckConstraint(
                 condition=Q(credit_code__regex=r"^[0-9A-Z]{18}$"),
-                name="institutions_traininginstitution_credit_code_format",
+                name="institutions_traininginstitution_credit_code_format", violation_error_code="credit_code_format",
                 violation_error_message="统一社会信用代码应为18位数字或大写字母。",
             ),
         ]
@@ -91,21 +91,21 @@ class InstitutionYear(models.Model):
     class Meta:
         verbose_name = "机构年度资格"
         verbose_name_plural = "机构年度资格"
-        ordering = ["-policy_year__year", "institution__name"]
+        ordering = ["-policy_year_id", "institution__name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["institution", "policy_year"], name="institutions_institutionyear_one_per_year",
+                fields=["institution", "policy_year"], name="institutions_institutionyear_one_per_year", violation_error_code="one_per_year",
                 violation_error_message="该机构本年度的资格已登记。",
             ),
             models.CheckConstraint(
                 condition=Q(is_disqualified=False) | ~Q(disqualification_reason=""),
-                name="institutions_institutionyear_disqualification_has_reason",
+                name="institutions_institutionyear_disqualification_has_reason", violation_error_code="disqualification_has_reason",
                 violation_error_message="取消资格必须写明原因。",
             ),
         ]
 
     def __str__(self):
-        return f"{self.institution} {self.policy_year.year}年"
+        return f"{self.policy_year_id}年"
 
     @property
     def may_open_classes(self):
@@ -146,7 +146,7 @@ class Inspection(models.Model):
         ordering = ["-inspected_on", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(method__in=InspectionMethod.values), name="institutions_inspection_method_valid",
+                condition=Q(method__in=InspectionMethod.values), name="institutions_inspection_method_valid", violation_error_code="method_valid",
                 violation_error_message="检查方式无效。",
             ),
         ]

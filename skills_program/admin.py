@@ -54,7 +54,7 @@ class TargetLineAdmin(admin.ModelAdmin):
     list_display = ["name", "policy_year", "responsible_unit", "target_count", "class_count"]
     list_filter = ["policy_year"]
     search_fields = ["name", "responsible_unit"]
-    ordering = ["-policy_year__year", "sort_order"]
+    ordering = ["-policy_year_id", "sort_order"]
     list_select_related = ["policy_year"]
 
     def get_queryset(self, request):
@@ -85,6 +85,6 @@ class TownshipTargetAdmin(admin.ModelAdmin):
     list_display = ["township", "policy_year", "target_count"]
     list_filter = ["policy_year", "township"]
     search_fields = ["township__name"]
-    ordering = ["-policy_year__year", "township"]
+    ordering = ["-policy_year_id", "township"]
     list_select_related = ["township", "policy_year"]
     autocomplete_fields = ["township"]

@@ -1,6 +1,5 @@
 from django.apps import AppConfig
 from django.contrib.admin.apps import AdminConfig as DjangoAdminConfig
-from django.utils.translation import gettext_lazy as _
 
 
 class AdminConfig(DjangoAdminConfig):

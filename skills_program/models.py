@@ -29,7 +29,7 @@ def money_field(default, verbose_name, help_text=""):
 class PolicyYear(models.Model):
     """One row per year with every rule parameter (SPEC.md §4) and the year's targets (二)."""
 
-    year = models.PositiveSmallIntegerField("年度", unique=True)
+    year = models.PositiveSmallIntegerField("年度", primary_key=True)
     document = models.CharField(
         "政策依据", max_length=200, blank=True, default="长县政办发〔2018〕30号《长治县全民技能提升工程实施方案》"
     )
@@ -104,22 +104,22 @@ class PolicyYear(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(min_practical_share__lte=F("target_practical_share")),
-                name="skills_program_policyyear_practical_min_within_target",
+                name="skills_program_policyyear_practical_min_within_target", violation_error_code="practical_min_within_target",
                 violation_error_message="实操课时占比下限不能高于目标(R4)。",
             ),
             models.CheckConstraint(
                 condition=Q(full_rate_days__lte=F("max_days")) & Q(standard_days__lte=F("max_days")),
-                name="skills_program_policyyear_days_within_max",
+                name="skills_program_policyyear_days_within_max", violation_error_code="days_within_max",
                 violation_error_message="标准天数和前段补贴天数不能超过最长培训天数(R5、R6)。",
             ),
             models.CheckConstraint(
                 condition=Q(max_parallel_classes__lte=F("max_parallel_classes_approved")),
-                name="skills_program_policyyear_parallel_within_approved",
+                name="skills_program_policyyear_parallel_within_approved", violation_error_code="parallel_within_approved",
                 violation_error_message="同时开班数不能超过具备条件时的同时开班数(R2)。",
             ),
             models.CheckConstraint(
                 condition=Q(min_age__lt=F("max_age")),
-                name="skills_program_policyyear_age_range",
+                name="skills_program_policyyear_age_range", violation_error_code="age_range",
                 violation_error_message="最低年龄必须小于最高年龄(R13)。",
             ),
             models.CheckConstraint(
@@ -134,7 +134,7 @@ class PolicyYear(models.Model):
             models.CheckConstraint(
                 condition=Q(full_day_rate__gte=0) & Q(reduced_day_rate__gte=0) & Q(placement_reward_amount__gte=0)
                 & Q(small_enterprise_hire_amount__gte=0) & Q(small_enterprise_upgrade_amount__gte=0),
-                name="skills_program_policyyear_amounts_not_negative",
+                name="skills_program_policyyear_amounts_not_negative", violation_error_code="amounts_not_negative",
                 violation_error_message="补贴金额不能为负数。",
             ),
         ]
@@ -160,13 +160,16 @@ class TargetLine(models.Model):
     class Meta:
         verbose_name = "年度任务"
         verbose_name_plural = "年度任务"
-        ordering = ["policy_year", "sort_order", "pk"]
+        ordering = ["policy_year_id", "sort_order", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["policy_year", "name"], name="skills_program_targetline_unique_name"),
+            models.UniqueConstraint(
+                fields=["policy_year", "name"], name="skills_program_targetline_unique_name",
+                violation_error_code="unique_name", violation_error_message="本年度已有同名任务类别。",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.policy_year.year}年 {self.name}"
+        return f"{self.policy_year_id}年 {self.name}"
 
 
 class TownshipKind(models.TextChoices):
@@ -189,7 +192,8 @@ class Township(models.Model):
         ordering = ["pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind__in=TownshipKind.values), name="skills_program_township_kind_valid"
+                condition=Q(kind__in=TownshipKind.values), name="skills_program_township_kind_valid",
+                violation_error_code="kind_valid", violation_error_message="乡镇类型无效。",
             ),
         ]
 
@@ -207,10 +211,13 @@ class TownshipTarget(models.Model):
     class Meta:
         verbose_name = "乡镇年度任务"
         verbose_name_plural = "乡镇年度任务"
-        ordering = ["policy_year", "township"]
+        ordering = ["policy_year_id", "township_id"]
         constraints = [
-            models.UniqueConstraint(fields=["township", "policy_year"], name="skills_program_townshiptarget_one_per_year"),
+            models.UniqueConstraint(
+                fields=["township", "policy_year"], name="skills_program_townshiptarget_one_per_year",
+                violation_error_code="one_per_year", violation_error_message="该乡镇本年度任务已下达。",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.township} {self.policy_year.year}年 {self.target_count}人"
+        return f"{self.policy_year_id}年 {self.target_count}人"

@@ -93,7 +93,7 @@ class ClaimLineAdmin(IdNumberSearchMixin, SimpleHistoryAdmin):
     list_filter = ["instalment", "is_void", "claim__status", "claim__institution"]
     search_fields = ["enrolment__trainee__name", "claim__training_class__code"]
     ordering = ["-pk"]
-    list_select_related = ["claim__training_class", "enrolment__trainee"]
+    list_select_related = ["claim__training_class", "enrolment__trainee", "enrolment__training_class"]
     readonly_fields = ["claim", "enrolment", "instalment", "training_days", "total_subsidy_amount", "first_amount",
                        "second_amount", "amount", "placement_reward_amount", "reason", "is_void", "void_reason"]
     masked_id = masked_id_column("enrolment.trainee.id_number")

@@ -51,17 +51,17 @@ class Voucher(models.Model):
         ordering = ["-issued_on", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(expires_on__gte=F("issued_on")), name="subsidies_voucher_expiry_after_issue",
+                condition=Q(expires_on__gte=F("issued_on")), name="subsidies_voucher_expiry_after_issue", violation_error_code="expiry_after_issue",
                 violation_error_message="有效期不能早于发放日期。",
             ),
             models.CheckConstraint(
-                condition=Q(status__in=VoucherStatus.values), name="subsidies_voucher_status_valid",
+                condition=Q(status__in=VoucherStatus.values), name="subsidies_voucher_status_valid", violation_error_code="status_valid",
                 violation_error_message="培训券状态无效。",
             ),
             models.CheckConstraint(
                 condition=Q(status=VoucherStatus.REDEEMED, enrolment__isnull=False, redeemed_on__isnull=False)
                 | (~Q(status=VoucherStatus.REDEEMED) & Q(enrolment__isnull=True, redeemed_on__isnull=True)),
-                name="subsidies_voucher_redeemed_has_enrolment",
+                name="subsidies_voucher_redeemed_has_enrolment", violation_error_code="redeemed_has_enrolment",
                 violation_error_message="已使用的培训券须关联报名记录和使用日期;未使用的不能关联。",
             ),
         ]
@@ -131,26 +131,26 @@ class SubsidyClaim(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=ClaimStatus.values), name="subsidies_subsidyclaim_status_valid",
+                condition=Q(status__in=ClaimStatus.values), name="subsidies_subsidyclaim_status_valid", violation_error_code="status_valid",
                 violation_error_message="申领状态无效。",
             ),
             models.CheckConstraint(
-                condition=Q(instalment__in=Instalment.values), name="subsidies_subsidyclaim_instalment_valid",
+                condition=Q(instalment__in=Instalment.values), name="subsidies_subsidyclaim_instalment_valid", violation_error_code="instalment_valid",
                 violation_error_message="拨付批次无效。",
             ),
             models.CheckConstraint(
-                condition=Q(total_amount__gte=0), name="subsidies_subsidyclaim_amount_not_negative",
+                condition=Q(total_amount__gte=0), name="subsidies_subsidyclaim_amount_not_negative", violation_error_code="amount_not_negative",
                 violation_error_message="申领金额不能为负数。",
             ),
             models.CheckConstraint(
                 condition=Q(reviewed_by__isnull=True) | Q(approved_by__isnull=True)
                 | ~Q(reviewed_by=F("approved_by")),
-                name="subsidies_subsidyclaim_four_eyes",
+                name="subsidies_subsidyclaim_four_eyes", violation_error_code="four_eyes",
                 violation_error_message="初审人和审批人必须是两个不同的人。",
             ),
             models.UniqueConstraint(
                 fields=["training_class", "instalment"], condition=~Q(status=ClaimStatus.REJECTED),
-                name="subsidies_subsidyclaim_one_open_per_class_and_instalment",
+                name="subsidies_subsidyclaim_one_open_per_class_and_instalment", violation_error_code="one_open_per_class_and_instalment",
                 violation_error_message="本班该批次已有申领,不能重复生成。",
             ),
         ]
@@ -190,26 +190,26 @@ class ClaimLine(models.Model):
             models.CheckConstraint(
                 condition=Q(first_amount__gte=0) & Q(second_amount__gte=0) & Q(amount__gte=0)
                 & Q(placement_reward_amount__gte=0) & Q(total_subsidy_amount__gte=0),
-                name="subsidies_claimline_amounts_not_negative", violation_error_message="金额不能为负数。",
+                name="subsidies_claimline_amounts_not_negative", violation_error_code="amounts_not_negative", violation_error_message="金额不能为负数。",
             ),
             models.CheckConstraint(
                 condition=Q(total_subsidy_amount=F("first_amount") + F("second_amount")),
-                name="subsidies_claimline_instalments_add_up",
+                name="subsidies_claimline_instalments_add_up", violation_error_code="instalments_add_up",
                 violation_error_message="首期与二期金额之和必须等于培训补贴总额(R7《实施方案》四(二))。",
             ),
             models.CheckConstraint(
                 condition=Q(instalment=Instalment.FIRST, amount=F("first_amount"), placement_reward_amount=0)
                 | Q(instalment=Instalment.SECOND, amount=F("second_amount")),
-                name="subsidies_claimline_amount_matches_instalment",
+                name="subsidies_claimline_amount_matches_instalment", violation_error_code="amount_matches_instalment",
                 violation_error_message="本次申领金额必须等于该批次应拨金额;就业奖励只在二期拨付。",
             ),
             models.CheckConstraint(
                 condition=Q(is_void=False) | ~Q(void_reason=""),
-                name="subsidies_claimline_void_has_reason", violation_error_message="剔除须写明原因。",
+                name="subsidies_claimline_void_has_reason", violation_error_code="void_has_reason", violation_error_message="剔除须写明原因。",
             ),
             models.UniqueConstraint(
                 fields=["enrolment", "instalment"], condition=Q(is_void=False),
-                name="subsidies_claimline_once_per_trainee_class_and_instalment",
+                name="subsidies_claimline_once_per_trainee_class_and_instalment", violation_error_code="once_per_trainee_class_and_instalment",
                 violation_error_message="该学员本班此批次补贴已申领,不能重复申领。",
             ),
         ]
@@ -269,27 +269,27 @@ class SmallEnterpriseSubsidy(models.Model):
         ordering = ["-contract_starts_on", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(amount__gte=0), name="subsidies_smallenterprisesubsidy_amount_not_negative",
+                condition=Q(amount__gte=0), name="subsidies_smallenterprisesubsidy_amount_not_negative", violation_error_code="amount_not_negative",
                 violation_error_message="补贴金额不能为负数。",
             ),
             models.CheckConstraint(
-                condition=Q(stage__in=EnterpriseSubsidyStage.values), name="subsidies_smallenterprisesubsidy_stage_valid",
+                condition=Q(stage__in=EnterpriseSubsidyStage.values), name="subsidies_smallenterprisesubsidy_stage_valid", violation_error_code="stage_valid",
                 violation_error_message="补贴环节无效。",
             ),
             models.CheckConstraint(
                 condition=Q(status__in=EnterpriseSubsidyStatus.values),
-                name="subsidies_smallenterprisesubsidy_status_valid", violation_error_message="状态无效。",
+                name="subsidies_smallenterprisesubsidy_status_valid", violation_error_code="status_valid", violation_error_message="状态无效。",
             ),
             models.CheckConstraint(
                 condition=Q(stage=EnterpriseSubsidyStage.HIRE, certificate__isnull=True)
                 | Q(stage=EnterpriseSubsidyStage.UPGRADE, certificate__isnull=False),
-                name="subsidies_smallenterprisesubsidy_certificate_for_upgrade",
+                name="subsidies_smallenterprisesubsidy_certificate_for_upgrade", violation_error_code="certificate_for_upgrade",
                 violation_error_message="取证或升级环节须关联证书;新招用环节不关联证书。",
             ),
             models.UniqueConstraint(
                 fields=["enterprise_credit_code", "hire", "stage"],
                 condition=~Q(status=EnterpriseSubsidyStatus.REJECTED),
-                name="subsidies_smallenterprisesubsidy_once_per_hire_and_stage",
+                name="subsidies_smallenterprisesubsidy_once_per_hire_and_stage", violation_error_code="once_per_hire_and_stage",
                 violation_error_message="该企业此人该环节补贴已申领。",
             ),
         ]

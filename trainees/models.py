@@ -75,11 +75,11 @@ class Trainee(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(id_number__regex=r"^[1-9][0-9]{16}[0-9X]$"),
-                name="trainees_trainee_id_number_format",
+                name="trainees_trainee_id_number_format", violation_error_code="id_number_format",
                 violation_error_message="身份证号应为18位,前17位为数字,末位为数字或X。",
             ),
             models.CheckConstraint(
-                condition=Q(sex__in=Sex.values), name="trainees_trainee_sex_valid",
+                condition=Q(sex__in=Sex.values), name="trainees_trainee_sex_valid", violation_error_code="sex_valid",
                 violation_error_message="性别无效。",
             ),
         ]
@@ -87,13 +87,10 @@ class Trainee(models.Model):
     def __str__(self):
         return f"{self.name}({mask_id_number(self.id_number)})"
 
-    @property
-    def masked_id_number(self):
-        return mask_id_number(self.id_number)
-
-    @property
-    def masked_phone(self):
-        return mask_phone(self.phone)
+    def save(self, *args, **kwargs):
+        # Derivation, not validation: birth date and sex always follow the stored number.
+        self._derive_from_id_number(strict=False)
+        super().save(*args, **kwargs)
 
     def clean_fields(self, exclude=None):
         self.id_number = normalise_id_number(self.id_number)
@@ -102,10 +99,13 @@ class Trainee(models.Model):
     def clean(self):
         self._derive_from_id_number(strict=True)
 
-    def save(self, *args, **kwargs):
-        # Derivation, not validation: birth date and sex always follow the stored number.
-        self._derive_from_id_number(strict=False)
-        super().save(*args, **kwargs)
+    @property
+    def masked_id_number(self):
+        return mask_id_number(self.id_number)
+
+    @property
+    def masked_phone(self):
+        return mask_phone(self.phone)
 
     def _derive_from_id_number(self, *, strict):
         from django.utils import timezone
@@ -136,16 +136,16 @@ class CategoryMembership(models.Model):
         ordering = ["trainee", "held_from"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(category__in=TraineeCategory.values), name="trainees_categorymembership_category_valid",
+                condition=Q(category__in=TraineeCategory.values), name="trainees_categorymembership_category_valid", violation_error_code="category_valid",
                 violation_error_message="培训对象类别无效。",
             ),
             models.CheckConstraint(
                 condition=Q(held_until__isnull=True) | Q(held_until__gte=F("held_from")),
-                name="trainees_categorymembership_dates_ordered",
+                name="trainees_categorymembership_dates_ordered", violation_error_code="dates_ordered",
                 violation_error_message="终止日期不能早于起始日期。",
             ),
             models.UniqueConstraint(
-                fields=["trainee", "category", "held_from"], name="trainees_categorymembership_unique",
+                fields=["trainee", "category", "held_from"], name="trainees_categorymembership_unique", violation_error_code="unique",
                 violation_error_message="该学员在同一日期已登记此类别。",
             ),
         ]

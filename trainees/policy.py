@@ -47,7 +47,7 @@ def normalise_id_number(value) -> str:
     Full-width digits and letters (１４０４２１…Ｘ) become ASCII; spaces of any width anywhere are
     removed. A number (int or float) is refused: a spreadsheet has already lost its last digits.
     """
-    if isinstance(value, bool) or isinstance(value, int | float):
+    if isinstance(value, bool | int | float):
         raise ValidationError(
             "身份证号被表格当作数字保存,末几位已经丢失:请将身份证号列设置为\"文本\"格式后重新填写。",
             code="id_not_text",
