@@ -47,7 +47,10 @@ def scope_of(user) -> Scope:
         return cached
     from accounts.models import UserProfile
 
-    profile = UserProfile.objects.filter(user=user).first()
+    try:
+        profile = user.profile
+    except UserProfile.DoesNotExist:
+        profile = None
     if profile is None:
         scope = Scope(role=Role.HR) if user.is_superuser else NOBODY
     else:

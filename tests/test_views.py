@@ -1,0 +1,117 @@
+"""Portal home pages, login routing, the public page and the health probe."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.urls import reverse
+
+from courses.models import ClassStatus
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_institution_home_shows_own_name_and_numbers(client, django_assert_max_num_queries):
+    line = factories.ClaimLineFactory()
+    institution = line.enrolment.training_class.institution
+    factories.TrainingClassFactory(institution=institution, status=ClassStatus.IN_PROGRESS)
+    other = factories.TrainingClassFactory()
+    client.force_login(factories.institution_user(institution))
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("institutions:home"))
+    content = response.content.decode()
+    assert institution.name in content and other.code not in content
+    figures = response.context["figures"]
+    assert (figures["classes"], figures["in_progress"], figures["trainees"]) == (2, 1, 1)
+
+
+def test_township_home_shows_target_and_progress(client, policy_year):
+    township = factories.TownshipFactory(name="韩店镇")
+    factories.TownshipTargetFactory(township=township, policy_year=policy_year, target_count=820)
+    enrolment = factories.EnrolmentFactory(
+        trainee=factories.TraineeFactory(township=township),
+        training_class=factories.TrainingClassFactory(policy_year=policy_year, completed=True),
+    )
+    factories.CertificateFactory(enrolment=enrolment)
+    factories.TraineeFactory(township=township)
+    factories.TraineeFactory()  # another township's trainee
+    client.force_login(factories.township_user(township))
+    response = client.get(reverse("trainees:home"))
+    assert "韩店镇" in response.content.decode() and "820" in response.content.decode()
+    assert response.context["progress"] == {"registered": 2, "enrolled": 1, "trained": 1, "certified": 1}
+
+
+def test_township_pages_mask_personal_data(client):
+    trainee = factories.TraineeFactory(id_number="11010519491231002X", phone="13812345678")
+    client.force_login(factories.township_user(trainee.township))
+    for url in (reverse("trainees:home"), reverse("trainees:trainee-detail", args=[trainee.pk])):
+        content = client.get(url).content.decode()
+        assert "110105********002X" in content and "138****5678" in content
+        assert "11010519491231002X" not in content and "13812345678" not in content
+
+
+@pytest.mark.parametrize(
+    ("role", "target"),
+    [("hr", "/admin/"), ("institution", "/institution/"), ("township", "/township/")],
+)
+def test_one_login_page_sends_each_role_home(client, role, target):
+    institution = factories.TrainingInstitutionFactory()
+    township = factories.TownshipFactory()
+    user = {
+        "hr": lambda: factories.hr_user("hr1"),
+        "institution": lambda: factories.institution_user(institution, "clerk1"),
+        "township": lambda: factories.township_user(township, "official1"),
+    }[role]()
+    response = client.post(reverse("login"), {"username": user.username, "password": "Test-password-2018"})
+    assert response.status_code == 302
+    response = client.get(response["Location"])
+    assert response.status_code == 302 and response["Location"] == target
+
+
+def test_login_page_is_chinese(client):
+    content = client.get(reverse("login")).content.decode()
+    assert "登录" in content and "用户名" in content and "Log in" not in content
+
+
+def test_public_page_shows_aggregates_only(client, policy_year):
+    trainee = factories.TraineeFactory(name="张小明")
+    factories.EnrolmentFactory(trainee=trainee, training_class=factories.TrainingClassFactory(completed=True))
+    response = client.get(reverse("public-home"))
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert response.context["figures"]["trained"] == 1
+    assert "张小明" not in content and trainee.id_number not in content
+
+
+def test_healthz_ok(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.json()["database"] == "ok"
+
+
+def test_healthz_503_without_database(tmp_path):
+    """A process whose database cannot be opened answers 503 (a real unreachable database)."""
+    script = (
+        "import django; django.setup();"
+        "from django.test.utils import setup_test_environment; setup_test_environment();"
+        "from django.test import Client; r = Client().get('/healthz'); print(r.status_code, r.json()['status'])"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "skills_program.settings",
+           "DATABASE_URL": f"sqlite:///{tmp_path}/missing-directory/db.sqlite3"}
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60,
+                            cwd=settings.BASE_DIR)
+    assert result.stdout.split() == ["503", "unavailable"], result.stderr[-2000:]
+
+
+def test_no_missing_migrations():
+    """Models and migrations agree (makemigrations --check finds nothing)."""
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_openpyxl_uses_defusedxml():
+    from django.core.checks import run_checks
+
+    assert not [e for e in run_checks() if e.id == "skills_program.E001"]
