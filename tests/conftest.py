@@ -31,3 +31,16 @@ def plain_static_storage(settings):
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgres` prove locking and concurrency; SQLite has neither row locks nor
+    concurrent writers, so there they are skipped with the reason."""
+    from django.conf import settings as django_settings
+
+    if django_settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        return
+    skip = pytest.mark.skip(reason="需要 PostgreSQL(行锁与并发);设置 DATABASE_URL=postgres://... 后运行")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
