@@ -147,3 +147,16 @@ def test_institution_user_cannot_enter_the_admin(client):
     response = client.get(reverse("admin:index"))
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_strings_missing_from_djangos_catalogue_are_chinese(hr_client):
+    """The project catalogue fills what Django's zh_Hans admin catalogue lacks."""
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        assert translation.gettext("Model name") == "模型名称"
+        assert "密码" in translation.ngettext(
+            "This password is too short. It must contain at least %d character.",
+            "This password is too short. It must contain at least %d characters.", 12)
+    response = hr_client.get(reverse("admin:jsi18n"))
+    assert "\\u9009\\u62e9\\u5168\\u90e8" in response.content.decode() or "选择全部" in response.content.decode()

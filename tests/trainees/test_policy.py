@@ -133,3 +133,16 @@ def test_working_age_boundaries():
 def test_no_category_is_refused():
     assert code_of(lambda: ensure_eligible_category([])) == "no_category"
     ensure_eligible_category(["rural_labour"])
+
+
+@pytest.mark.parametrize(("phone", "valid"), [("13812345678", True), ("0355-5512345", True), ("1381234567", False),
+                                              ("12345", False), ("15400000000", False)])
+def test_phone_validation(phone, valid):
+    from trainees.validators import validate_phone
+
+    if valid:
+        validate_phone(phone)
+    else:
+        with pytest.raises(ValidationError) as error:
+            validate_phone(phone)
+        assert error.value.code == "phone_invalid"
