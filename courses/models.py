@@ -78,6 +78,11 @@ class Occupation(models.Model):
     def __str__(self):
         return f"{self.name}({self.policy_year_id})"
 
+    @property
+    def key(self):
+        """The same occupation across yearly catalogues: its national code, else its name (R16)."""
+        return self.code or self.name
+
 
 class ParallelClassApproval(models.Model):
     """HR's record that an institution has the venue, teachers, equipment and managers to run two
@@ -142,6 +147,10 @@ class TrainingClass(models.Model):
         "skills_program.TargetLine", models.PROTECT, related_name="classes", verbose_name="计入任务类别"
     )
     training_mode = models.CharField("培训模式", max_length=30, choices=TrainingMode.choices)
+    level = models.CharField(
+        "培训等级", max_length=1, choices=SkillLevel.choices, blank=True,
+        help_text="职业技能等级证书的职业(工种)填写培训的技能等级;其他留空。",
+    )
     planned_start_on = models.DateField("计划开班日期")
     planned_end_on = models.DateField("计划结业日期")
     planned_days = models.PositiveSmallIntegerField("计划培训天数", help_text="一般10天左右,最长不超过15天(《实施方案》四(二))。")
@@ -196,6 +205,10 @@ class TrainingClass(models.Model):
                 violation_error_message="计划人数、培训天数和总课时必须大于0。",
             ),
             models.CheckConstraint(
+                condition=Q(level="") | Q(level__in=SkillLevel.values), name="courses_trainingclass_level_valid",
+                violation_error_code="level_valid", violation_error_message="培训等级无效。",
+            ),
+            models.CheckConstraint(
                 condition=Q(status__in=ClassStatus.values), name="courses_trainingclass_status_valid", violation_error_code="status_valid",
                 violation_error_message="培训班状态无效。",
             ),
@@ -213,6 +226,36 @@ class TrainingClass(models.Model):
     def end_on(self):
         """The date the employment window counts from (R7): actual completion, else the plan."""
         return self.completed_on or self.planned_end_on
+
+
+class ClassTransition(models.Model):
+    """Who moved a class from one status to another, when, and why (an audit trail, 三(七))."""
+
+    training_class = models.ForeignKey(
+        TrainingClass, models.CASCADE, related_name="transitions", verbose_name="培训班"
+    )
+    from_status = models.CharField("原状态", max_length=20, choices=ClassStatus.choices)
+    to_status = models.CharField("新状态", max_length=20, choices=ClassStatus.choices)
+    acted_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="办理人")
+    acted_at = models.DateTimeField("办理时间")
+    note = models.TextField("意见或原因", blank=True)
+    acknowledged_warnings = models.TextField("已确认的提示", blank=True)
+
+    class Meta:
+        verbose_name = "培训班状态变更"
+        verbose_name_plural = "培训班状态变更"
+        ordering = ["training_class", "acted_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(from_status__in=ClassStatus.values) & Q(to_status__in=ClassStatus.values)
+                & ~Q(from_status=F("to_status")),
+                name="courses_classtransition_statuses_valid", violation_error_code="statuses_valid",
+                violation_error_message="状态变更无效。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
 
 
 class Textbook(models.Model):
@@ -265,6 +308,13 @@ class Enrolment(models.Model):
     is_withdrawn = models.BooleanField("已退学", default=False)
     withdrawn_on = models.DateField("退学日期", null=True, blank=True)
     withdrawal_reason = models.CharField("退学原因", max_length=200, blank=True)
+    attendance_rate = models.DecimalField(
+        "到课率", max_digits=5, decimal_places=4, null=True, blank=True, editable=False,
+        help_text="结业时按全部课次的课时计算(R3)。",
+    )
+    meets_attendance = models.BooleanField(
+        "到课率达标", null=True, editable=False, help_text="结业时记录;未达标的不能参加考核,也不能申领补贴(R3)。"
+    )
     history = HistoricalRecords(verbose_name="学员名册变更记录")
 
     class Meta:
@@ -279,6 +329,11 @@ class Enrolment(models.Model):
             models.CheckConstraint(
                 condition=Q(source__in=EnrolmentSource.values), name="courses_enrolment_source_valid", violation_error_code="source_valid",
                 violation_error_message="报名途径无效。",
+            ),
+            models.CheckConstraint(
+                condition=Q(attendance_rate__isnull=True) | Q(attendance_rate__gte=0, attendance_rate__lte=1),
+                name="courses_enrolment_attendance_rate_share", violation_error_code="attendance_rate_share",
+                violation_error_message="到课率应在0到1之间。",
             ),
             models.CheckConstraint(
                 condition=Q(is_withdrawn=False, withdrawn_on__isnull=True)

@@ -1,7 +1,10 @@
 """Which classes and roster rows a user may see (SPEC.md §1), and the figures of a class."""
 
+from decimal import Decimal
+
 from accounts.scope import scope_of
-from courses.models import Enrolment, TrainingClass
+from courses.models import AttendanceRecord, Enrolment, TrainingClass
+from courses.policy import attendance_standing
 
 
 def classes_visible_to(user):
@@ -37,3 +40,60 @@ def enrolments_visible_to(user):
     if scope.is_evaluator:
         return enrolments.filter(training_class__in=classes_visible_to(user))
     return enrolments.none()
+
+
+class AttendanceSheet:
+    """A class's roster, sessions and marks, loaded in three queries, with the attendance of
+    R3 worked out over every scheduled session (not only those held so far)."""
+
+    def __init__(self, training_class):
+        self.training_class = training_class
+        self.enrolments = list(
+            training_class.enrolments.select_related("trainee").order_by("is_withdrawn", "pk")
+        )
+        self.sessions = list(training_class.sessions.order_by("held_on", "starts_at", "pk"))
+        self.marks = {
+            (m.enrolment_id, m.session_id): m
+            for m in AttendanceRecord.objects.filter(session__training_class=training_class).only(
+                "pk", "enrolment_id", "session_id", "is_present", "hours_present")
+        }
+        self.scheduled_hours = sum((s.hours for s in self.sessions), Decimal(0))
+
+    @property
+    def active_enrolments(self):
+        return [e for e in self.enrolments if not e.is_withdrawn]
+
+    def roster_for(self, session):
+        """Who is marked for `session`: everyone enrolled, except those withdrawn on or before it."""
+        return [e for e in self.enrolments if not e.is_withdrawn or e.withdrawn_on > session.held_on]
+
+    def unrecorded(self):
+        """Marks still missing for the active trainees over the sessions already scheduled."""
+        return sum(1 for s in self.sessions for e in self.active_enrolments if (e.pk, s.pk) not in self.marks)
+
+    def hours(self, enrolment):
+        """(attended hours, hours of the sessions whose mark is recorded) for one enrolment."""
+        attended = recorded = Decimal(0)
+        for session in self.sessions:
+            mark = self.marks.get((enrolment.pk, session.pk))
+            if mark is None:
+                continue
+            recorded += session.hours
+            if mark.is_present:
+                attended += mark.hours_present if mark.hours_present is not None else session.hours
+        return attended, recorded
+
+    def standing(self, enrolment, p):
+        attended, recorded = self.hours(enrolment)
+        return attendance_standing(attended_hours=attended, recorded_hours=recorded,
+                                   scheduled_hours=self.scheduled_hours, p=p)
+
+    def class_standing(self, p):
+        """The class as a whole: attended trainee-hours over scheduled trainee-hours (active trainees)."""
+        active = self.active_enrolments
+        attended = recorded = Decimal(0)
+        for enrolment in active:
+            a, r = self.hours(enrolment)
+            attended, recorded = attended + a, recorded + r
+        return attendance_standing(attended_hours=attended, recorded_hours=recorded,
+                                   scheduled_hours=self.scheduled_hours * len(active), p=p)

@@ -4,6 +4,8 @@ import calendar
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.core.exceptions import ValidationError
+
 from skills_program.policy import PolicyParams
 
 CENT = Decimal("0.01")
@@ -52,3 +54,29 @@ def small_enterprise_subsidy_amount(*, stage: str, p: PolicyParams) -> Decimal:
     if stage == "upgrade":
         return p.small_enterprise_upgrade_amount
     raise ValueError(f"unknown stage {stage!r}")
+
+
+def ensure_voucher_usable(*, status: str, expires_on: date, holder_id: int, trainee_id: int | None,
+                          is_pilot_on: bool, institution_listed: bool, today: date) -> None:
+    """R14 《实施方案》四(三): a voucher names its holder, is used once, only by that holder, only
+    before expiry, at an institution on the county's list."""
+    if not is_pilot_on:
+        raise ValidationError(
+            "本年度未开展培训券试点(《实施方案》四(三)):请按乡镇推荐方式报名。", code="voucher_pilot_off"
+        )
+    if status == "redeemed":
+        raise ValidationError("该培训券已经使用过,每张券只能使用一次(R14《实施方案》四(三))。", code="voucher_used")
+    if status != "issued":
+        raise ValidationError("该培训券已作废或过期,不能使用(R14《实施方案》四(三)):请持券人到乡镇重新申领。",
+                              code="voucher_not_valid")
+    if today > expires_on:
+        raise ValidationError(
+            "该培训券已于%(day)s过期(R14《实施方案》四(三)):请持券人到乡镇重新申领。",
+            code="voucher_expired", params={"day": expires_on},
+        )
+    if trainee_id is not None and trainee_id != holder_id:
+        raise ValidationError("培训券只能由持券人本人使用(R14《实施方案》四(三)):身份证号与持券人不符。",
+                              code="voucher_not_holder")
+    if not institution_listed:
+        raise ValidationError("培训券只能在县公布的培训机构清单内使用(R14《实施方案》四(三))。",
+                              code="voucher_institution_not_listed")

@@ -1,0 +1,393 @@
+"""The rules of training classes (SPEC.md §4: R1-R5, R9, R10, R16, R17; R13 lives in
+trainees.policy). Pure functions: plain values and PolicyParams in, values out,
+ValidationError(code=...) on refusal. No ORM, no clock (today is passed in), no settings.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_DOWN, Decimal
+
+from django.core.exceptions import ValidationError
+
+from skills_program.policy import PolicyParams
+
+PLAN = "《实施方案》"
+
+
+def _percent(share: Decimal) -> str:
+    return f"{(share * 100).normalize():f}%"
+
+
+# --- Class status -------------------------------------------------------------------------
+
+TRANSITIONS = {
+    "draft": {"submitted", "cancelled"},
+    "submitted": {"approved", "returned", "rejected", "cancelled"},
+    "returned": {"submitted", "cancelled"},
+    "approved": {"in_progress", "cancelled"},
+    "in_progress": {"completed", "cancelled"},
+    "completed": {"closed"},
+    "rejected": set(),
+    "closed": set(),
+    "cancelled": set(),
+}
+EDITABLE_STATUSES = frozenset({"draft", "returned"})
+ENROLLING_STATUSES = frozenset({"approved", "in_progress"})
+# Classes that occupy an institution's venue and teachers for an occupation (R2).
+RUNNING_STATUSES = frozenset({"approved", "in_progress"})
+# Classes whose roster counts toward a trainee's subsidised trainings (R16).
+SUBSIDISED_STATUSES = frozenset({"approved", "in_progress", "completed", "closed"})
+
+
+def ensure_transition(current: str, target: str, *, labels: dict | None = None) -> None:
+    """Class status moves only along SPEC.md §3.3: draft -> submitted -> approved | returned |
+    rejected -> in progress -> completed -> closed; cancelled from any state before completion."""
+    if target not in TRANSITIONS.get(current, set()):
+        labels = labels or {}
+        raise ValidationError(
+            "培训班当前状态为「%(current)s」,不能变更为「%(target)s」:请按 草稿→提交→批准→开班→结业 的顺序办理。",
+            code="illegal_transition",
+            params={"current": labels.get(current, current), "target": labels.get(target, target)},
+        )
+
+
+# --- R1 class size ------------------------------------------------------------------------
+
+def ensure_capacity_within_limit(*, capacity: int, p: PolicyParams) -> None:
+    """R1 《实施方案》三(五): 培训班的班容量控制在50人以内 — capacity above N is refused."""
+    if capacity > p.max_class_size:
+        raise ValidationError(
+            "培训班人数不得超过%(limit)d人(R1《实施方案》三(五)):请把计划人数改为%(limit)d人以内,或分成两个班。",
+            code="capacity_over_limit", params={"limit": p.max_class_size, "capacity": capacity},
+        )
+
+
+def ensure_seat_available(*, enrolled: int, capacity: int, p: PolicyParams) -> None:
+    """R1 《实施方案》三(五): a class holds at most min(capacity, N) trainees (withdrawn excluded)."""
+    limit = min(capacity, p.max_class_size)
+    if enrolled >= limit:
+        raise ValidationError(
+            "本班已满%(limit)d人,不能再报名(R1《实施方案》三(五) 班容量控制在%(max)d人以内):请为学员选择其他班级。",
+            code="class_full", params={"limit": limit, "max": p.max_class_size},
+        )
+
+
+# --- R2 parallel classes ------------------------------------------------------------------
+
+def ensure_parallel_class_allowed(*, running: int, has_parallel_approval: bool, p: PolicyParams) -> None:
+    """R2 《实施方案》三(五): an institution runs one class of an occupation at a time, or two where
+    HR has recorded that it has the venue, teachers, equipment and managers; a further class may
+    open only after one of them has completed. `running` counts its other approved or ongoing
+    classes of the occupation."""
+    limit = p.max_parallel_classes_approved if has_parallel_approval else p.max_parallel_classes
+    if running >= limit:
+        if has_parallel_approval:
+            message = ("本机构该工种已有%(running)d个班在培训,最多同时%(limit)d个班(R2《实施方案》三(五)):"
+                       "请待其中一个班完整结业后再开班。")
+        else:
+            message = ("本机构该工种已有%(running)d个班在培训(R2《实施方案》三(五) 每班完整结束后才能继续开班):"
+                       "请待该班结业后再开班;具备两班同时培训条件的,请先向县人社局申请认定。")
+        raise ValidationError(message, code="parallel_classes", params={"running": running, "limit": limit})
+
+
+# --- R3 attendance ------------------------------------------------------------------------
+
+def attendance_rate(*, attended_hours: Decimal, scheduled_hours: Decimal) -> Decimal:
+    """R3 《实施方案》三(五): attended trainee-hours ÷ scheduled trainee-hours, over every scheduled
+    session of the class (not only those held so far), truncated to 0.01 %. No hours: 0."""
+    if scheduled_hours <= 0:
+        return Decimal("0.0000")
+    return (Decimal(attended_hours) / Decimal(scheduled_hours)).quantize(Decimal("0.0001"), ROUND_DOWN)
+
+
+def meets_attendance(*, rate: Decimal, p: PolicyParams) -> bool:
+    """R3 《实施方案》三(五) 培训班到课率不得低于85%: 85.00 % meets it, 84.99 % does not."""
+    return rate >= p.min_attendance_rate
+
+
+@dataclass(frozen=True)
+class AttendanceStanding:
+    """A trainee's or a class's attendance: the rate so far over the sessions held, the final
+    rate if every remaining session is attended, and whether the threshold is still reachable."""
+
+    attended_hours: Decimal
+    recorded_hours: Decimal
+    scheduled_hours: Decimal
+    rate_so_far: Decimal
+    best_reachable_rate: Decimal
+    can_still_meet: bool
+
+
+def attendance_standing(*, attended_hours, recorded_hours, scheduled_hours, p: PolicyParams) -> AttendanceStanding:
+    """R3: `recorded_hours` are the hours of sessions whose attendance is recorded; the hours
+    not yet recorded could all still be attended."""
+    attended, recorded, scheduled = (Decimal(x or 0) for x in (attended_hours, recorded_hours, scheduled_hours))
+    best = attendance_rate(attended_hours=attended + (scheduled - recorded), scheduled_hours=scheduled)
+    return AttendanceStanding(
+        attended_hours=attended,
+        recorded_hours=recorded,
+        scheduled_hours=scheduled,
+        rate_so_far=attendance_rate(attended_hours=attended, scheduled_hours=recorded),
+        best_reachable_rate=best,
+        can_still_meet=scheduled > 0 and meets_attendance(rate=best, p=p),
+    )
+
+
+def ensure_may_sit_assessment(*, rate: Decimal, p: PolicyParams) -> None:
+    """R3 《实施方案》三(五): a trainee below the attendance threshold may not sit the assessment."""
+    if not meets_attendance(rate=rate, p=p):
+        raise ValidationError(
+            "该学员到课率为%(rate)s,低于%(min)s(R3《实施方案》三(五)),不能参加结业考核,也不能申领补贴。",
+            code="attendance_below_threshold",
+            params={"rate": _percent(rate), "min": _percent(p.min_attendance_rate)},
+        )
+
+
+# --- R4 practical share -------------------------------------------------------------------
+
+def practical_share_warnings(*, total_hours: int, practical_hours: int, p: PolicyParams) -> list[ValidationError]:
+    """R4 《实施方案》三(五) 实操实训时间应占全部培训课时70%左右: below the minimum (65 %) is
+    refused; between the minimum and the target (70 %) is allowed with a warning (returned)."""
+    share = Decimal(practical_hours) / Decimal(total_hours) if total_hours else Decimal(0)
+    params = {"share": _percent(share.quantize(Decimal("0.001"), ROUND_DOWN)),
+              "min": _percent(p.min_practical_share), "target": _percent(p.target_practical_share)}
+    if share < p.min_practical_share:
+        raise ValidationError(
+            "实操课时占比为%(share)s,低于%(min)s(R4《实施方案》三(五) 实操实训时间应占全部培训课时70%%左右):"
+            "请增加实操课时。",
+            code="practical_share_too_low", params=params,
+        )
+    if share < p.target_practical_share:
+        return [ValidationError(
+            "实操课时占比为%(share)s,低于%(target)s的目标(R4《实施方案》三(五)):可以提交,但请确认课程安排。",
+            code="practical_share_below_target", params=params,
+        )]
+    return []
+
+
+# --- R5 duration --------------------------------------------------------------------------
+
+def ensure_duration(*, planned_days: int, total_hours: int, start_on: date, end_on: date, p: PolicyParams) -> None:
+    """R5 《实施方案》四(二): training lasts about 10 days (80 class hours), at most 15 days and
+    120 class hours, at most 8 class hours a day; the planned days fit between the dates."""
+    errors = []
+    if planned_days > p.max_days:
+        errors.append(ValidationError(
+            "培训天数为%(days)d天,超过最长%(max)d天(R5《实施方案》四(二)):请缩短培训天数。",
+            code="too_many_days", params={"days": planned_days, "max": p.max_days}))
+    if total_hours > p.max_hours:
+        errors.append(ValidationError(
+            "总课时为%(hours)d,超过最多%(max)d课时(R5《实施方案》四(二)):请减少课时。",
+            code="too_many_hours", params={"hours": total_hours, "max": p.max_hours}))
+    if planned_days and total_hours > planned_days * p.max_hours_per_day:
+        errors.append(ValidationError(
+            "%(days)d天安排%(hours)d课时,每天超过%(per_day)d课时(R5《实施方案》四(二) 每天最多8课时):"
+            "请增加培训天数或减少课时。",
+            code="too_many_hours_per_day",
+            params={"days": planned_days, "hours": total_hours, "per_day": p.max_hours_per_day}))
+    if end_on >= start_on and planned_days > (end_on - start_on).days + 1:
+        errors.append(ValidationError(
+            "计划培训%(days)d天,但开班至结业只有%(span)d天:请核对日期或天数。",
+            code="days_exceed_dates", params={"days": planned_days, "span": (end_on - start_on).days + 1}))
+    if errors:
+        raise ValidationError(errors)
+
+
+def ensure_day_hours(*, hours_that_day: Decimal, p: PolicyParams) -> None:
+    """R5 《实施方案》四(二): at most 8 class hours on one day (sessions of the day added up)."""
+    if hours_that_day > p.max_hours_per_day:
+        raise ValidationError(
+            "当天课时合计%(hours)s,超过每天最多%(max)d课时(R5《实施方案》四(二)):请把课次排到其他日期。",
+            code="too_many_hours_per_day", params={"hours": hours_that_day, "max": p.max_hours_per_day},
+        )
+
+
+def check_class_plan(*, capacity, planned_days, total_hours, practical_hours, start_on, end_on,
+                     p: PolicyParams) -> list[ValidationError]:
+    """The rules a class plan must meet on its own (R1, R4, R5): refusals are raised together,
+    warnings (R4 below the target) are returned."""
+    errors = []
+    for check in (
+        lambda: ensure_capacity_within_limit(capacity=capacity, p=p),
+        lambda: ensure_duration(planned_days=planned_days, total_hours=total_hours, start_on=start_on,
+                                end_on=end_on, p=p),
+    ):
+        try:
+            check()
+        except ValidationError as error:
+            errors.extend(error.error_list)
+    warnings = []
+    try:
+        warnings = practical_share_warnings(total_hours=total_hours, practical_hours=practical_hours, p=p)
+    except ValidationError as error:
+        errors.extend(error.error_list)
+    if errors:
+        raise ValidationError(errors)
+    return warnings
+
+
+# --- R9 occupation, R10 institution --------------------------------------------------------
+
+def ensure_occupation_eligible(*, occupation_year: int, class_year: int, has_national_standard: bool,
+                               has_enterprise_specification: bool) -> None:
+    """R9 《实施方案》四(二)、三(三): the occupation is in that year's catalogue and has a national
+    occupational standard or an enterprise job specification."""
+    if occupation_year != class_year:
+        raise ValidationError(
+            "该职业(工种)不在%(year)d年度培训目录中(R9《实施方案》三(三)):请从本年度目录中选择。",
+            code="occupation_not_in_catalogue", params={"year": class_year},
+        )
+    if not (has_national_standard or has_enterprise_specification):
+        raise ValidationError(
+            "该职业(工种)没有国家职业标准或企业岗位规范,不能开展补贴性培训(R9《实施方案》四(二)):"
+            "请选择有标准或规范的职业(工种)。",
+            code="occupation_without_standard",
+        )
+
+
+def ensure_institution_eligible(*, is_listed: bool, is_disqualified: bool, year: int) -> None:
+    """R10 《实施方案》三(二)、三(七): only institutions on that year's list, and not
+    disqualified for that year, may open subsidised classes."""
+    if not is_listed:
+        raise ValidationError(
+            "本机构不在%(year)d年度县培训机构名单中,不能开办补贴性培训班(R10《实施方案》三(二)):请联系县人社局。",
+            code="institution_not_listed", params={"year": year},
+        )
+    if is_disqualified:
+        raise ValidationError(
+            "本机构已被取消%(year)d年度承担政府补贴性培训任务资格(R10《实施方案》三(七)),不能开班。",
+            code="institution_disqualified", params={"year": year},
+        )
+
+
+# --- R16 a trainee's trainings ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PriorTraining:
+    """Another class a trainee is enrolled in (not withdrawn), as R16 sees it."""
+
+    class_code: str
+    start_on: date
+    end_on: date
+    year: int
+    occupation_key: str
+    level_rank: int | None  # 1 = 初级工 … 5 = 高级技师; None where the certificate has no level
+
+
+def level_rank(level: str) -> int | None:
+    """The rank of a SkillLevel value ("5" 初级工 … "1" 高级技师) as 1 … 5; None without a level."""
+    return 6 - int(level) if level else None
+
+
+def ensure_trainee_may_enrol(*, start_on: date, end_on: date, year: int, occupation_key: str,
+                             level_rank: int | None, others: Iterable[PriorTraining], p: PolicyParams) -> None:
+    """R16: a trainee is in at most one class at a time, gets subsidised training at most K
+    times a year, never twice for the same occupation at the same level, and never for a level
+    below one already subsidised in that occupation."""
+    others = list(others)
+    for other in others:
+        if other.start_on <= end_on and start_on <= other.end_on:
+            raise ValidationError(
+                "该学员已在培训班%(code)s(%(start)s至%(end)s)参训,时间与本班重叠(R16 同一时间只能参加一个班):"
+                "请待其结业后再报名。",
+                code="trainee_in_overlapping_class",
+                params={"code": other.class_code, "start": other.start_on, "end": other.end_on},
+            )
+    this_year = sum(1 for other in others if other.year == year)
+    if this_year >= p.max_subsidised_trainings:
+        raise ValidationError(
+            "该学员%(year)d年度已参加%(count)d次补贴性培训,每年最多%(max)d次(R16):本次培训不能享受补贴。",
+            code="yearly_training_cap", params={"year": year, "count": this_year, "max": p.max_subsidised_trainings},
+        )
+    for other in others:
+        if other.occupation_key != occupation_key:
+            continue
+        if level_rank is None or other.level_rank is None or other.level_rank == level_rank:
+            raise ValidationError(
+                "该学员已参加过同一职业(工种)同一等级的补贴性培训(班级%(code)s),不能重复享受补贴(R16)。",
+                code="same_occupation_and_level", params={"code": other.class_code},
+            )
+        if level_rank < other.level_rank:
+            raise ValidationError(
+                "该学员已参加过该职业(工种)更高等级的补贴性培训(班级%(code)s),不能再参加较低等级的补贴性培训(R16)。",
+                code="lower_level_than_before", params={"code": other.class_code},
+            )
+
+
+# --- R17 application documents ------------------------------------------------------------
+
+def ensure_application_complete(*, has_roster_plan: bool, has_teachers: bool, has_syllabus: bool,
+                                has_teaching_plan: bool, textbook_count: int, has_assessment_plan: bool) -> None:
+    """R17 《实施方案》三(五): a class application carries its roster plan, teachers, syllabus,
+    teaching plan, published textbooks and assessment plan."""
+    missing = [name for name, present in (
+        ("学员来源计划", has_roster_plan), ("授课教师", has_teachers), ("教学大纲", has_syllabus),
+        ("教学计划", has_teaching_plan), ("正规出版的教材", textbook_count > 0), ("考核方案", has_assessment_plan),
+    ) if not present]
+    if missing:
+        raise ValidationError(
+            "开班申请材料不全,缺少:%(missing)s(R17《实施方案》三(五)):请补齐后再提交。",
+            code="application_incomplete", params={"missing": "、".join(missing)},
+        )
+
+
+def ensure_level_matches_kind(*, certificate_kind: str, level: str) -> None:
+    """R12 《实施方案》三(六): a class of a skill-level occupation names the level it trains for
+    (初级工 … 高级技师); classes of other certificate kinds carry no level."""
+    if certificate_kind == "skill_level" and not level:
+        raise ValidationError(
+            "该职业(工种)核发职业技能等级证书,请选择培训等级(初级工、中级工、高级工、技师、高级技师)(R12《实施方案》三(六))。",
+            code="level_required",
+        )
+    if certificate_kind != "skill_level" and level:
+        raise ValidationError(
+            "该职业(工种)的证书不分等级,请不要填写培训等级(R12《实施方案》三(六))。", code="level_not_applicable"
+        )
+
+
+# --- Sessions, attendance and completion ----------------------------------------------------
+
+def ensure_session_fits(*, held_on: date, start_on: date, end_on: date, scheduled_hours: Decimal,
+                        hours: Decimal, total_hours: int, scheduled_days: set, planned_days: int) -> None:
+    """A session lies inside the class dates, and the sessions add up to no more than the
+    approved class hours and days (R5 《实施方案》四(二))."""
+    if not start_on <= held_on <= end_on:
+        raise ValidationError(
+            "上课日期%(day)s不在本班计划日期%(start)s至%(end)s之内:请核对日期。",
+            code="session_outside_class_dates", params={"day": held_on, "start": start_on, "end": end_on},
+        )
+    if scheduled_hours + hours > total_hours:
+        raise ValidationError(
+            "排课合计%(sum)s课时,超过本班批准的%(total)d课时(R5《实施方案》四(二)):请减少课时。",
+            code="sessions_exceed_total_hours", params={"sum": scheduled_hours + hours, "total": total_hours},
+        )
+    if held_on not in scheduled_days and len(scheduled_days) >= planned_days:
+        raise ValidationError(
+            "本班已排满%(days)d个培训日,不能再增加新的上课日期(R5《实施方案》四(二)):请把课次排在已有日期。",
+            code="sessions_exceed_planned_days", params={"days": planned_days},
+        )
+
+
+def ensure_attendance_date(*, held_on: date, today: date) -> None:
+    """Attendance is recorded for sessions that have taken place, never in advance."""
+    if held_on > today:
+        raise ValidationError(
+            "课次日期%(day)s还未到,不能提前记录考勤。", code="attendance_in_future", params={"day": held_on}
+        )
+
+
+def ensure_may_complete(*, today: date, end_on: date, session_count: int, unrecorded: int) -> None:
+    """A class is completed (结业) only after its end date, with every session's attendance
+    recorded — the attendance rate of R3 is then final."""
+    if today < end_on:
+        raise ValidationError(
+            "本班计划%(end)s结业,结业日期之前不能办理结业。", code="class_not_ended", params={"end": end_on}
+        )
+    if session_count == 0:
+        raise ValidationError("本班没有任何课次,不能结业:请先录入课次和考勤。", code="no_sessions")
+    if unrecorded:
+        raise ValidationError(
+            "还有%(count)d条考勤未记录,不能结业:请把每个课次的考勤录完。",
+            code="attendance_incomplete", params={"count": unrecorded},
+        )

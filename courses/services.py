@@ -1,0 +1,410 @@
+"""Every state change of a class, its roster, sessions and attendance.
+
+Each service is atomic, locks the rows it counts (select_for_update on the class row, then the
+trainee row), calls the rules of courses.policy, validates with full_clean() and records who
+acted. A refusal is a ValidationError whose code names the rule.
+"""
+
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from courses import policy
+from courses.models import (
+    AttendanceRecord,
+    ClassStatus,
+    ClassTransition,
+    Enrolment,
+    EnrolmentSource,
+    ParallelClassApproval,
+    Session,
+    TrainingClass,
+)
+from courses.selectors import AttendanceSheet
+from institutions.models import InstitutionYear
+from trainees.models import Trainee
+from trainees.policy import ensure_eligible_category, ensure_working_age, parse_id_number
+
+STATUS_LABELS = dict(ClassStatus.choices)
+
+
+def _lock_class(training_class) -> TrainingClass:
+    return (
+        TrainingClass.objects.select_for_update(of=("self",))
+        .select_related("policy_year", "occupation", "institution")
+        .get(pk=training_class.pk)
+    )
+
+
+def _collect(errors, check):
+    try:
+        return check()
+    except ValidationError as error:
+        errors.extend(error.error_list)
+        return None
+
+
+# --- The application and its rules ---------------------------------------------------------
+
+def check_application(training_class) -> list[ValidationError]:
+    """Every rule a class application must meet (R1, R2, R4, R5, R9, R10, R12, R17). Raises one
+    ValidationError carrying every refusal; returns the warnings (R4 below the target)."""
+    tc = training_class
+    p = tc.policy_year.params()
+    errors = []
+    warnings = _collect(errors, lambda: policy.check_class_plan(
+        capacity=tc.capacity, planned_days=tc.planned_days, total_hours=tc.total_hours,
+        practical_hours=tc.practical_hours, start_on=tc.planned_start_on, end_on=tc.planned_end_on, p=p,
+    )) or []
+    occupation = tc.occupation
+    _collect(errors, lambda: policy.ensure_occupation_eligible(
+        occupation_year=occupation.policy_year_id, class_year=tc.policy_year_id,
+        has_national_standard=occupation.has_national_standard,
+        has_enterprise_specification=occupation.has_enterprise_specification,
+    ))
+    _collect(errors, lambda: policy.ensure_level_matches_kind(
+        certificate_kind=occupation.certificate_kind, level=tc.level))
+    listing = InstitutionYear.objects.filter(institution_id=tc.institution_id, policy_year_id=tc.policy_year_id).first()
+    _collect(errors, lambda: policy.ensure_institution_eligible(
+        is_listed=bool(listing and listing.is_listed), is_disqualified=bool(listing and listing.is_disqualified),
+        year=tc.policy_year_id,
+    ))
+    running = (
+        TrainingClass.objects.filter(institution_id=tc.institution_id, occupation_id=tc.occupation_id,
+                                     status__in=policy.RUNNING_STATUSES)
+        .exclude(pk=tc.pk).count()
+    )
+    approved_parallel = ParallelClassApproval.objects.filter(
+        institution_id=tc.institution_id, occupation_id=tc.occupation_id).exists()
+    _collect(errors, lambda: policy.ensure_parallel_class_allowed(
+        running=running, has_parallel_approval=approved_parallel, p=p))
+    _collect(errors, lambda: policy.ensure_application_complete(
+        has_roster_plan=bool(tc.roster_plan.strip()), has_teachers=bool(tc.teachers.strip()),
+        has_syllabus=bool(tc.syllabus), has_teaching_plan=bool(tc.teaching_plan),
+        textbook_count=tc.textbooks.count(), has_assessment_plan=bool(tc.assessment_plan),
+    ))
+    if errors:
+        raise ValidationError(errors)
+    return warnings
+
+
+def _ensure_acknowledged(warnings, acknowledged: bool):
+    if warnings and not acknowledged:
+        raise ValidationError(
+            [*warnings, ValidationError("请阅读以上提示并勾选「已知悉提示」后再办理。", code="warning_not_acknowledged")]
+        )
+
+
+def _move(tc, target, *, by, note="", warnings=(), now=None):
+    """Record the transition of `tc` (already locked) to `target`: status, who, when, why."""
+    policy.ensure_transition(tc.status, target, labels=STATUS_LABELS)
+    now = now or timezone.now()
+    ClassTransition.objects.create(
+        training_class=tc, from_status=tc.status, to_status=target, acted_by=by, acted_at=now, note=note,
+        acknowledged_warnings="\n".join(w.messages[0] for w in warnings),
+    )
+    tc.status = target
+    tc._change_reason = f"{STATUS_LABELS[target]}:{note}" if note else STATUS_LABELS[target]
+    tc.full_clean()
+    tc.save()
+    return tc
+
+
+def _ensure_reason(reason):
+    if not (reason or "").strip():
+        raise ValidationError("请写明原因,以便培训机构修改。", code="reason_required")
+
+
+@transaction.atomic
+def submit_class_application(training_class, *, by, acknowledge_warnings=False):
+    """开班申请 (SPEC.md §3.3): a draft or returned class is submitted to county HR once every
+    rule holds; warnings must be acknowledged."""
+    tc = _lock_class(training_class)
+    policy.ensure_transition(tc.status, ClassStatus.SUBMITTED, labels=STATUS_LABELS)
+    warnings = check_application(tc)
+    _ensure_acknowledged(warnings, acknowledge_warnings)
+    tc.submitted_by, tc.submitted_at = by, timezone.now()
+    return _move(tc, ClassStatus.SUBMITTED, by=by, warnings=warnings, now=tc.submitted_at)
+
+
+@transaction.atomic
+def approve_class(training_class, *, by, acknowledge_warnings=False, note=""):
+    """HR approves a submitted application; every rule is checked again, R2 against the classes
+    running now."""
+    tc = _lock_class(training_class)
+    policy.ensure_transition(tc.status, ClassStatus.APPROVED, labels=STATUS_LABELS)
+    # Serialise approvals of one institution's occupation so two cannot both pass R2.
+    list(TrainingClass.objects.select_for_update().filter(
+        institution_id=tc.institution_id, occupation_id=tc.occupation_id).values_list("pk", flat=True))
+    warnings = check_application(tc)
+    _ensure_acknowledged(warnings, acknowledge_warnings)
+    tc.decided_by, tc.decided_at, tc.decision_note = by, timezone.now(), note
+    return _move(tc, ClassStatus.APPROVED, by=by, note=note, warnings=warnings, now=tc.decided_at)
+
+
+@transaction.atomic
+def return_class(training_class, *, by, reason):
+    """HR returns an application to the institution with the reason; it can be edited and resubmitted."""
+    _ensure_reason(reason)
+    tc = _lock_class(training_class)
+    tc.decided_by, tc.decided_at, tc.decision_note = by, timezone.now(), reason
+    return _move(tc, ClassStatus.RETURNED, by=by, note=reason, now=tc.decided_at)
+
+
+@transaction.atomic
+def reject_class(training_class, *, by, reason):
+    """HR refuses an application for good, with the reason."""
+    _ensure_reason(reason)
+    tc = _lock_class(training_class)
+    tc.decided_by, tc.decided_at, tc.decision_note = by, timezone.now(), reason
+    return _move(tc, ClassStatus.REJECTED, by=by, note=reason, now=tc.decided_at)
+
+
+@transaction.atomic
+def start_class(training_class, *, by, today: date):
+    """An approved class starts training (开班) on or after its planned start date."""
+    tc = _lock_class(training_class)
+    policy.ensure_transition(tc.status, ClassStatus.IN_PROGRESS, labels=STATUS_LABELS)
+    if today < tc.planned_start_on:
+        raise ValidationError("本班计划%(day)s开班,不能提前开班。", code="class_not_started_yet",
+                              params={"day": tc.planned_start_on})
+    tc.started_on = today
+    return _move(tc, ClassStatus.IN_PROGRESS, by=by)
+
+
+@transaction.atomic
+def complete_class(training_class, *, by, today: date):
+    """结业: after the end date, with every session's attendance recorded. Records for each
+    trainee the final attendance rate over all scheduled hours and whether it meets R3 — the gate
+    for the assessment and the subsidy."""
+    tc = _lock_class(training_class)
+    policy.ensure_transition(tc.status, ClassStatus.COMPLETED, labels=STATUS_LABELS)
+    p = tc.policy_year.params()
+    sheet = AttendanceSheet(tc)
+    policy.ensure_may_complete(today=today, end_on=tc.planned_end_on, session_count=len(sheet.sessions),
+                               unrecorded=sheet.unrecorded())
+    enrolments = sheet.active_enrolments
+    for enrolment in enrolments:
+        attended, _ = sheet.hours(enrolment)
+        enrolment.attendance_rate = policy.attendance_rate(attended_hours=attended,
+                                                           scheduled_hours=sheet.scheduled_hours)
+        enrolment.meets_attendance = policy.meets_attendance(rate=enrolment.attendance_rate, p=p)
+    bulk_update_with_history(enrolments, Enrolment, ["attendance_rate", "meets_attendance"], default_user=by,
+                             default_change_reason="结业时记录到课率")
+    tc.completed_on = sheet.sessions[-1].held_on
+    return _move(tc, ClassStatus.COMPLETED, by=by)
+
+
+@transaction.atomic
+def cancel_class(training_class, *, by, reason):
+    """Cancel a class at any state before completion (撤销), with the reason."""
+    _ensure_reason(reason)
+    tc = _lock_class(training_class)
+    tc.cancelled_at = timezone.now()
+    return _move(tc, ClassStatus.CANCELLED, by=by, note=reason, now=tc.cancelled_at)
+
+
+# --- Roster --------------------------------------------------------------------------------
+
+def _prior_trainings(trainee, *, exclude_class_id):
+    """The trainee's other subsidised trainings (not withdrawn), as R16 sees them."""
+    enrolments = (
+        Enrolment.objects.filter(trainee=trainee, is_withdrawn=False,
+                                 training_class__status__in=policy.SUBSIDISED_STATUSES)
+        .exclude(training_class_id=exclude_class_id)
+        .select_related("training_class__occupation")
+    )
+    return [
+        policy.PriorTraining(
+            class_code=e.training_class.code, start_on=e.training_class.planned_start_on,
+            end_on=e.training_class.end_on, year=e.training_class.policy_year_id,
+            occupation_key=e.training_class.occupation.key, level_rank=policy.level_rank(e.training_class.level),
+        )
+        for e in enrolments
+    ]
+
+
+def categories_held_on(trainee, day: date) -> list[str]:
+    """The eligible categories the trainee holds on `day` (R13, R18: the day the class starts)."""
+    return list(
+        trainee.categories.filter(Q(held_until__isnull=True) | Q(held_until__gte=day), held_from__lte=day)
+        .order_by("held_from", "pk").values_list("category", flat=True)
+    )
+
+
+def find_trainee(id_number) -> Trainee:
+    """A registered trainee by resident ID number; the number is validated first so the clerk
+    learns whether it is mistyped or simply not registered."""
+    info = parse_id_number(id_number, today=timezone.localdate())
+    trainee = Trainee.objects.filter(id_number=info.number).first()
+    if trainee is None:
+        raise ValidationError(
+            "身份证号%(number)s尚未登记:请学员先到户籍所在乡镇登记后再报名。", code="trainee_not_registered",
+            params={"number": info.number[:6] + "********" + info.number[-4:]},
+        )
+    return trainee
+
+
+@transaction.atomic
+def enrol_trainee(training_class, *, by, today: date, id_number=None, voucher_code=None,
+                  source=EnrolmentSource.TOWNSHIP):
+    """Put a registered trainee on the roster, by ID number or by training voucher code.
+
+    Locks the class row (so two clerks cannot both take the last seat, R1) and then the trainee
+    row (so one trainee cannot be enrolled in two overlapping classes at once, R16). Checks R1,
+    R13 (eligible category when the class starts, working age today), R16 (overlap, yearly cap,
+    same occupation and level) and, for a voucher, R14; the voucher is then redeemed.
+    """
+    from subsidies.models import Voucher, VoucherStatus
+    from subsidies.policy import ensure_voucher_usable
+
+    tc = _lock_class(training_class)
+    if tc.status not in policy.ENROLLING_STATUSES:
+        raise ValidationError(
+            "培训班当前状态为「%(status)s」,只有已批准或培训中的班级可以报名。", code="class_not_enrolling",
+            params={"status": STATUS_LABELS[tc.status]},
+        )
+    p = tc.policy_year.params()
+    voucher = None
+    if voucher_code:
+        voucher = Voucher.objects.select_for_update().filter(code=voucher_code.strip().upper()).first()
+        if voucher is None:
+            raise ValidationError("培训券号%(code)s不存在:请核对券号。", code="voucher_unknown",
+                                  params={"code": voucher_code})
+        trainee_id = find_trainee(id_number).pk if id_number else None
+        listing = InstitutionYear.objects.filter(institution_id=tc.institution_id, policy_year_id=tc.policy_year_id,
+                                                 is_listed=True, is_disqualified=False).exists()
+        ensure_voucher_usable(status=voucher.status, expires_on=voucher.expires_on, holder_id=voucher.holder_id,
+                              trainee_id=trainee_id, is_pilot_on=p.is_voucher_pilot_on,
+                              institution_listed=listing, today=today)
+        trainee_pk, source = voucher.holder_id, EnrolmentSource.VOUCHER
+    elif id_number:
+        trainee_pk = find_trainee(id_number).pk
+    else:
+        raise ValidationError("请填写学员身份证号或培训券号。", code="trainee_required")
+    trainee = Trainee.objects.select_for_update().get(pk=trainee_pk)
+    if Enrolment.objects.filter(training_class=tc, trainee=trainee).exists():
+        raise ValidationError("%(name)s已在本班名册中。", code="already_enrolled", params={"name": trainee.name})
+    enrolled = tc.enrolments.filter(is_withdrawn=False).count()
+    policy.ensure_seat_available(enrolled=enrolled, capacity=tc.capacity, p=p)
+    categories = categories_held_on(trainee, tc.planned_start_on)
+    ensure_eligible_category(categories)
+    ensure_working_age(birth_on=trainee.birth_on, on=today, min_age=p.min_age, max_age=p.max_age)
+    policy.ensure_trainee_may_enrol(
+        start_on=tc.planned_start_on, end_on=tc.planned_end_on, year=tc.policy_year_id,
+        occupation_key=tc.occupation.key, level_rank=policy.level_rank(tc.level),
+        others=_prior_trainings(trainee, exclude_class_id=tc.pk), p=p,
+    )
+    enrolment = Enrolment(training_class=tc, trainee=trainee, source=source, category=categories[0],
+                          enrolled_on=today, enrolled_by=by)
+    enrolment.full_clean()
+    enrolment.save()
+    if voucher is not None:
+        voucher.status, voucher.enrolment, voucher.redeemed_on = VoucherStatus.REDEEMED, enrolment, today
+        voucher.full_clean()
+        voucher.save()
+    return enrolment
+
+
+@transaction.atomic
+def withdraw_enrolment(enrolment, *, by, on: date, reason):
+    """A trainee leaves the class (退学); the row stays, marked withdrawn, and frees the seat."""
+    _ensure_reason(reason)
+    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    if enrolment.is_withdrawn:
+        raise ValidationError("该学员已办理退学。", code="already_withdrawn")
+    enrolment.is_withdrawn, enrolment.withdrawn_on, enrolment.withdrawal_reason = True, on, reason
+    enrolment._change_reason = f"退学:{reason}"
+    enrolment.full_clean()
+    enrolment.save()
+    return enrolment
+
+
+# --- Sessions and attendance ----------------------------------------------------------------
+
+@transaction.atomic
+def schedule_session(training_class, *, by, held_on: date, hours: Decimal, kind, starts_at=None, topic="",
+                     teacher=""):
+    """Add a session (课次) to an approved or ongoing class, inside its dates, within its hours
+    and days and at most 8 class hours on the day (R5)."""
+    tc = _lock_class(training_class)
+    if tc.status not in policy.ENROLLING_STATUSES:
+        raise ValidationError("只有已批准或培训中的班级可以排课。", code="class_not_schedulable")
+    p = tc.policy_year.params()
+    existing = list(tc.sessions.values_list("held_on", "hours"))
+    hours = Decimal(hours)
+    policy.ensure_session_fits(
+        held_on=held_on, start_on=tc.planned_start_on, end_on=tc.planned_end_on,
+        scheduled_hours=sum((h for _, h in existing), Decimal(0)), hours=hours, total_hours=tc.total_hours,
+        scheduled_days={d for d, _ in existing}, planned_days=tc.planned_days,
+    )
+    policy.ensure_day_hours(hours_that_day=sum((h for d, h in existing if d == held_on), Decimal(0)) + hours, p=p)
+    session = Session(training_class=tc, held_on=held_on, starts_at=starts_at, hours=hours, kind=kind,
+                      topic=topic, teacher=teacher)
+    session.full_clean()
+    session.save()
+    return session
+
+
+def parse_mark(value, session_hours: Decimal):
+    """A mark as typed: present (True, 1, 到), absent (False, 0, 缺) or the hours present."""
+    if isinstance(value, bool):
+        return value, None
+    text = str(value).strip()
+    if text in {"1", "到", "√", "present", "on"}:
+        return True, None
+    if text in {"0", "缺", "×", "absent", ""}:
+        return False, None
+    try:
+        hours = Decimal(text)
+    except ArithmeticError:
+        hours = None
+    if hours is None or not Decimal(0) < hours <= session_hours:
+        raise ValidationError(
+            "考勤「%(value)s」无法识别:请填写 到/缺、1/0,或实到课时(0到%(hours)s之间)。",
+            code="mark_invalid", params={"value": text, "hours": session_hours},
+        )
+    return True, (None if hours == session_hours else hours)
+
+
+@transaction.atomic
+def record_attendance(session, *, by, today: date, marks: dict):
+    """Record one session's attendance in one go: `marks` maps enrolment id to a mark (see
+    parse_mark). Only trainees on the session's roster, only sessions already held, only while
+    the class is in progress. Existing marks are updated, so the same sheet twice gives the
+    same marks."""
+    session = Session.objects.select_related("training_class").get(pk=session.pk)
+    tc = _lock_class(session.training_class)
+    if tc.status != ClassStatus.IN_PROGRESS:
+        raise ValidationError("只有培训中的班级可以记录考勤(当前为「%(status)s」)。", code="class_not_in_progress",
+                              params={"status": STATUS_LABELS[tc.status]})
+    policy.ensure_attendance_date(held_on=session.held_on, today=today)
+    roster = {e.pk for e in AttendanceSheet(tc).roster_for(session)}
+    strangers = set(marks) - roster
+    if strangers:
+        raise ValidationError("有%(count)d条考勤不属于本课次名册中的学员,本次考勤未保存。", code="not_enrolled",
+                              params={"count": len(strangers)})
+    existing = {m.enrolment_id: m for m in AttendanceRecord.objects.filter(session=session)}
+    new, changed = [], []
+    for enrolment_id, value in marks.items():
+        is_present, hours_present = parse_mark(value, session.hours)
+        mark = existing.get(enrolment_id)
+        if mark is None:
+            mark = AttendanceRecord(enrolment_id=enrolment_id, session=session, is_present=is_present,
+                                    hours_present=hours_present, recorded_by=by)
+            new.append(mark)
+        elif (mark.is_present, mark.hours_present) != (is_present, hours_present):
+            mark.is_present, mark.hours_present, mark.recorded_by = is_present, hours_present, by
+            mark.recorded_at = timezone.now()
+            changed.append(mark)
+    for mark in new + changed:
+        mark.full_clean(exclude=["enrolment", "session"], validate_unique=False, validate_constraints=False)
+    bulk_create_with_history(new, AttendanceRecord, default_user=by, default_change_reason="录入考勤")
+    bulk_update_with_history(changed, AttendanceRecord, ["is_present", "hours_present", "recorded_by", "recorded_at"],
+                             default_user=by, default_change_reason="修改考勤")
+    return len(new), len(changed)
