@@ -64,8 +64,8 @@ class AttendanceSheet:
         return [e for e in self.enrolments if not e.is_withdrawn]
 
     def roster_for(self, session):
-        """Who is marked for `session`: everyone enrolled, except those withdrawn on or before it."""
-        return [e for e in self.enrolments if not e.is_withdrawn or e.withdrawn_on > session.held_on]
+        """Who is marked for `session`: everyone enrolled, except those withdrawn before its day."""
+        return [e for e in self.enrolments if not e.is_withdrawn or e.withdrawn_on >= session.held_on]
 
     def unrecorded(self):
         """Marks still missing for the active trainees over the sessions already scheduled."""

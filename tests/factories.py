@@ -208,10 +208,29 @@ class TrainingClassFactory(DjangoModelFactory):
     status = ClassStatus.DRAFT
 
     class Params:
+        documents = factory.Trait(
+            roster_plan="韩店镇推荐30人,苏店镇推荐20人",
+            syllabus=factory.django.FileField(filename="教学大纲.pdf", data=b"%PDF-1.4 syllabus"),
+            teaching_plan=factory.django.FileField(filename="教学计划.pdf", data=b"%PDF-1.4 plan"),
+            assessment_plan=factory.django.FileField(filename="考核方案.pdf", data=b"%PDF-1.4 assessment"),
+        )
         completed = factory.Trait(
             status=ClassStatus.COMPLETED, started_on=datetime.date(2018, 6, 1),
             completed_on=datetime.date(2018, 6, 10),
         )
+
+
+def class_application(**kwargs):
+    """A draft class whose application meets every rule: documents, a textbook, an institution
+    on the year's list, an occupation with a national standard (R9, R10, R17)."""
+    kwargs.setdefault("documents", True)
+    if "occupation" not in kwargs:
+        kwargs.setdefault("occupation__certificate_kind", CertificateKind.TRAINING)
+    training_class = TrainingClassFactory(**kwargs)
+    TextbookFactory(training_class=training_class)
+    InstitutionYear.objects.get_or_create(institution=training_class.institution,
+                                          policy_year=training_class.policy_year)
+    return training_class
 
 
 class TextbookFactory(DjangoModelFactory):
