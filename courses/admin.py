@@ -1,10 +1,16 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Count, Q, Sum
+from django.template.response import TemplateResponse
 from django.db.models.functions import Coalesce
 from simple_history.admin import SimpleHistoryAdmin
 
+from courses import services
+from courses.forms import DecisionForm, TrainingClassAdminForm
 from courses.models import (
     AttendanceRecord,
+    ClassTransition,
     Enrolment,
     Occupation,
     ParallelClassApproval,
@@ -64,6 +70,24 @@ class SessionInline(admin.TabularInline):
     fields = ["held_on", "starts_at", "hours", "kind", "topic", "teacher"]
 
 
+class ClassTransitionInline(admin.TabularInline):
+    model = ClassTransition
+    extra = 0
+    can_delete = False
+    fields = ["acted_at", "acted_by", "from_status", "to_status", "note", "acknowledged_warnings"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+DECISIONS = {
+    "approve": ("批准开班", services.approve_class),
+    "return": ("退回修改", services.return_class),
+    "reject": ("不予批准", services.reject_class),
+}
+
+
 WORKFLOW_FIELDS = ["status", "created_by", "created_at", "submitted_by", "submitted_at", "decided_by", "decided_at",
                    "decision_note", "started_on", "completed_on", "closed_at", "cancelled_at"]
 
@@ -87,7 +111,9 @@ class TrainingClassAdmin(SimpleHistoryAdmin):
                                          "assessment_plan"]}),
         ("状态与审批", {"fields": WORKFLOW_FIELDS}),
     ]
-    inlines = [TextbookInline, SessionInline]
+    inlines = [TextbookInline, SessionInline, ClassTransitionInline]
+    actions = ["approve_selected", "return_selected", "reject_selected"]
+    form = TrainingClassAdminForm
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(
@@ -107,6 +133,75 @@ class TrainingClassAdmin(SimpleHistoryAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+    @admin.action(description="批准所选开班申请")
+    def approve_selected(self, request, queryset):
+        return self._decide(request, queryset, "approve")
+
+    @admin.action(description="退回所选开班申请(须写明原因)")
+    def return_selected(self, request, queryset):
+        return self._decide(request, queryset, "return")
+
+    @admin.action(description="不批准所选开班申请(须写明原因)")
+    def reject_selected(self, request, queryset):
+        return self._decide(request, queryset, "reject")
+
+    def _decide(self, request, queryset, decision):
+        """Show the selected applications with every rule's refusals and warnings; on confirm,
+        decide all of them through the services in one transaction, or none."""
+        label, service = DECISIONS[decision]
+        classes = list(queryset.select_related("institution", "occupation", "policy_year"))
+        form = DecisionForm(request.POST if "confirm" in request.POST else None)
+        if form.is_valid():
+            note, acknowledged = form.cleaned_data["note"], form.cleaned_data["acknowledge_warnings"]
+            failures = []
+            with transaction.atomic():
+                for training_class in classes:
+                    try:
+                        if decision == "approve":
+                            service(training_class, by=request.user, acknowledge_warnings=acknowledged, note=note)
+                        else:
+                            service(training_class, by=request.user, reason=note)
+                    except ValidationError as error:
+                        failures.append((training_class, error.messages))
+                if failures:
+                    transaction.set_rollback(True)
+            if failures:
+                for training_class, reasons in failures:
+                    self.message_user(request, f"{training_class.code}:{';'.join(reasons)}", messages.ERROR)
+                self.message_user(request, f"以上原因,所选{len(classes)}个培训班均未{label}。", messages.WARNING)
+            else:
+                self.message_user(request, f"已{label}{len(classes)}个培训班。", messages.SUCCESS)
+            return None
+        checks = []
+        for training_class in classes:
+            try:
+                checks.append((training_class, services.check_application(training_class), []))
+            except ValidationError as error:
+                checks.append((training_class, [], error.error_list))
+        return TemplateResponse(request, "admin/courses/trainingclass/decide.html", {
+            **self.admin_site.each_context(request), "title": f"{label}:请确认", "label": label,
+            "decision": decision, "checks": checks, "form": form, "opts": self.model._meta,
+            "action": f"{decision}_selected", "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        })
+
+
+@admin.register(ClassTransition)
+class ClassTransitionAdmin(admin.ModelAdmin):
+    list_display = ["training_class", "from_status", "to_status", "acted_by", "acted_at", "note"]
+    list_filter = ["to_status", "training_class__institution"]
+    search_fields = ["training_class__code", "training_class__name", "note"]
+    ordering = ["-acted_at", "-pk"]
+    list_select_related = ["training_class", "acted_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Textbook)

@@ -93,6 +93,37 @@ def check_application(training_class) -> list[ValidationError]:
     return warnings
 
 
+def next_class_code(institution, policy_year) -> str:
+    """班级编号 such as 2018-J03-07: the year, the institution and its running number."""
+    prefix = f"{policy_year.pk}-J{institution.pk:02d}-"
+    taken = TrainingClass.objects.filter(code__startswith=prefix).count()
+    number = taken + 1
+    while TrainingClass.objects.filter(code=f"{prefix}{number:02d}").exists():
+        number += 1
+    return f"{prefix}{number:02d}"
+
+
+@transaction.atomic
+def save_class_application(training_class, *, institution, policy_year, by, textbooks=None):
+    """Create or edit a class application (draft or returned only) for `institution`; the
+    institution, year and code are set here, never taken from a form."""
+    if training_class.pk is not None:
+        current = TrainingClass.objects.select_for_update(of=("self",)).get(pk=training_class.pk)
+        if current.status not in policy.EDITABLE_STATUSES or current.institution_id != institution.pk:
+            raise ValidationError("只有草稿或被退回的开班申请可以修改。", code="class_not_editable")
+    else:
+        training_class.code = next_class_code(institution, policy_year)
+        training_class.created_by = by
+        training_class.status = ClassStatus.DRAFT
+    training_class.institution, training_class.policy_year = institution, policy_year
+    training_class.full_clean()
+    training_class.save()
+    if textbooks is not None:
+        textbooks.instance = training_class
+        textbooks.save()
+    return training_class
+
+
 def _ensure_acknowledged(warnings, acknowledged: bool):
     if warnings and not acknowledged:
         raise ValidationError(

@@ -5,5 +5,4 @@ from institutions import views
 app_name = "institutions"
 urlpatterns = [
     path("", views.home, name="home"),
-    path("classes/<int:pk>/", views.class_detail, name="class-detail"),
 ]

@@ -1,7 +1,7 @@
 """The institution portal (/institution/): an institution's clerks, and evaluation bodies."""
 
 from django.db.models import Count, Q, Sum
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 
 from accounts.decorators import role_required
 from accounts.models import Role
@@ -37,22 +37,4 @@ def home(request):
         request,
         "institutions/home.html",
         {"party": party, "scope": scope, "classes": classes[:50], "figures": figures, "status_rows": status_rows},
-    )
-
-
-@role_required(Role.INSTITUTION, Role.EVALUATOR)
-def class_detail(request, pk):
-    """One class and its roster; a class of another party is 404."""
-    training_class = get_object_or_404(
-        classes_visible_to(request.user).select_related("occupation", "institution", "target_line", "policy_year"),
-        pk=pk,
-    )
-    enrolments = (
-        training_class.enrolments.select_related("trainee", "trainee__township")
-        .order_by("is_withdrawn", "pk")
-    )
-    return render(
-        request,
-        "institutions/class_detail.html",
-        {"training_class": training_class, "enrolments": enrolments, "textbooks": training_class.textbooks.all()},
     )

@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("institution/", include("institutions.urls")),
+    path("institution/", include("courses.urls")),
     path("township/", include("trainees.urls")),
     path("public/", views.public_home, name="public-home"),
 ]

@@ -14,6 +14,7 @@ from courses.models import (
     AttendanceRecord,
     CertificateKind,
     ClassStatus,
+    ClassTransition,
     Enrolment,
     Industry,
     Occupation,
@@ -231,6 +232,17 @@ def class_application(**kwargs):
     InstitutionYear.objects.get_or_create(institution=training_class.institution,
                                           policy_year=training_class.policy_year)
     return training_class
+
+
+class ClassTransitionFactory(DjangoModelFactory):
+    class Meta:
+        model = ClassTransition
+
+    training_class = factory.SubFactory(TrainingClassFactory)
+    from_status = ClassStatus.DRAFT
+    to_status = ClassStatus.SUBMITTED
+    acted_by = factory.SubFactory(UserFactory)
+    acted_at = factory.LazyFunction(lambda: datetime.datetime(2018, 5, 10, 9, tzinfo=datetime.UTC))
 
 
 class TextbookFactory(DjangoModelFactory):

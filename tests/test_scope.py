@@ -74,8 +74,8 @@ def test_user_without_a_role_sees_nothing(world):
 def test_institution_portal_404_for_another_institutions_class(client, world):
     own, other = world
     client.force_login(factories.institution_user(own.training_class.institution))
-    assert client.get(reverse("institutions:class-detail", args=[own.training_class.pk])).status_code == 200
-    response = client.get(reverse("institutions:class-detail", args=[other.training_class.pk]))
+    assert client.get(reverse("courses:class-detail", args=[own.training_class.pk])).status_code == 200
+    response = client.get(reverse("courses:class-detail", args=[other.training_class.pk]))
     assert response.status_code == 404
     assert other.training_class.code not in response.content.decode()
 

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from courses import views
+
+app_name = "courses"
+urlpatterns = [
+    path("classes/", views.class_list, name="class-list"),
+    path("classes/new/", views.class_create, name="class-create"),
+    path("classes/<int:pk>/", views.class_detail, name="class-detail"),
+    path("classes/<int:pk>/edit/", views.class_edit, name="class-edit"),
+    path("classes/<int:pk>/enrol/", views.enrol, name="enrol"),
+    path("classes/<int:pk>/sessions/", views.schedule, name="schedule"),
+    path("classes/<int:pk>/roster/print/", views.print_roster, name="print-roster"),
+    path("classes/<int:pk>/attendance/print/", views.print_attendance, name="print-attendance"),
+    path("classes/<int:pk>/<slug:action>/", views.class_action, name="class-action"),
+    path("enrolments/<int:pk>/withdraw/", views.withdraw, name="withdraw"),
+    path("sessions/<int:pk>/attendance/", views.attendance, name="attendance"),
+]

@@ -1,0 +1,255 @@
+"""Class pages of the institution portal (/institution/classes/...): thin views that parse the
+request, fetch through the scoped selectors (another party's object is 404) and call services."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.decorators import role_required
+from accounts.models import Role
+from courses import policy, services
+from courses.forms import EnrolForm, ReasonForm, SessionForm, TextbookFormSet, TrainingClassForm, WithdrawForm
+from courses.models import ClassStatus, Session, TrainingClass
+from courses.selectors import AttendanceSheet, classes_visible_to, enrolments_visible_to
+from skills_program.selectors import current_policy_year
+
+INSTITUTION = (Role.INSTITUTION,)
+
+
+def _refused(request, error: ValidationError):
+    for message in error.messages:
+        messages.error(request, message)
+
+
+def _own_class(request, pk):
+    return get_object_or_404(
+        classes_visible_to(request.user).select_related("occupation", "institution", "target_line", "policy_year"),
+        pk=pk,
+    )
+
+
+@role_required(*INSTITUTION)
+def class_list(request):
+    """The institution's classes, filterable by status; a fixed number of queries."""
+    classes = (
+        classes_visible_to(request.user)
+        .select_related("occupation")
+        .annotate(active_count=Count("enrolments", filter=Q(enrolments__is_withdrawn=False)))
+        .order_by("-planned_start_on", "-pk")
+    )
+    status = request.GET.get("status", "")
+    if status in ClassStatus.values:
+        classes = classes.filter(status=status)
+    return render(request, "courses/class_list.html", {
+        "classes": classes[:200], "statuses": ClassStatus.choices, "status": status,
+    })
+
+
+@role_required(*INSTITUTION)
+def class_create(request):
+    year = current_policy_year()
+    institution = request.user.profile.institution
+    training_class = TrainingClass()
+    return _class_form(request, training_class, institution, year)
+
+
+@role_required(*INSTITUTION)
+def class_edit(request, pk):
+    training_class = _own_class(request, pk)
+    if training_class.status not in policy.EDITABLE_STATUSES:
+        messages.error(request, "只有草稿或被退回的开班申请可以修改。")
+        return redirect("courses:class-detail", pk=pk)
+    return _class_form(request, training_class, training_class.institution, training_class.policy_year)
+
+
+def _class_form(request, training_class, institution, year):
+    if year is None:
+        messages.error(request, "县人社局尚未开启政策年度,暂不能申请开班。")
+        return redirect("courses:class-list")
+    form = TrainingClassForm(request.POST or None, request.FILES or None, instance=training_class, policy_year=year)
+    textbooks = TextbookFormSet(request.POST or None, instance=training_class, prefix="textbooks")
+    if request.method == "POST" and form.is_valid() and textbooks.is_valid():
+        try:
+            saved = services.save_class_application(form.save(commit=False), institution=institution,
+                                                    policy_year=year, by=request.user, textbooks=textbooks)
+        except ValidationError as error:
+            _refused(request, error)
+        else:
+            for warning in form.warnings:
+                messages.warning(request, warning.messages[0])
+            messages.success(request, "开班申请已保存为草稿;材料齐全后请点击「提交审批」。")
+            return redirect("courses:class-detail", pk=saved.pk)
+    return render(request, "courses/class_form.html", {
+        "form": form, "textbooks": textbooks, "training_class": training_class, "year": year,
+        "warnings": getattr(form, "warnings", []),
+    })
+
+
+@role_required(Role.INSTITUTION, Role.EVALUATOR)
+def class_detail(request, pk):
+    """A class with its roster, sessions and everyone's attendance standing (R3)."""
+    training_class = _own_class(request, pk)
+    p = training_class.policy_year.params()
+    sheet = AttendanceSheet(training_class)
+    rows = [(e, sheet.standing(e, p)) for e in sheet.enrolments]
+    class_standing = sheet.class_standing(p)
+    warnings = []
+    if training_class.status in policy.EDITABLE_STATUSES:
+        try:
+            warnings = services.check_application(training_class)
+        except ValidationError as error:
+            warnings = error.error_list
+    return render(request, "courses/class_detail.html", {
+        "training_class": training_class, "rows": rows, "sessions": sheet.sessions, "sheet": sheet,
+        "class_standing": class_standing, "threshold": p.min_attendance_rate,
+        "textbooks": training_class.textbooks.all(),
+        "transitions": training_class.transitions.select_related("acted_by"),
+        "checks": warnings, "is_clerk": request.user.profile.role == Role.INSTITUTION,
+        "enrol_form": EnrolForm(), "session_form": SessionForm(), "reason_form": ReasonForm(),
+        "withdraw_form": WithdrawForm(initial={"withdrawn_on": timezone.localdate()}),
+        "editable": training_class.status in policy.EDITABLE_STATUSES,
+        "enrolling": training_class.status in policy.ENROLLING_STATUSES,
+        "cancellable": ClassStatus.CANCELLED in policy.TRANSITIONS[training_class.status],
+    })
+
+
+@require_POST
+@role_required(*INSTITUTION)
+def class_action(request, pk, action):
+    """提交审批, 开班, 结业 and 撤销 from the class page."""
+    training_class = _own_class(request, pk)
+    today = timezone.localdate()
+    try:
+        if action == "submit":
+            services.submit_class_application(training_class, by=request.user,
+                                              acknowledge_warnings=bool(request.POST.get("acknowledge_warnings")))
+            messages.success(request, "开班申请已提交县人社局审批。")
+        elif action == "start":
+            services.start_class(training_class, by=request.user, today=today)
+            messages.success(request, "已开班。")
+        elif action == "complete":
+            services.complete_class(training_class, by=request.user, today=today)
+            messages.success(request, "已结业,每位学员的到课率已记录。")
+        elif action == "cancel":
+            services.cancel_class(training_class, by=request.user, reason=request.POST.get("reason", ""))
+            messages.success(request, "培训班已撤销。")
+        else:
+            return redirect("courses:class-detail", pk=pk)
+    except ValidationError as error:
+        _refused(request, error)
+    return redirect("courses:class-detail", pk=pk)
+
+
+@require_POST
+@role_required(*INSTITUTION)
+def enrol(request, pk):
+    training_class = _own_class(request, pk)
+    form = EnrolForm(request.POST)
+    if form.is_valid():
+        try:
+            enrolment = services.enrol_trainee(
+                training_class, by=request.user, today=timezone.localdate(),
+                id_number=form.cleaned_data["id_number"] or None,
+                voucher_code=form.cleaned_data["voucher_code"] or None,
+            )
+        except ValidationError as error:
+            _refused(request, error)
+        else:
+            messages.success(request, f"{enrolment.trainee.name}已加入名册。")
+    else:
+        _refused(request, ValidationError(form.errors.get("__all__") or "请填写身份证号或培训券号。"))
+    return redirect("courses:class-detail", pk=pk)
+
+
+@require_POST
+@role_required(*INSTITUTION)
+def withdraw(request, pk):
+    enrolment = get_object_or_404(enrolments_visible_to(request.user), pk=pk)
+    form = WithdrawForm(request.POST)
+    if form.is_valid():
+        try:
+            services.withdraw_enrolment(enrolment, by=request.user, on=form.cleaned_data["withdrawn_on"],
+                                        reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            _refused(request, error)
+        else:
+            messages.success(request, "已办理退学,名册保留该学员记录。")
+    else:
+        messages.error(request, "请填写退学日期和原因。")
+    return redirect("courses:class-detail", pk=enrolment.training_class_id)
+
+
+@require_POST
+@role_required(*INSTITUTION)
+def schedule(request, pk):
+    training_class = _own_class(request, pk)
+    form = SessionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.schedule_session(training_class, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _refused(request, error)
+        else:
+            messages.success(request, "课次已添加。")
+    else:
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}:{errors[0]}")
+    return redirect("courses:class-detail", pk=pk)
+
+
+def _own_session(request, pk):
+    return get_object_or_404(
+        Session.objects.select_related("training_class__policy_year", "training_class__occupation")
+        .filter(training_class__in=classes_visible_to(request.user)),
+        pk=pk,
+    )
+
+
+@role_required(*INSTITUTION)
+def attendance(request, pk):
+    """One screen per session: every trainee on the roster with 到/缺 (or hours present), saved in
+    one request; each trainee's rate so far and best reachable rate, flagged below 85 %."""
+    session = _own_session(request, pk)
+    training_class = session.training_class
+    if request.method == "POST":
+        marks = {}
+        for key, value in request.POST.items():
+            if key.startswith("mark-") and key[5:].isdigit():
+                hours = request.POST.get(f"hours-{key[5:]}", "").strip()
+                marks[int(key[5:])] = hours if value == "1" and hours else value
+        try:
+            created, changed = services.record_attendance(session, by=request.user, today=timezone.localdate(),
+                                                          marks=marks)
+        except ValidationError as error:
+            _refused(request, error)
+        else:
+            messages.success(request, f"考勤已保存:新增{created}条,修改{changed}条。")
+            return redirect("courses:attendance", pk=pk)
+    p = training_class.policy_year.params()
+    sheet = AttendanceSheet(training_class)
+    rows = [(e, sheet.marks.get((e.pk, session.pk)), sheet.standing(e, p)) for e in sheet.roster_for(session)]
+    return render(request, "courses/attendance.html", {
+        "session": session, "training_class": training_class, "rows": rows,
+        "class_standing": sheet.class_standing(p), "threshold": p.min_attendance_rate,
+    })
+
+
+@role_required(Role.INSTITUTION, Role.EVALUATOR)
+def print_roster(request, pk):
+    training_class = _own_class(request, pk)
+    sheet = AttendanceSheet(training_class)
+    return render(request, "courses/print_roster.html", {"training_class": training_class, "sheet": sheet})
+
+
+@role_required(Role.INSTITUTION, Role.EVALUATOR)
+def print_attendance(request, pk):
+    training_class = _own_class(request, pk)
+    sheet = AttendanceSheet(training_class)
+    grid = [(e, [sheet.marks.get((e.pk, s.pk)) for s in sheet.sessions]) for e in sheet.enrolments]
+    return render(request, "courses/print_attendance.html", {
+        "training_class": training_class, "sheet": sheet, "grid": grid,
+    })
