@@ -2,8 +2,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q, Sum
-from django.template.response import TemplateResponse
 from django.db.models.functions import Coalesce
+from django.template.response import TemplateResponse
 from simple_history.admin import SimpleHistoryAdmin
 
 from courses import services
