@@ -70,7 +70,7 @@ class TrainingClassAdminForm(ClassPlanMixin, forms.ModelForm):
 
     class Meta:
         model = TrainingClass
-        fields = ["policy_year", "code", "institution", "target_line", *PLAN_FIELDS]
+        fields = ["policy_year", "code", "institution", *PLAN_FIELDS]
 
     @property
     def policy_year(self):
