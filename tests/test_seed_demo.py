@@ -6,7 +6,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import Sum
 from django.urls import reverse
 
-from courses.models import AttendanceRecord, ClassStatus, TrainingClass
+from courses.models import AttendanceRecord, ClassStatus, Enrolment, TrainingClass
 from skills_program.models import PolicyYear, TargetLine, Township, TownshipTarget
 from subsidies.models import ClaimLine
 from subsidies.policy import split_instalments, training_subsidy
@@ -61,6 +61,17 @@ def test_the_county_year_is_believable(seeded):
     for trainee in Trainee.objects.all():
         assert trainee.id_number.startswith("140421")
         trainee.full_clean()
+    # Every class that left draft has its audit trail; completion recorded everyone's attendance (R3).
+    for training_class in TrainingClass.objects.exclude(status="draft"):
+        assert training_class.transitions.exists(), training_class.code
+    finished = Enrolment.objects.filter(training_class__status__in=["completed", "closed"], is_withdrawn=False)
+    assert not finished.filter(meets_attendance__isnull=True).exists()
+    assert finished.filter(meets_attendance=False).exists()
+    # Applications waiting for a decision meet every rule, so HR can approve them in the demo.
+    from courses.services import check_application
+
+    for training_class in TrainingClass.objects.filter(status__in=["draft", "submitted", "returned"]):
+        check_application(training_class)
     # Claim lines carry the amounts of R6 and R7.
     p = year.params()
     for line in ClaimLine.objects.all():

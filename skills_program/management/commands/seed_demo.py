@@ -19,6 +19,7 @@ from random import Random
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Count, Q
@@ -30,13 +31,17 @@ from courses.models import (
     AttendanceRecord,
     CertificateKind,
     ClassStatus,
+    ClassTransition,
     Enrolment,
     Occupation,
     ParallelClassApproval,
     Session,
+    SkillLevel,
     Textbook,
     TrainingClass,
 )
+from courses.policy import attendance_rate, meets_attendance
+from courses.selectors import AttendanceSheet
 from institutions.models import Inspection, InstitutionYear, TrainingInstitution
 from skills_program import demo_data as demo
 from skills_program.models import PolicyYear, TargetLine, Township, TownshipTarget
@@ -206,9 +211,11 @@ class Seeder:
         self.seed_parallel_approval()
         self.seed_trainees()
         self.seed_classes()
+        self.seed_transitions()
         self.seed_enrolments()
         self.seed_sessions()
         self.seed_attendance()
+        self.seed_completion()
         self.seed_assessments()
         self.seed_certificates()
         self.seed_employment()
@@ -388,6 +395,7 @@ class Seeder:
                 "capacity": row.capacity, "venue": planned.institution.building + occupation.room,
                 "teachers": "\n".join(",".join(teacher) for teacher in planned.teachers),
                 "roster_plan": planned.roster_plan, "status": row.status, "created_by": clerk,
+                "level": SkillLevel.LEVEL_5 if occupation.certificate_kind == CertificateKind.SKILL_LEVEL else "",
                 "submitted_by": clerk if planned.submitted_on else None,
                 "submitted_at": at(planned.submitted_on, 10, 30) if planned.submitted_on else None,
                 "decided_by": self.users["hr_approver"] if decided else None,
@@ -407,6 +415,7 @@ class Seeder:
                 demo_at=at(planned.created_on, 16), history_at=min(max(s for s in steps if s), at(demo.DEMO_TODAY, 17)),
             )
             self.classes[row.code] = klass
+            self.attach_documents(klass, planned)
             for title, publisher, first12 in occupation.textbooks:
                 self.ensure(
                     Textbook, {"training_class": klass, "isbn": demo.isbn13(first12)},
@@ -488,6 +497,69 @@ class Seeder:
                     record._history_user = clerk
                     new.append(record)
         self.insert(AttendanceRecord, new, clean=ROWS)
+
+    @staticmethod
+    def attach_documents(klass, planned):
+        """The application's documents (R17): syllabus, teaching plan and assessment plan."""
+        documents = {
+            "syllabus": ("教学大纲", f"一、培训目标\n二、培训内容(理论{klass.total_hours - klass.practical_hours}课时,"
+                                     f"实操{klass.practical_hours}课时)\n三、考核要求"),
+            "teaching_plan": ("教学计划", "\n".join(
+                f"第{i}天({day:%m月%d日}):上午理论讲授,下午实操训练" for i, day in enumerate(planned.days, 1))),
+            "assessment_plan": ("考核方案", "理论考试占30%,实操考核占70%,60分及以上为合格。"),
+        }
+        changed = []
+        for field, (title, body) in documents.items():
+            if not getattr(klass, field):
+                content = f"{klass.code} {klass.name} {title}\n\n{body}\n".encode()
+                getattr(klass, field).save(f"{klass.code}-{title}.txt", ContentFile(content), save=False)
+                changed.append(field)
+        if changed:
+            TrainingClass.objects.filter(pk=klass.pk).update(**{f: getattr(klass, f).name for f in changed})
+
+    def seed_transitions(self):
+        """The audit trail of each class's steps, in the order its dates say they happened."""
+        new = []
+        for klass in self.classes.values():
+            if klass.transitions.exists():
+                continue
+            clerk = klass.submitted_by or klass.created_by or self.users["hr_admin"]
+            approver = klass.decided_by
+            steps = []
+            if klass.submitted_at:
+                steps.append(("submitted", clerk, klass.submitted_at, ""))
+            if klass.decided_at:
+                decision = {"returned": "returned", "rejected": "rejected"}.get(klass.status, "approved")
+                steps.append((decision, approver, klass.decided_at, klass.decision_note))
+            if klass.started_on:
+                steps.append(("in_progress", clerk, at(klass.started_on, 8), ""))
+            if klass.completed_on:
+                steps.append(("completed", clerk, at(klass.completed_on, 17), ""))
+            if klass.closed_at:
+                steps.append(("closed", approver, klass.closed_at, ""))
+            if klass.cancelled_at:
+                steps.append(("cancelled", clerk, klass.cancelled_at, "生源不足,机构申请撤销"))
+            current = "draft"
+            for target, by, when, note in steps:
+                new.append(ClassTransition(training_class=klass, from_status=current, to_status=target,
+                                           acted_by=by or clerk, acted_at=when, note=note))
+                current = target
+        ClassTransition.objects.bulk_create(new)
+
+    def seed_completion(self):
+        """What completion records (R3): each trainee's attendance rate over every scheduled
+        hour and whether it meets the threshold, for the completed and closed classes."""
+        for klass in self.classes.values():
+            if klass.status not in demo.COMPLETED_STATUSES:
+                continue
+            sheet = AttendanceSheet(klass)
+            pending = [e for e in sheet.active_enrolments if e.attendance_rate is None]
+            for enrolment in pending:
+                attended, _ = sheet.hours(enrolment)
+                enrolment.attendance_rate = attendance_rate(attended_hours=attended,
+                                                            scheduled_hours=sheet.scheduled_hours)
+                enrolment.meets_attendance = meets_attendance(rate=enrolment.attendance_rate, p=self.p)
+            Enrolment.objects.bulk_update(pending, ["attendance_rate", "meets_attendance"])
 
     def seed_assessments(self):
         """End-of-course results, not for withdrawn trainees or those below 85% (R3)."""
