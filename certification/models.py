@@ -153,9 +153,13 @@ class Certificate(models.Model):
             models.CheckConstraint(
                 condition=Q(kind=CertificateKind.SKILL_LEVEL, level__in=SkillLevel.values,
                             evaluation_body__isnull=False)
-                | (~Q(kind=CertificateKind.SKILL_LEVEL) & Q(level="", evaluation_body__isnull=True)),
+                | Q(kind=CertificateKind.QUALIFICATION, evaluation_body__isnull=True,
+                    level__in=["", *SkillLevel.values])
+                | Q(kind__in=[CertificateKind.SPECIAL_ABILITY, CertificateKind.TRAINING], level="",
+                    evaluation_body__isnull=True),
                 name="certification_certificate_level_matches_kind", violation_error_code="level_matches_kind",
-                violation_error_message="职业技能等级证书须填写五个等级之一并由评价机构核发;其他证书不填等级、由县人社局核发(R12《实施方案》三(六))。",
+                violation_error_message="职业技能等级证书须填写五个等级之一并由评价机构核发;国家职业资格证书可填等级,"
+                "由县人社局核发;专项职业能力证书和培训合格证书不分等级,由县人社局核发(R12《实施方案》三(六))。",
             ),
         ]
 

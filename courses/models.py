@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from trainees.models import TraineeCategory
+
 
 class Industry(models.TextChoices):
     """The key industries of 《实施方案》三(三) and 四(二)."""
@@ -299,7 +301,8 @@ class Enrolment(models.Model):
     trainee = models.ForeignKey("trainees.Trainee", models.PROTECT, related_name="enrolments", verbose_name="学员")
     source = models.CharField("报名途径", max_length=20, choices=EnrolmentSource.choices, default=EnrolmentSource.TOWNSHIP)
     category = models.CharField(
-        "计入培训对象类别", max_length=30, blank=True, help_text="开班时学员所属的类别(R18)。"
+        "计入培训对象类别", max_length=30, blank=True, choices=TraineeCategory.choices,
+        help_text="开班时学员所属的类别(R18)。",
     )
     enrolled_on = models.DateField("报名日期")
     enrolled_by = models.ForeignKey(
@@ -325,6 +328,11 @@ class Enrolment(models.Model):
             models.UniqueConstraint(
                 fields=["training_class", "trainee"], name="courses_enrolment_one_per_trainee_and_class", violation_error_code="one_per_trainee_and_class",
                 violation_error_message="该学员已在本班名册中。",
+            ),
+            models.CheckConstraint(
+                condition=Q(category="") | Q(category__in=TraineeCategory.values),
+                name="courses_enrolment_category_valid", violation_error_code="category_valid",
+                violation_error_message="培训对象类别无效。",
             ),
             models.CheckConstraint(
                 condition=Q(source__in=EnrolmentSource.values), name="courses_enrolment_source_valid", violation_error_code="source_valid",
@@ -371,7 +379,7 @@ class Session(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(hours__gt=0) & Q(hours__lte=24), name="courses_session_hours_positive", violation_error_code="hours_positive",
-                violation_error_message="课时必须大于0。",
+                violation_error_message="课时必须大于0且不超过24。",
             ),
             models.CheckConstraint(
                 condition=Q(kind__in=SessionKind.values), name="courses_session_kind_valid", violation_error_code="kind_valid",

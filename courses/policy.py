@@ -334,13 +334,14 @@ def ensure_application_complete(*, has_roster_plan: bool, has_teachers: bool, ha
 
 def ensure_level_matches_kind(*, certificate_kind: str, level: str) -> None:
     """R12 《实施方案》三(六): a class of a skill-level occupation names the level it trains for
-    (初级工 … 高级技师); classes of other certificate kinds carry no level."""
+    (初级工 … 高级技师); a national qualification may name one; special-ability and training
+    certificates have no levels."""
     if certificate_kind == "skill_level" and not level:
         raise ValidationError(
             "该职业(工种)核发职业技能等级证书,请选择培训等级(初级工、中级工、高级工、技师、高级技师)(R12《实施方案》三(六))。",
             code="level_required",
         )
-    if certificate_kind != "skill_level" and level:
+    if certificate_kind in ("special_ability", "training") and level:
         raise ValidationError(
             "该职业(工种)的证书不分等级,请不要填写培训等级(R12《实施方案》三(六))。", code="level_not_applicable"
         )

@@ -6,23 +6,32 @@ from accounts.scope import scope_of
 from courses.models import AttendanceRecord, Enrolment, TrainingClass
 from courses.policy import attendance_standing
 
+# An evaluation body sees classes that run or ran, never applications or cancelled ones.
+EVALUATED_STATUSES = ("approved", "in_progress", "completed", "closed")
+
 
 def classes_visible_to(user):
     """HR: every class. Institution: its own. Township: classes with one of its trainees on the
-    roster. Evaluation body: classes of occupations covered by its published evaluation plans."""
+    roster. Evaluation body: approved, running or finished classes of occupations covered by its
+    published evaluation plans."""
     scope = scope_of(user)
     classes = TrainingClass.objects.all()
     if scope.is_hr:
         return classes
     if scope.is_institution:
         return classes.filter(institution_id=scope.institution_id)
+    # Subqueries rather than joins with DISTINCT, so callers can annotate counts safely.
     if scope.is_township:
-        return classes.filter(enrolments__trainee__township_id=scope.township_id).distinct()
-    if scope.is_evaluator:
         return classes.filter(
-            occupation__evaluation_plans__evaluation_body_id=scope.evaluation_body_id,
-            occupation__evaluation_plans__published_on__isnull=False,
-        ).distinct()
+            pk__in=Enrolment.objects.filter(trainee__township_id=scope.township_id).values("training_class_id")
+        )
+    if scope.is_evaluator:
+        from certification.models import EvaluationPlan
+
+        covered = EvaluationPlan.objects.filter(
+            evaluation_body_id=scope.evaluation_body_id, published_on__isnull=False
+        ).values("occupations")
+        return classes.filter(occupation_id__in=covered, status__in=EVALUATED_STATUSES)
     return classes.none()
 
 

@@ -11,4 +11,6 @@ class SkillsProgramConfig(AppConfig):
     verbose_name = "年度政策与乡镇"
 
     def ready(self):
-        from skills_program import checks  # noqa: F401  (registers start-up checks)
+        from skills_program.checks import ensure_openpyxl_defused
+
+        ensure_openpyxl_defused()

@@ -1,19 +1,13 @@
-"""Start-up checks: the process refuses to serve if its defences are missing."""
+"""Start-up guards: the process refuses to start if its defences are missing."""
 
-from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
 
 
-@checks.register(checks.Tags.security)
-def openpyxl_uses_defusedxml(app_configs, **kwargs):
-    """Spreadsheets are parsed by openpyxl, which is safe from XML bombs only with defusedxml."""
-    from openpyxl import DEFUSEDXML
+def ensure_openpyxl_defused():
+    """Uploaded spreadsheets are parsed by openpyxl, which resists XML bombs only with defusedxml."""
+    import openpyxl
 
-    if DEFUSEDXML:
-        return []
-    return [
-        checks.Error(
-            "openpyxl 未启用 defusedxml,上传的表格可能包含 XML 炸弹。",
-            hint="请安装 defusedxml(pip install defusedxml)后重新启动。",
-            id="skills_program.E001",
+    if not openpyxl.DEFUSEDXML:
+        raise ImproperlyConfigured(
+            "openpyxl 未启用 defusedxml,上传的表格可能包含 XML 炸弹:请安装 defusedxml 并确认未设置 OPENPYXL_DEFUSEDXML=False。"
         )
-    ]

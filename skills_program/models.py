@@ -72,7 +72,8 @@ class PolicyYear(models.Model):
     min_employment_rate = share_field("0.30", "机构就业率下限", "R11 《实施方案》三(七):就业率不达30%取消下一年度资格。")
     min_age = models.PositiveSmallIntegerField("最低年龄(周岁)", default=16, help_text="R13:报名时须年满16周岁。")
     max_age = models.PositiveSmallIntegerField(
-        "最高年龄(周岁)", default=60, help_text="R13:劳动年龄上限,报名时不得超过此年龄。"
+        "最高年龄(周岁)", null=True, blank=True,
+        help_text="R13:如县人社局规定劳动年龄上限,报名时不得超过此年龄;《实施方案》三(一)未规定上限,留空即不限。",
     )
     small_enterprise_hire_amount = money_field("300.00", "小微企业新招用补贴(元/人)", "R15 《实施方案》四(四)。")
     small_enterprise_min_contract_months = models.PositiveSmallIntegerField(
@@ -118,7 +119,7 @@ class PolicyYear(models.Model):
                 violation_error_message="同时开班数不能超过具备条件时的同时开班数(R2)。",
             ),
             models.CheckConstraint(
-                condition=Q(min_age__lt=F("max_age")),
+                condition=Q(max_age__isnull=True) | Q(min_age__lt=F("max_age")),
                 name="skills_program_policyyear_age_range", violation_error_code="age_range",
                 violation_error_message="最低年龄必须小于最高年龄(R13)。",
             ),
@@ -128,7 +129,7 @@ class PolicyYear(models.Model):
                 & Q(target_practical_share__lte=1) & Q(min_practical_share__gte=0)
                 & Q(min_pass_rate__gte=0) & Q(min_pass_rate__lte=1)
                 & Q(min_employment_rate__gte=0) & Q(min_employment_rate__lte=1),
-                name="skills_program_policyyear_shares_between_0_and_1",
+                name="skills_program_policyyear_shares_between_0_and_1", violation_error_code="shares_between_0_and_1",
                 violation_error_message="比例必须在0到1之间。",
             ),
             models.CheckConstraint(

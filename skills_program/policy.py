@@ -41,7 +41,7 @@ class PolicyParams:
     min_employment_rate: Decimal = Decimal("0.30")
     # R13 三(一): working age at enrolment
     min_age: int = 16
-    max_age: int = 60
+    max_age: int | None = None  # 三(一) sets no upper limit; HR may set one
     # R15 四(四): small/micro enterprise subsidy
     small_enterprise_hire_amount: Decimal = Decimal("300.00")
     small_enterprise_min_contract_months: int = 6

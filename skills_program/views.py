@@ -62,3 +62,8 @@ def public_home(request):
             training_class__policy_year=year, status=ClaimStatus.PAID
         ).aggregate(total=Sum("total_amount"))["total"] or 0
     return render(request, "public/home.html", {"year": year, "figures": figures})
+
+
+def csrf_failure(request, reason=""):
+    """A Chinese page for an expired or missing CSRF token (the reason is logged, not shown)."""
+    return render(request, "403_csrf.html", status=403)

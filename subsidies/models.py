@@ -60,9 +60,11 @@ class Voucher(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(status=VoucherStatus.REDEEMED, enrolment__isnull=False, redeemed_on__isnull=False)
-                | (~Q(status=VoucherStatus.REDEEMED) & Q(enrolment__isnull=True, redeemed_on__isnull=True)),
+                | Q(status__in=[VoucherStatus.ISSUED, VoucherStatus.EXPIRED], enrolment__isnull=True,
+                    redeemed_on__isnull=True)
+                | Q(status=VoucherStatus.CANCELLED),
                 name="subsidies_voucher_redeemed_has_enrolment", violation_error_code="redeemed_has_enrolment",
-                violation_error_message="已使用的培训券须关联报名记录和使用日期;未使用的不能关联。",
+                violation_error_message="已使用的培训券须关联报名记录和使用日期;未使用的不能关联(作废的保留原记录)。",
             ),
         ]
 
@@ -147,11 +149,6 @@ class SubsidyClaim(models.Model):
                 | ~Q(reviewed_by=F("approved_by")),
                 name="subsidies_subsidyclaim_four_eyes", violation_error_code="four_eyes",
                 violation_error_message="初审人和审批人必须是两个不同的人。",
-            ),
-            models.UniqueConstraint(
-                fields=["training_class", "instalment"], condition=~Q(status=ClaimStatus.REJECTED),
-                name="subsidies_subsidyclaim_one_open_per_class_and_instalment", violation_error_code="one_open_per_class_and_instalment",
-                violation_error_message="本班该批次已有申领,不能重复生成。",
             ),
         ]
 

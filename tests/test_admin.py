@@ -143,6 +143,34 @@ def test_dates_typed_the_chinese_way_are_accepted(hr_client):
     assert Township.objects.count() >= 1
 
 
+def test_admin_form_normalises_a_typed_id_number(hr_client):
+    """Spaces, full-width digits and a lower-case x typed into the form are accepted and stored
+    normalised, with birth date and sex derived."""
+    from trainees.models import Trainee
+
+    township = factories.TownshipFactory()
+    response = hr_client.post(reverse("admin:trainees_trainee_add"), {
+        "id_number": "１１０１０５ 19491231 002x", "name": "李秀英", "phone": "13812345678",
+        "township": township.pk, "address": "", "education": "",
+        "categories-TOTAL_FORMS": "1", "categories-INITIAL_FORMS": "0", "categories-MIN_NUM_FORMS": "0",
+        "categories-MAX_NUM_FORMS": "1000", "categories-0-category": "rural_labour",
+        "categories-0-held_from": "2018-01-01", "categories-0-held_until": "", "categories-0-evidence": "",
+    })
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    trainee = Trainee.objects.get()
+    assert (trainee.id_number, trainee.sex, str(trainee.birth_on)) == ("11010519491231002X", "F", "1949-12-31")
+
+
+def test_admin_form_explains_a_wrong_id_number(hr_client):
+    township = factories.TownshipFactory()
+    response = hr_client.post(reverse("admin:trainees_trainee_add"), {
+        "id_number": "110105194912310021", "name": "李秀英", "phone": "", "township": township.pk,
+        "categories-TOTAL_FORMS": "0", "categories-INITIAL_FORMS": "0",
+    })
+    assert response.status_code == 200
+    assert "校验码不正确" in response.content.decode()
+
+
 def test_institution_user_cannot_enter_the_admin(client):
     institution = factories.TrainingInstitutionFactory()
     clerk = factories.institution_user(institution)

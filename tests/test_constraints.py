@@ -140,19 +140,34 @@ def test_certificate_numbers_are_unique():
         duplicate.save()
 
 
-def test_skill_level_certificate_needs_a_level_and_an_evaluation_body():
-    certificate = factories.CertificateFactory.build(
-        enrolment=factories.EnrolmentFactory(), kind="skill_level", level="", number="SL-1"
-    )
-    certificate.trainee = certificate.enrolment.trainee
-    certificate.occupation = certificate.enrolment.training_class.occupation
-    assert_refused(certificate, "level_matches_kind")
-
-
-def test_training_certificate_has_no_level():
+def certificate_of(kind, level, body=None):
     certificate = factories.CertificateFactory()
-    certificate.level = "5"
-    assert_refused(certificate, "level_matches_kind")
+    certificate.kind, certificate.level, certificate.evaluation_body = kind, level, body
+    return certificate
+
+
+def test_skill_level_certificate_needs_a_level():
+    assert_refused(certificate_of("skill_level", "", factories.EvaluationBodyFactory()), "level_matches_kind")
+
+
+def test_skill_level_certificate_needs_an_evaluation_body():
+    assert_refused(certificate_of("skill_level", "5"), "level_matches_kind")
+
+
+def test_skill_level_certificate_with_level_and_body_is_accepted():
+    certificate_of("skill_level", "4", factories.EvaluationBodyFactory()).full_clean()
+
+
+def test_national_qualification_may_carry_a_level():
+    """国家职业资格证书 such as 电工(四级) carry a level; they are issued by county HR."""
+    certificate_of("qualification", "4").full_clean()
+    certificate_of("qualification", "").full_clean()
+    assert_refused(certificate_of("qualification", "4", factories.EvaluationBodyFactory()), "level_matches_kind")
+
+
+def test_training_and_special_ability_certificates_have_no_level():
+    assert_refused(certificate_of("training", "5"), "level_matches_kind")
+    assert_refused(certificate_of("special_ability", "5"), "level_matches_kind")
 
 
 def test_voucher_codes_are_unique():
@@ -226,11 +241,14 @@ def test_reviewer_and_approver_are_two_people():
     assert_refused(claim, "four_eyes")
 
 
-def test_one_open_claim_per_class_and_instalment():
+def test_a_supplementary_claim_for_the_same_class_is_allowed():
+    """Trainees certified after a make-up exam are claimed on a second claim of the same class
+    and instalment; only the trainee's own line is unique."""
     claim = factories.SubsidyClaimFactory()
-    duplicate = SubsidyClaim(institution=claim.institution, training_class=claim.training_class,
-                             instalment=claim.instalment)
-    assert_refused(duplicate, "one_open_per_class_and_instalment")
+    supplementary = SubsidyClaim(institution=claim.institution, training_class=claim.training_class,
+                                 instalment=claim.instalment)
+    supplementary.full_clean()
+    supplementary.save()
 
 
 def test_profile_role_matches_its_party():
@@ -269,6 +287,18 @@ def test_textbook_isbn_is_checked():
     with pytest.raises(ValidationError) as error:
         textbook.full_clean()
     assert "isbn_invalid" in error_codes(error.value)
+
+
+@pytest.mark.parametrize("base", ["N2140421MA0000001", "Y1140421MA0000002", "91140421MA0000003"])
+def test_credit_codes_of_every_registration_authority_are_accepted(base):
+    """Village collectives registered by agriculture (N…) and others (Y…) have valid codes too."""
+    from stdnum.cn import uscc
+
+    from institutions.validators import validate_credit_code
+
+    validate_credit_code(base + uscc.calc_check_digit(base))
+    with pytest.raises(ValidationError):
+        validate_credit_code(base + ("0" if uscc.calc_check_digit(base) != "0" else "1"))
 
 
 def test_institution_credit_code_is_checked():

@@ -49,6 +49,9 @@ def test_township_official_sees_only_own_township(world):
 
 def test_evaluation_body_sees_classes_its_published_plan_covers(world):
     own, other = world
+    for enrolment in (own, other):
+        enrolment.training_class.status = "completed"
+        enrolment.training_class.save()
     body = factories.EvaluationBodyFactory()
     plan = factories.EvaluationPlanFactory(evaluation_body=body)
     plan.occupations.add(own.training_class.occupation)
@@ -101,3 +104,44 @@ def test_portals_need_a_login(client):
     for name in ("institutions:home", "trainees:home", "home"):
         response = client.get(reverse(name))
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_evaluation_body_does_not_see_applications_or_cancelled_classes(world):
+    own, _ = world
+    body = factories.EvaluationBodyFactory()
+    plan = factories.EvaluationPlanFactory(evaluation_body=body)
+    plan.occupations.add(own.training_class.occupation)
+    evaluator = factories.evaluator_user(body)
+    for status in ("draft", "submitted", "cancelled", "rejected"):
+        own.training_class.status = status
+        own.training_class.save()
+        assert classes_visible_to(evaluator).count() == 0, status
+    own.training_class.status = "in_progress"
+    own.training_class.save()
+    assert list(classes_visible_to(evaluator)) == [own.training_class]
+
+
+def test_two_published_plans_do_not_double_roster_counts(client, world):
+    """An evaluation body with two plans covering one occupation sees each trainee once."""
+    own, _ = world
+    own.training_class.status = "completed"
+    own.training_class.save()
+    body = factories.EvaluationBodyFactory()
+    for _ in range(2):
+        factories.EvaluationPlanFactory(evaluation_body=body).occupations.add(own.training_class.occupation)
+    evaluator = factories.evaluator_user(body)
+    assert list(trainees_visible_to(evaluator)) == [own.trainee]
+    client.force_login(evaluator)
+    classes = client.get(reverse("institutions:home")).context["classes"]
+    assert [(c.pk, c.active_count) for c in classes] == [(own.training_class.pk, 1)]
+
+
+def test_evaluator_gets_404_for_classes_outside_its_plans(client, world):
+    own, other = world
+    body = factories.EvaluationBodyFactory()
+    factories.EvaluationPlanFactory(evaluation_body=body).occupations.add(own.training_class.occupation)
+    own.training_class.status = "completed"
+    own.training_class.save()
+    client.force_login(factories.evaluator_user(body))
+    assert client.get(reverse("courses:class-detail", args=[own.training_class.pk])).status_code == 200
+    assert client.get(reverse("courses:class-detail", args=[other.training_class.pk])).status_code == 404

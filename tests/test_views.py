@@ -111,7 +111,28 @@ def test_no_missing_migrations():
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
 
 
-def test_openpyxl_uses_defusedxml():
-    from django.core.checks import run_checks
+def test_openpyxl_uses_defusedxml(monkeypatch):
+    """The process starts only when openpyxl parses through defusedxml."""
+    import openpyxl
+    from django.core.exceptions import ImproperlyConfigured
 
-    assert not [e for e in run_checks() if e.id == "skills_program.E001"]
+    from skills_program.checks import ensure_openpyxl_defused
+
+    assert openpyxl.DEFUSEDXML
+    ensure_openpyxl_defused()
+    monkeypatch.setattr(openpyxl, "DEFUSEDXML", False)
+    with pytest.raises(ImproperlyConfigured):
+        ensure_openpyxl_defused()
+
+
+def test_error_pages_are_chinese(client, settings):
+    settings.DEBUG = False
+    response = client.get("/institution/classes/999999/")
+    assert response.status_code == 302  # anonymous: to the login page first
+    official = factories.township_user(factories.TownshipFactory())
+    client.force_login(official)
+    missing = client.get(reverse("trainees:trainee-detail", args=[999999]))
+    assert missing.status_code == 404 and "页面不存在" in missing.content.decode()
+    forbidden = client.get(reverse("institutions:home"))
+    assert forbidden.status_code == 403 and "无权访问" in forbidden.content.decode()
+    assert "Not Found" not in missing.content.decode() and "Forbidden" not in forbidden.content.decode()

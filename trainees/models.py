@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from trainees.fields import ResidentIdField
 from trainees.policy import mask_id_number, mask_phone, normalise_id_number, parse_id_number
 from trainees.validators import validate_id_number, validate_phone
 
@@ -46,7 +47,7 @@ class TraineeQuerySet(models.QuerySet):
 class Trainee(models.Model):
     """A person: one row per resident ID number; birth date and sex come from the number."""
 
-    id_number = models.CharField(
+    id_number = ResidentIdField(
         "身份证号", max_length=18, unique=True, validators=[validate_id_number],
         help_text="18位第二代居民身份证号;出生日期和性别由身份证号自动生成。",
     )

@@ -135,15 +135,16 @@ def mask_name(name: str) -> str:
     return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
-def ensure_working_age(*, birth_on: date, on: date, min_age: int, max_age: int) -> None:
-    """R13 《实施方案》三(一): a trainee is of working age at enrolment (default 16 and over)."""
+def ensure_working_age(*, birth_on: date, on: date, min_age: int, max_age: int | None) -> None:
+    """R13 《实施方案》三(一): a trainee is of working age at enrolment (default 16 and over; an
+    upper limit only where the policy year sets one)."""
     age = age_on(birth_on, on)
     if age < min_age:
         raise ValidationError(
             "学员报名时未满%(min_age)d周岁,不属于培训对象(R13《实施方案》三(一)):请确认出生日期。",
             code="under_age", params={"min_age": min_age, "age": age},
         )
-    if age > max_age:
+    if max_age is not None and age > max_age:
         raise ValidationError(
             "学员报名时已超过%(max_age)d周岁劳动年龄上限(R13《实施方案》三(一))。",
             code="over_age", params={"max_age": max_age, "age": age},

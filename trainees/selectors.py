@@ -13,10 +13,10 @@ def trainees_visible_to(user):
         return trainees
     if scope.is_township:
         return trainees.filter(township_id=scope.township_id)
-    if scope.is_institution:
-        return trainees.filter(enrolments__training_class__institution_id=scope.institution_id).distinct()
-    if scope.is_evaluator:
-        from courses.selectors import classes_visible_to
+    from courses.models import Enrolment
+    from courses.selectors import classes_visible_to
 
-        return trainees.filter(enrolments__training_class__in=classes_visible_to(user)).distinct()
+    if scope.is_institution or scope.is_evaluator:
+        rosters = Enrolment.objects.filter(training_class__in=classes_visible_to(user))
+        return trainees.filter(pk__in=rosters.values("trainee_id"))
     return trainees.none()

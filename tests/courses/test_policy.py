@@ -184,6 +184,10 @@ def test_r12_class_level_follows_certificate_kind():
         "level_required"]
     assert codes(lambda: policy.ensure_level_matches_kind(certificate_kind="training", level="5")) == [
         "level_not_applicable"]
+    assert codes(lambda: policy.ensure_level_matches_kind(certificate_kind="special_ability", level="5")) == [
+        "level_not_applicable"]
+    policy.ensure_level_matches_kind(certificate_kind="qualification", level="4")
+    policy.ensure_level_matches_kind(certificate_kind="qualification", level="")
 
 
 def test_r17_application_documents():

@@ -128,6 +128,8 @@ def test_working_age_boundaries():
     assert code_of(lambda: ensure_working_age(birth_on=date(1957, 5, 13), on=TODAY, min_age=16, max_age=60)) == (
         "over_age"
     )
+    # 三(一) sets no upper limit: without one, a 70-year-old farmer may train.
+    ensure_working_age(birth_on=date(1948, 1, 1), on=TODAY, min_age=16, max_age=None)
 
 
 def test_no_category_is_refused():
