@@ -6,8 +6,8 @@ from django.db.models.functions import Coalesce
 from django.template.response import TemplateResponse
 from simple_history.admin import SimpleHistoryAdmin
 
-from courses import services
-from courses.forms import DecisionForm, TrainingClassAdminForm
+from courses import policy, services
+from courses.forms import PLAN_FIELDS, DecisionForm, TrainingClassAdminForm
 from courses.models import (
     AttendanceRecord,
     ClassTransition,
@@ -64,10 +64,25 @@ class TextbookInline(admin.TabularInline):
     extra = 0
 
 
-class SessionInline(admin.TabularInline):
+class ReadOnlyAdminMixin:
+    """Rosters, sessions and attendance change only through the services the institution portal
+    calls (R1, R3, R5, R13, R16 checked there); HR sees and audits them here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class SessionInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Session
     extra = 0
     fields = ["held_on", "starts_at", "hours", "kind", "topic", "teacher"]
+    readonly_fields = fields
 
 
 class ClassTransitionInline(admin.TabularInline):
@@ -114,6 +129,12 @@ class TrainingClassAdmin(SimpleHistoryAdmin):
     inlines = [TextbookInline, SessionInline, ClassTransitionInline]
     actions = ["approve_selected", "return_selected", "reject_selected"]
     form = TrainingClassAdminForm
+
+    def get_readonly_fields(self, request, obj=None):
+        """Once submitted, an application's plan is what HR decides on: it is no longer edited."""
+        if obj is not None and obj.status not in policy.EDITABLE_STATUSES:
+            return [*WORKFLOW_FIELDS, "policy_year", "code", "institution", *PLAN_FIELDS]
+        return WORKFLOW_FIELDS
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(
@@ -214,7 +235,7 @@ class TextbookAdmin(admin.ModelAdmin):
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(IdNumberSearchMixin, SimpleHistoryAdmin):
+class EnrolmentAdmin(ReadOnlyAdminMixin, IdNumberSearchMixin, SimpleHistoryAdmin):
     id_number_lookup = "trainee__id_number"
     list_display = ["trainee_name", "masked_id", "training_class", "institution", "source", "enrolled_on",
                     "attended_hours", "is_withdrawn"]
@@ -259,7 +280,7 @@ class EnrolmentAdmin(IdNumberSearchMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Session)
-class SessionAdmin(admin.ModelAdmin):
+class SessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["training_class", "held_on", "starts_at", "kind", "hours", "topic", "teacher", "present_count",
                     "absent_count"]
     list_filter = ["kind", "training_class__policy_year", "training_class__institution"]
@@ -284,7 +305,7 @@ class SessionAdmin(admin.ModelAdmin):
 
 
 @admin.register(AttendanceRecord)
-class AttendanceRecordAdmin(IdNumberSearchMixin, SimpleHistoryAdmin):
+class AttendanceRecordAdmin(ReadOnlyAdminMixin, IdNumberSearchMixin, SimpleHistoryAdmin):
     id_number_lookup = "enrolment__trainee__id_number"
     list_display = ["trainee_name", "masked_id", "class_code", "session_day", "is_present", "hours_present",
                     "recorded_by", "recorded_at"]

@@ -37,6 +37,9 @@ def populate(rows):
 
 
 MODELS = sorted(admin.site._registry, key=lambda m: m._meta.label)
+# Written only by services, which check the rules: the admin shows them read-only.
+SERVICE_ONLY = {"subsidies.ClaimLine", "courses.ClassTransition", "courses.Enrolment", "courses.Session",
+                "courses.AttendanceRecord"}
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: m._meta.label)
@@ -66,7 +69,7 @@ def test_add_and_change_pages_render(hr_client, hr, rf, model):
     request.user = hr
     # Rows written only by services (claim lines, status changes) have no add page.
     may_add = admin.site._registry[model].has_add_permission(request)
-    assert may_add == (opts.label not in {"subsidies.ClaimLine", "courses.ClassTransition"})
+    assert may_add == (opts.label not in SERVICE_ONLY)
     response = hr_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_add"))
     assert response.status_code == (200 if may_add else 403)
     obj = model._default_manager.first()
@@ -193,3 +196,24 @@ def test_strings_missing_from_djangos_catalogue_are_chinese(hr_client):
             "This password is too short. It must contain at least %d characters.", 12)
     response = hr_client.get(reverse("admin:jsi18n"))
     assert "\\u9009\\u62e9\\u5168\\u90e8" in response.content.decode() or "选择全部" in response.content.decode()
+
+
+def test_roster_and_attendance_are_read_only_in_the_admin(hr_client):
+    """A 51st trainee cannot be slipped onto a roster through the admin: rosters, sessions and
+    attendance change only through the services that check the rules."""
+    mark = factories.AttendanceRecordFactory()
+    for model, obj in (("enrolment", mark.enrolment), ("session", mark.session), ("attendancerecord", mark)):
+        assert hr_client.get(reverse(f"admin:courses_{model}_add")).status_code == 403
+        page = hr_client.get(reverse(f"admin:courses_{model}_change", args=[obj.pk]))
+        assert page.status_code == 200 and 'type="submit" value="保存"' not in page.content.decode()
+        assert hr_client.post(reverse(f"admin:courses_{model}_delete", args=[obj.pk]), {"post": "yes"}).status_code == 403
+    assert mark.enrolment.__class__.objects.filter(pk=mark.enrolment.pk).exists()
+
+
+def test_a_submitted_application_is_not_edited_in_the_admin(hr_client):
+    training_class = factories.class_application()
+    from courses import services
+
+    services.submit_class_application(training_class, by=factories.UserFactory())
+    page = hr_client.get(reverse("admin:courses_trainingclass_change", args=[training_class.pk]))
+    assert 'name="capacity"' not in page.content.decode()
