@@ -222,3 +222,20 @@ class TownshipTarget(models.Model):
 
     def __str__(self):
         return f"{self.policy_year_id}年 {self.target_count}人"
+
+
+class CalendarDay(models.Model):
+    """An adjustment of the official working-day calendar (R19 公示期按工作日计算): a holiday or a
+    调休 working day that the built-in calendar lacks, recorded by HR."""
+
+    day = models.DateField("日期", unique=True)
+    is_workday = models.BooleanField("工作日", help_text="勾选表示这天上班(如调休补班);不勾选表示放假。")
+    note = models.CharField("说明", max_length=100, blank=True, help_text="如:国务院办公厅关于2027年部分节假日安排的通知。")
+
+    class Meta:
+        verbose_name = "工作日调整"
+        verbose_name_plural = "工作日调整"
+        ordering = ["-day"]
+
+    def __str__(self):
+        return f"{self.day} {'上班' if self.is_workday else '放假'}"

@@ -125,6 +125,11 @@ class SubsidyClaim(models.Model):
     paid_at = models.DateTimeField("拨付时间", null=True, blank=True)
     payment_reference = models.CharField("拨付凭证号", max_length=50, blank=True)
     return_reason = models.TextField("退回或不予拨付原因", blank=True)
+    supervision_inspection = models.ForeignKey(
+        "institutions.Inspection", models.PROTECT, null=True, blank=True, related_name="claims",
+        verbose_name="督导检查", help_text="到课率低于85%的班级,审批前须关联督导检查记录(R3)。",
+    )
+    supervision_note = models.TextField("督导处理意见", blank=True)
     history = HistoricalRecords(verbose_name="补贴申领变更记录")
 
     class Meta:
@@ -175,6 +180,18 @@ class ClaimLine(models.Model):
     amount = models.DecimalField("本次申领培训补贴(元)", **MONEY)
     placement_reward_amount = models.DecimalField("就业奖励(元)", default=Decimal("0.00"), **MONEY)
     reason = models.CharField("拨付依据", max_length=200)
+    certificate = models.ForeignKey(
+        "certification.Certificate", models.PROTECT, null=True, blank=True, related_name="claim_lines",
+        verbose_name="证书",
+    )
+    employment = models.ForeignKey(
+        "certification.EmploymentRecord", models.PROTECT, null=True, blank=True, related_name="claim_lines",
+        verbose_name="就业记录",
+    )
+    voucher = models.ForeignKey(
+        Voucher, models.PROTECT, null=True, blank=True, related_name="claim_lines", verbose_name="培训券",
+        help_text="凭培训券报名的,记录所用培训券(《实施方案》四(三))。",
+    )
     is_void = models.BooleanField("已剔除", default=False, help_text="公示异议成立、审核剔除或申领不予拨付时剔除。")
     void_reason = models.CharField("剔除原因", max_length=200, blank=True)
     history = HistoricalRecords(verbose_name="申领明细变更记录")
@@ -215,6 +232,42 @@ class ClaimLine(models.Model):
         return f"{self.enrolment} {self.get_instalment_display()} {self.amount}元"
 
 
+class ClaimObjection(models.Model):
+    """An objection received while a claim's lines are on public notice (R19, 五(三)); an
+    upheld objection removes the line before payment."""
+
+    line = models.ForeignKey(ClaimLine, models.PROTECT, related_name="objections", verbose_name="申领明细")
+    received_on = models.DateField("收到日期")
+    objector = models.CharField("异议人", max_length=50, blank=True, help_text="可匿名。")
+    content = models.TextField("异议内容")
+    is_upheld = models.BooleanField("异议成立", null=True, help_text="未处理时留空。")
+    decision_note = models.TextField("处理意见", blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="登记人"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", null=True, blank=True, verbose_name="处理人"
+    )
+    decided_at = models.DateTimeField("处理时间", null=True, blank=True)
+    history = HistoricalRecords(verbose_name="公示异议变更记录")
+
+    class Meta:
+        verbose_name = "公示异议"
+        verbose_name_plural = "公示异议"
+        ordering = ["-received_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(is_upheld__isnull=True, decided_by__isnull=True, decided_at__isnull=True)
+                | Q(is_upheld__isnull=False, decided_by__isnull=False, decided_at__isnull=False),
+                name="subsidies_claimobjection_decision_complete", violation_error_code="decision_complete",
+                violation_error_message="异议处理须同时记录结论、处理人和处理时间。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.line} 异议({self.received_on})"
+
+
 class EnterpriseSubsidyStage(models.TextChoices):
     HIRE = "hire", "新招用(签订6个月以上劳动合同)"
     UPGRADE = "upgrade", "1年内取证或提升一个技能等级"
@@ -223,6 +276,7 @@ class EnterpriseSubsidyStage(models.TextChoices):
 class EnterpriseSubsidyStatus(models.TextChoices):
     DRAFT = "draft", "草稿"
     SUBMITTED = "submitted", "已提交"
+    REVIEWED = "reviewed", "已初审"
     APPROVED = "approved", "已审批"
     PAID = "paid", "已拨付"
     REJECTED = "rejected", "不予拨付"
@@ -254,10 +308,21 @@ class SmallEnterpriseSubsidy(models.Model):
     status = models.CharField(
         "状态", max_length=20, choices=EnterpriseSubsidyStatus.choices, default=EnterpriseSubsidyStatus.DRAFT
     )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", null=True, blank=True, verbose_name="录入人"
+    )
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", null=True, blank=True, verbose_name="初审人"
+    )
+    reviewed_at = models.DateTimeField("初审时间", null=True, blank=True)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", null=True, blank=True, verbose_name="审批人"
     )
     approved_at = models.DateTimeField("审批时间", null=True, blank=True)
+    paid_at = models.DateTimeField("拨付时间", null=True, blank=True)
+    payment_reference = models.CharField("拨付凭证号", max_length=50, blank=True)
+    return_reason = models.TextField("不予拨付原因", blank=True)
     history = HistoricalRecords(verbose_name="小微企业补贴变更记录")
 
     class Meta:
@@ -282,6 +347,12 @@ class SmallEnterpriseSubsidy(models.Model):
                 | Q(stage=EnterpriseSubsidyStage.UPGRADE, certificate__isnull=False),
                 name="subsidies_smallenterprisesubsidy_certificate_for_upgrade", violation_error_code="certificate_for_upgrade",
                 violation_error_message="取证或升级环节须关联证书;新招用环节不关联证书。",
+            ),
+            models.CheckConstraint(
+                condition=Q(reviewed_by__isnull=True) | Q(approved_by__isnull=True)
+                | ~Q(reviewed_by=F("approved_by")),
+                name="subsidies_smallenterprisesubsidy_four_eyes", violation_error_code="four_eyes",
+                violation_error_message="初审人和审批人必须是两个不同的人。",
             ),
             models.UniqueConstraint(
                 fields=["enterprise_credit_code", "hire", "stage"],

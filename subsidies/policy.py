@@ -1,6 +1,7 @@
 """Subsidy rules (《实施方案》四). Pure: values in, values out; money is Decimal to the fen."""
 
 import calendar
+from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -80,3 +81,188 @@ def ensure_voucher_usable(*, status: str, expires_on: date, holder_id: int, trai
     if not institution_listed:
         raise ValidationError("培训券只能在县公布的培训机构清单内使用(R14《实施方案》四(三))。",
                               code="voucher_institution_not_listed")
+
+
+# --- Claims (SPEC.md §3.7) -------------------------------------------------------------------
+
+CLAIM_TRANSITIONS = {
+    "draft": {"submitted"},
+    "submitted": {"reviewed", "draft", "rejected"},
+    "reviewed": {"approved", "draft", "rejected"},
+    "approved": {"publicised", "rejected"},
+    "publicised": {"payable"},
+    "payable": {"paid"},
+    "paid": set(),
+    "rejected": set(),
+}
+
+
+def ensure_claim_transition(current: str, target: str, *, labels: dict | None = None) -> None:
+    """A claim moves draft -> submitted -> reviewed -> approved -> on public notice -> payable ->
+    paid; returned to draft with a reason, or rejected, at review or approval (SPEC.md §3.7)."""
+    if target not in CLAIM_TRANSITIONS.get(current, set()):
+        labels = labels or {}
+        raise ValidationError(
+            "补贴申领当前状态为「%(current)s」,不能变更为「%(target)s」:请按 提交→初审→审批→公示→拨付 的顺序办理。",
+            code="illegal_transition",
+            params={"current": labels.get(current, current), "target": labels.get(target, target)},
+        )
+
+
+def ensure_hr_officer(*, is_hr: bool) -> None:
+    """Only county HR staff review, approve and pay; a clerk can never approve (三(七))."""
+    if not is_hr:
+        raise ValidationError("只有县人社局工作人员可以审核、审批和拨付补贴。", code="not_hr")
+
+
+def ensure_four_eyes(*, reviewer_id: int | None, approver_id: int) -> None:
+    """The reviewer and the approver of a claim are two different people (SPEC.md §3.7)."""
+    if reviewer_id is not None and reviewer_id == approver_id:
+        raise ValidationError(
+            "初审人和审批人不能是同一人(四眼原则):请由另一位县人社局工作人员审批。", code="four_eyes"
+        )
+
+
+def ensure_supervised_if_low_attendance(*, class_rate: Decimal, has_supervision_decision: bool,
+                                        p: PolicyParams) -> None:
+    """R3 《实施方案》三(五) 培训班到课率不得低于85%: a class below the threshold is
+    non-compliant; its claim cannot be approved without a recorded supervision decision."""
+    if class_rate < p.min_attendance_rate and not has_supervision_decision:
+        raise ValidationError(
+            "该班到课率为%(rate)s,低于%(min)s(R3《实施方案》三(五)):须先录入督导检查并在申领中关联处理意见,方可审批。",
+            code="low_attendance_needs_supervision",
+            params={"rate": f"{(class_rate * 100).quantize(Decimal('0.1'))}%",
+                    "min": f"{(p.min_attendance_rate * 100).normalize():f}%"},
+        )
+
+
+@dataclass(frozen=True)
+class LineDecision:
+    """Whether a trainee is payable on a claim, and why not (code and Chinese reason)."""
+
+    payable: bool
+    code: str = ""
+    reason: str = ""
+
+
+def _not(code, reason):
+    return LineDecision(payable=False, code=code, reason=reason)
+
+
+def claim_deadline(issued_on: date, *, p: PolicyParams) -> date:
+    """R18: the last day a line resting on a certificate issued on `issued_on` may be claimed."""
+    return add_calendar_months(issued_on, p.claim_deadline_months)
+
+
+def first_instalment_decision(*, is_withdrawn: bool, meets_attendance: bool | None, attendance_rate: Decimal | None,
+                              certificate_issued_on: date | None, category: str, claimed_this_year: int,
+                              claimed_same_occupation_level: bool, today: date, p: PolicyParams) -> LineDecision:
+    """R7 《实施方案》四(二) 对经培训取得相应证书的,先给予培训机构80%的培训补贴: the trainee met
+    attendance (R3), holds the certificate (R12), held an eligible category when the class
+    started (R13, R18), is within the yearly cap and not repeating an occupation and level (R16),
+    and the certificate is at most 12 months old (R18)."""
+    if is_withdrawn:
+        return _not("withdrawn", "已退学")
+    if not meets_attendance:
+        rate = "" if attendance_rate is None else f"{(attendance_rate * 100).quantize(Decimal('0.1'))}%"
+        return _not("attendance_below_threshold", f"到课率{rate}未达到{(p.min_attendance_rate * 100).normalize():f}%(R3)")
+    if certificate_issued_on is None:
+        return _not("no_certificate", "未取得证书(R7)")
+    if not category:
+        return _not("no_category", "开班时不属于培训对象类别(R13、R18)")
+    if claimed_this_year >= p.max_subsidised_trainings:
+        return _not("yearly_training_cap", f"本年度已享受{claimed_this_year}次补贴性培训,超过每年{p.max_subsidised_trainings}次(R16)")
+    if claimed_same_occupation_level:
+        return _not("same_occupation_and_level", "同一职业(工种)同一等级已享受过补贴(R16)")
+    if today > claim_deadline(certificate_issued_on, p=p):
+        return _not("claim_too_late", f"证书核发已超过{p.claim_deadline_months}个月,不能再申领(R18)")
+    return LineDecision(payable=True)
+
+
+def second_instalment_decision(*, has_first_line: bool, employed_on: date | None, is_verified: bool,
+                               class_start_on: date, class_end_on: date, certificate_issued_on: date | None,
+                               today: date, p: PolicyParams) -> LineDecision:
+    """R7 《实施方案》四(二) 3个月内实现就业的,再给予20%的培训补贴 (and R8's reward): the first
+    instalment was claimed, employment is verified by HR and began between the class start and
+    the end of the window, and the claim is within 12 months of the certificate (R18)."""
+    if not has_first_line:
+        return _not("no_first_instalment", "未申领首期补贴")
+    if employed_on is None:
+        return _not("not_employed", "结业后3个月内未登记就业")
+    window_ends = employment_window_ends_on(class_end_on, p=p)
+    if not class_start_on <= employed_on <= window_ends:
+        return _not("employment_outside_window", f"就业日期{employed_on}不在{class_start_on}至{window_ends}之内(R7)")
+    if not is_verified:
+        return _not("employment_not_verified", "就业情况尚未经县人社局核实")
+    if certificate_issued_on is not None and today > claim_deadline(certificate_issued_on, p=p):
+        return _not("claim_too_late", f"证书核发已超过{p.claim_deadline_months}个月,不能再申领(R18)")
+    return LineDecision(payable=True)
+
+
+def ensure_second_claim_due(*, window_ends_on: date, today: date, undecided: int) -> None:
+    """The second-instalment claim is generated once the employment window has closed or every
+    trainee's employment is decided (SPEC.md §3.7)."""
+    if today <= window_ends_on and undecided:
+        raise ValidationError(
+            "就业认定期到%(end)s结束,还有%(count)d名学员的就业情况未核实:请在认定期结束后或全部核实后再生成二期申领。",
+            code="second_claim_not_due", params={"end": window_ends_on, "count": undecided},
+        )
+
+
+# --- R19 public notice -----------------------------------------------------------------------
+
+def add_working_days(start: date, days: int, *, is_workday) -> date:
+    """The `days`-th working day counting from `start` itself when it is one (R19: 公示5个工作日
+    on the official calendar, 调休 included). `is_workday` is the calendar, passed in."""
+    from datetime import timedelta
+
+    day, counted = start, 0
+    while True:
+        if is_workday(day):
+            counted += 1
+            if counted == days:
+                return day
+        day += timedelta(days=1)
+
+
+def ensure_publicity_over(*, ends_on: date | None, today: date) -> None:
+    """R19 五(三): a claim becomes payable only after its public notice has run its full course."""
+    if ends_on is None or today <= ends_on:
+        raise ValidationError(
+            "公示期至%(end)s结束,公示期满后才能拨付(R19《实施方案》五(三))。", code="publicity_not_over",
+            params={"end": ends_on},
+        )
+
+
+def ensure_objection_in_window(*, received_on: date, starts_on: date | None, ends_on: date | None) -> None:
+    """R19: objections are received during the public notice."""
+    if starts_on is None or not starts_on <= received_on <= ends_on:
+        raise ValidationError("异议须在公示期内(%(start)s至%(end)s)提出(R19)。", code="objection_outside_window",
+                              params={"start": starts_on, "end": ends_on})
+
+
+# --- R15 small and micro enterprises ---------------------------------------------------------
+
+def ensure_small_enterprise_eligible(*, stage: str, contract_starts_on: date, contract_months: int, year: int,
+                                     certificate_issued_on: date | None, has_hire_subsidy: bool,
+                                     p: PolicyParams) -> None:
+    """R15 《实施方案》四(四): 当年 a small/micro enterprise signs a labour contract of at least 6
+    months with a new hire (300 yuan); within 1 year of the contract the hire obtains a skill
+    certificate or rises one level (300 more)."""
+    if contract_starts_on.year != year:
+        raise ValidationError("劳动合同须在%(year)d年当年签订(R15《实施方案》四(四))。", code="contract_not_this_year",
+                              params={"year": year})
+    if contract_months < p.small_enterprise_min_contract_months:
+        raise ValidationError(
+            "劳动合同期限为%(months)d个月,须签订%(min)d个月以上劳动合同(R15《实施方案》四(四))。",
+            code="contract_too_short", params={"months": contract_months, "min": p.small_enterprise_min_contract_months},
+        )
+    if stage == "upgrade":
+        if not has_hire_subsidy:
+            raise ValidationError("须先申领新招用补贴,再申领取证或升级补贴(R15)。", code="hire_subsidy_missing")
+        deadline = add_calendar_months(contract_starts_on, p.small_enterprise_upgrade_window_months)
+        if certificate_issued_on is None or not contract_starts_on <= certificate_issued_on <= deadline:
+            raise ValidationError(
+                "证书须在履行劳动合同1年内(%(start)s至%(end)s)取得(R15《实施方案》四(四))。",
+                code="certificate_outside_year", params={"start": contract_starts_on, "end": deadline},
+            )

@@ -1,0 +1,62 @@
+"""Rules of assessment and certificates (R3 gate, R12) and of employment records. Pure."""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+
+from institutions.validators import normalise_credit_code
+
+COUNTY_HR = "长治县人力资源和社会保障局"
+
+
+def ensure_may_be_assessed(*, class_status: str, meets_attendance: bool | None, is_withdrawn: bool) -> None:
+    """R3 《实施方案》三(五): only trainees of a completed class who met the attendance threshold
+    sit the end-of-course assessment."""
+    if class_status not in ("completed", "closed"):
+        raise ValidationError("培训班结业后才能录入考核结果。", code="class_not_completed")
+    if is_withdrawn:
+        raise ValidationError("该学员已退学,不能参加考核。", code="withdrawn")
+    if not meets_attendance:
+        raise ValidationError(
+            "该学员到课率未达到85%(R3《实施方案》三(五)),不能参加结业考核。", code="attendance_below_threshold"
+        )
+
+
+def ensure_certificate_matches(*, occupation_kind: str, kind: str, level: str, passed: bool, issued_on: date,
+                               class_end_on: date, today: date, has_evaluation_body: bool,
+                               body_plan_published_for_occupation: bool) -> None:
+    """R12 《实施方案》三(六) 谁评价、谁发证、谁负责: the certificate is of the kind the occupation
+    leads to; skill-level certificates carry one of five levels and come from an evaluation body
+    whose published plan covers the occupation; others are issued by county HR; the trainee passed
+    the assessment; the issue date lies between the class end date and today."""
+    if not passed:
+        raise ValidationError("该学员考核未合格,不能发证。", code="assessment_not_passed")
+    if kind != occupation_kind:
+        raise ValidationError("证书类型须与该职业(工种)规定的证书类型一致(R12《实施方案》三(六))。",
+                              code="certificate_kind_mismatch")
+    if kind == "skill_level":
+        if not level:
+            raise ValidationError("职业技能等级证书须填写等级(初级工至高级技师)(R12)。", code="level_required")
+        if not has_evaluation_body or not body_plan_published_for_occupation:
+            raise ValidationError(
+                "职业技能等级证书须由评价实施方案已向社会公布、且覆盖该职业(工种)的评价机构核发(R12《实施方案》三(六))。",
+                code="evaluation_plan_not_published",
+            )
+    elif has_evaluation_body:
+        raise ValidationError("该类证书由县人社局核发,不能选择评价机构(R12《实施方案》三(六))。",
+                              code="issuer_not_county_hr")
+    elif kind != "qualification" and level:
+        raise ValidationError("该类证书不分等级(R12)。", code="level_not_applicable")
+    if issued_on < class_end_on:
+        raise ValidationError("发证日期%(day)s早于培训班结业日期%(end)s,不能登记:请核对。",
+                              code="certificate_before_class_end", params={"day": issued_on, "end": class_end_on})
+    if issued_on > today:
+        raise ValidationError("发证日期不能晚于今天。", code="certificate_in_future")
+
+
+def is_employer_the_institution(*, employer_credit_code: str, employer_name: str, institution_credit_code: str,
+                                institution_name: str) -> bool:
+    """An employer that is the training institution itself is flagged for HR (三(七) 杜绝弄虚作假)."""
+    if employer_credit_code and normalise_credit_code(employer_credit_code) == institution_credit_code:
+        return True
+    return "".join(employer_name.split()) == "".join(institution_name.split())

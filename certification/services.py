@@ -1,0 +1,115 @@
+"""Assessment results, certificates and employment records: every change through here."""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from certification import policy
+from certification.models import Assessment, AssessmentResult, Certificate, EmploymentRecord, EvaluationPlan
+from courses.models import Enrolment
+
+
+def _lock_enrolment(enrolment):
+    return (
+        Enrolment.objects.select_for_update(of=("self",))
+        .select_related("training_class__occupation", "training_class__institution", "trainee")
+        .get(pk=enrolment.pk)
+    )
+
+
+@transaction.atomic
+def record_assessment(enrolment, *, by, result, assessed_on: date, theory_score=None, practical_score=None):
+    """Record (or correct) a trainee's end-of-course result; only those who met attendance (R3)."""
+    enrolment = _lock_enrolment(enrolment)
+    tc = enrolment.training_class
+    policy.ensure_may_be_assessed(class_status=tc.status, meets_attendance=enrolment.meets_attendance,
+                                  is_withdrawn=enrolment.is_withdrawn)
+    if assessed_on < tc.end_on:
+        raise ValidationError("考核日期不能早于结业日期%(end)s。", code="assessment_before_class_end",
+                              params={"end": tc.end_on})
+    if result != AssessmentResult.PASSED and Certificate.objects.filter(enrolment=enrolment).exists():
+        raise ValidationError("该学员已发证,不能把考核结果改为不合格:请先核查证书。", code="certificate_exists")
+    assessment = Assessment.objects.filter(enrolment=enrolment).first() or Assessment(enrolment=enrolment)
+    assessment.result, assessment.assessed_on = result, assessed_on
+    assessment.theory_score, assessment.practical_score = theory_score, practical_score
+    assessment.recorded_by = by
+    assessment.full_clean()
+    assessment.save()
+    return assessment
+
+
+def plan_covers(evaluation_body, occupation) -> bool:
+    """Whether the body has a published evaluation plan covering the occupation (R12)."""
+    return EvaluationPlan.objects.filter(
+        evaluation_body=evaluation_body, occupations=occupation, published_on__isnull=False
+    ).exists()
+
+
+@transaction.atomic
+def issue_certificate(enrolment, *, by, number, issued_on: date, today: date, level="", evaluation_body=None):
+    """Record the certificate a trainee who passed obtained: the kind the occupation leads to,
+    skill-level ones from an evaluation body with a published plan (R12)."""
+    enrolment = _lock_enrolment(enrolment)
+    tc = enrolment.training_class
+    occupation = tc.occupation
+    assessment = Assessment.objects.filter(enrolment=enrolment).first()
+    if Certificate.objects.filter(enrolment=enrolment, occupation=occupation).exists():
+        raise ValidationError("该学员本班证书已登记。", code="certificate_exists")
+    level = level or (tc.level if occupation.certificate_kind == "skill_level" else "")
+    policy.ensure_certificate_matches(
+        occupation_kind=occupation.certificate_kind, kind=occupation.certificate_kind, level=level,
+        passed=assessment is not None and assessment.result == AssessmentResult.PASSED,
+        issued_on=issued_on, class_end_on=tc.end_on, today=today,
+        has_evaluation_body=evaluation_body is not None,
+        body_plan_published_for_occupation=evaluation_body is not None and plan_covers(evaluation_body, occupation),
+    )
+    certificate = Certificate(
+        enrolment=enrolment, trainee=enrolment.trainee, occupation=occupation, kind=occupation.certificate_kind,
+        level=level, number=(number or "").strip(), evaluation_body=evaluation_body,
+        issuer_name=evaluation_body.name if evaluation_body else policy.COUNTY_HR, issued_on=issued_on,
+        recorded_by=by,
+    )
+    certificate.full_clean()
+    certificate.save()
+    return certificate
+
+
+@transaction.atomic
+def record_employment(enrolment, *, by, employer_name, started_on: date, evidence_kind, employer_credit_code="",
+                      contract_months=None, evidence_file=None):
+    """Record a trainee's employment after training (entered by the institution or the
+    township); an employer that is the training institution itself is flagged."""
+    enrolment = _lock_enrolment(enrolment)
+    institution = enrolment.training_class.institution
+    record = EmploymentRecord(
+        trainee=enrolment.trainee, enrolment=enrolment, employer_name=employer_name.strip(),
+        employer_credit_code=(employer_credit_code or "").strip().upper(), started_on=started_on,
+        contract_months=contract_months, evidence_kind=evidence_kind, recorded_by=by,
+    )
+    if evidence_file:
+        record.evidence_file = evidence_file
+    record.is_employer_the_institution = policy.is_employer_the_institution(
+        employer_credit_code=record.employer_credit_code, employer_name=record.employer_name,
+        institution_credit_code=institution.credit_code, institution_name=institution.name,
+    )
+    record.full_clean()
+    record.save()
+    return record
+
+
+@transaction.atomic
+def verify_employment(record, *, by):
+    """HR confirms the employment evidence (required before the second instalment)."""
+    from accounts.scope import scope_of
+    from subsidies.policy import ensure_hr_officer
+
+    ensure_hr_officer(is_hr=scope_of(by).is_hr)
+    record = EmploymentRecord.objects.select_for_update().get(pk=record.pk)
+    if record.verified_at is not None:
+        raise ValidationError("该就业记录已核实。", code="already_verified")
+    record.verified_by, record.verified_at = by, timezone.now()
+    record.full_clean()
+    record.save()
+    return record

@@ -1,0 +1,499 @@
+"""Subsidy claims, public notice, vouchers and small/micro enterprise subsidies.
+
+Every service is atomic and locks what it counts: a claim is generated under the class row's
+lock, moved under the claim row's lock; the partial unique constraint on (enrolment, instalment)
+is the last word, so no trainee's instalment is ever claimed twice.
+"""
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from accounts.scope import scope_of
+from certification.models import Certificate, EmploymentRecord
+from courses.models import ClassStatus, TrainingClass
+from courses.selectors import AttendanceSheet
+from skills_program.calendar import workday_calendar
+from subsidies import policy
+from subsidies.models import (
+    ClaimLine,
+    ClaimObjection,
+    ClaimStatus,
+    EnterpriseSubsidyStatus,
+    Instalment,
+    SmallEnterpriseSubsidy,
+    SubsidyClaim,
+    Voucher,
+    VoucherStatus,
+)
+
+LABELS = dict(ClaimStatus.choices)
+OPEN_CLAIM = [ClaimStatus.DRAFT, ClaimStatus.SUBMITTED, ClaimStatus.REVIEWED]
+
+
+def _percent(share):
+    return "—" if share is None else f"{(share * 100).quantize(Decimal('0.1'))}%"
+
+
+def delivered_days(training_class) -> int:
+    """R6: the training days delivered, i.e. the dates with sessions (the same d for every trainee
+    who met R3, SPEC.md §4)."""
+    return training_class.sessions.values("held_on").distinct().count()
+
+
+@dataclass
+class ClaimPreview:
+    """The lines a claim would carry and every trainee left out, with the reason."""
+
+    training_class: TrainingClass
+    instalment: str
+    days: int = 0
+    lines: list = field(default_factory=list)
+    excluded: list = field(default_factory=list)  # (enrolment, LineDecision)
+
+    @property
+    def total(self):
+        return sum((line.amount + line.placement_reward_amount for line in self.lines), Decimal("0.00"))
+
+
+def _subsidised_elsewhere(trainee_ids, training_class):
+    """Other first-instalment lines of these trainees (R16 at claim time): per trainee, the years
+    and (occupation, level) pairs already subsidised."""
+    rows = (
+        ClaimLine.objects.filter(enrolment__trainee_id__in=trainee_ids, instalment=Instalment.FIRST, is_void=False)
+        .exclude(enrolment__training_class=training_class)
+        .values_list("enrolment__trainee_id", "enrolment__training_class__policy_year_id",
+                     "enrolment__training_class__occupation__code", "enrolment__training_class__occupation__name",
+                     "enrolment__training_class__level")
+    )
+    years, pairs = {}, set()
+    for trainee_id, year, code, name, level in rows:
+        years.setdefault(trainee_id, []).append(year)
+        pairs.add((trainee_id, code or name, level))
+    return years, pairs
+
+
+def preview_first_claim(training_class, *, today: date) -> ClaimPreview:
+    """Who the first-instalment claim pays (80 %) and who is left out, and why (R3, R7, R12,
+    R13, R16, R18)."""
+    tc = training_class
+    p = tc.policy_year.params()
+    preview = ClaimPreview(training_class=tc, instalment=Instalment.FIRST, days=delivered_days(tc))
+    total = policy.training_subsidy(days=preview.days, p=p)
+    first, second = policy.split_instalments(total, p=p)
+    enrolments = list(tc.enrolments.select_related("trainee").order_by("pk"))
+    certificates = {c.enrolment_id: c for c in Certificate.objects.filter(enrolment__training_class=tc)}
+    vouchers = {v.enrolment_id: v for v in Voucher.objects.filter(enrolment__training_class=tc)}
+    claimed = set(ClaimLine.objects.filter(enrolment__training_class=tc, instalment=Instalment.FIRST, is_void=False)
+                  .values_list("enrolment_id", flat=True))
+    years, pairs = _subsidised_elsewhere([e.trainee_id for e in enrolments], tc)
+    key = tc.occupation.code or tc.occupation.name
+    for enrolment in enrolments:
+        if enrolment.pk in claimed:
+            preview.excluded.append((enrolment, policy.LineDecision(False, "already_claimed", "已在本班其他申领中")))
+            continue
+        certificate = certificates.get(enrolment.pk)
+        decision = policy.first_instalment_decision(
+            is_withdrawn=enrolment.is_withdrawn, meets_attendance=enrolment.meets_attendance,
+            attendance_rate=enrolment.attendance_rate,
+            certificate_issued_on=certificate.issued_on if certificate else None, category=enrolment.category,
+            claimed_this_year=years.get(enrolment.trainee_id, []).count(tc.policy_year_id),
+            claimed_same_occupation_level=(enrolment.trainee_id, key, tc.level) in pairs, today=today, p=p,
+        )
+        if not decision.payable:
+            preview.excluded.append((enrolment, decision))
+            continue
+        preview.lines.append(ClaimLine(
+            enrolment=enrolment, instalment=Instalment.FIRST, training_days=preview.days,
+            total_subsidy_amount=total, first_amount=first, second_amount=second, amount=first,
+            certificate=certificate, voucher=vouchers.get(enrolment.pk),
+            reason=f"取得{certificate.get_kind_display()}(编号{certificate.number}),"
+                   f"到课率{_percent(enrolment.attendance_rate)},培训{preview.days}天",
+        ))
+    return preview
+
+
+def preview_second_claim(training_class, *, today: date) -> ClaimPreview:
+    """Who the second-instalment claim pays (20 % and the job-placement reward, R7, R8): those
+    with a first-instalment line and verified employment inside the 3-month window."""
+    tc = training_class
+    p = tc.policy_year.params()
+    preview = ClaimPreview(training_class=tc, instalment=Instalment.SECOND, days=delivered_days(tc))
+    firsts = {
+        line.enrolment_id: line
+        for line in ClaimLine.objects.filter(enrolment__training_class=tc, instalment=Instalment.FIRST, is_void=False)
+        .exclude(claim__status=ClaimStatus.REJECTED).select_related("certificate")
+    }
+    claimed = set(ClaimLine.objects.filter(enrolment__training_class=tc, instalment=Instalment.SECOND, is_void=False)
+                  .values_list("enrolment_id", flat=True))
+    jobs = {}
+    for record in EmploymentRecord.objects.filter(enrolment__training_class=tc).order_by("-verified_at", "started_on"):
+        jobs.setdefault(record.enrolment_id, record)
+    for enrolment in tc.enrolments.select_related("trainee").order_by("pk"):
+        if enrolment.pk in claimed:
+            preview.excluded.append((enrolment, policy.LineDecision(False, "already_claimed", "已在本班其他申领中")))
+            continue
+        first_line, job = firsts.get(enrolment.pk), jobs.get(enrolment.pk)
+        decision = policy.second_instalment_decision(
+            has_first_line=first_line is not None, employed_on=job.started_on if job else None,
+            is_verified=bool(job and job.verified_at), class_start_on=tc.started_on or tc.planned_start_on,
+            class_end_on=tc.end_on,
+            certificate_issued_on=first_line.certificate.issued_on if first_line and first_line.certificate else None,
+            today=today, p=p,
+        )
+        if not decision.payable:
+            preview.excluded.append((enrolment, decision))
+            continue
+        preview.lines.append(ClaimLine(
+            enrolment=enrolment, instalment=Instalment.SECOND, training_days=first_line.training_days,
+            total_subsidy_amount=first_line.total_subsidy_amount, first_amount=first_line.first_amount,
+            second_amount=first_line.second_amount, amount=first_line.second_amount,
+            placement_reward_amount=p.placement_reward_amount, certificate=first_line.certificate,
+            employment=job, voucher=first_line.voucher,
+            reason=f"结业后3个月内就业({job.employer_name},{job.started_on:%Y年%m月%d日}起,已核实)",
+        ))
+    return preview
+
+
+def _undecided_employment(preview) -> int:
+    """Trainees with a first instalment whose employment inside the window is not yet settled."""
+    open_codes = {"not_employed", "employment_not_verified"}
+    return sum(1 for _, decision in preview.excluded if decision.code in open_codes)
+
+
+@transaction.atomic
+def generate_claim(training_class, *, by, instalment, today: date):
+    """Generate a draft claim for a completed class: the first instalment for every certified
+    trainee who met attendance, or the second once the employment window closed or every
+    trainee's employment is decided. Returns (claim, preview) — the preview lists who was left
+    out and why."""
+    tc = TrainingClass.objects.select_for_update(of=("self",)).select_related(
+        "policy_year", "occupation", "institution").get(pk=training_class.pk)
+    if tc.status != ClassStatus.COMPLETED:
+        raise ValidationError("只有已结业的培训班可以申领补贴(当前为「%(status)s」)。", code="class_not_completed",
+                              params={"status": tc.get_status_display()})
+    if SubsidyClaim.objects.filter(training_class=tc, instalment=instalment, status=ClaimStatus.DRAFT).exists():
+        raise ValidationError("本班该批次已有草稿申领,请直接修改或提交该申领。", code="draft_exists")
+    if instalment == Instalment.FIRST:
+        preview = preview_first_claim(tc, today=today)
+    else:
+        preview = preview_second_claim(tc, today=today)
+        policy.ensure_second_claim_due(
+            window_ends_on=policy.employment_window_ends_on(tc.end_on, p=tc.policy_year.params()), today=today,
+            undecided=_undecided_employment(preview),
+        )
+    if not preview.lines:
+        raise ValidationError("本班没有符合条件的学员可以申领该批次补贴:请查看未纳入学员及原因。", code="nothing_to_claim")
+    claim = SubsidyClaim(institution=tc.institution, training_class=tc, instalment=instalment, created_by=by,
+                         total_amount=preview.total)
+    claim.full_clean()
+    claim.save()
+    for line in preview.lines:
+        line.claim = claim
+        line.full_clean(exclude=["claim", "enrolment", "certificate", "employment", "voucher"],
+                        validate_constraints=False)
+    try:
+        with transaction.atomic():
+            ClaimLine.objects.bulk_create(preview.lines)
+    except IntegrityError:
+        raise ValidationError("本班学员的该批次补贴已在其他申领中,不能重复申领。", code="already_claimed") from None
+    return claim, preview
+
+
+def _lock(claim) -> SubsidyClaim:
+    return (SubsidyClaim.objects.select_for_update(of=("self",))
+            .select_related("training_class__policy_year", "institution").get(pk=claim.pk))
+
+
+def _move(claim, target, **fields):
+    policy.ensure_claim_transition(claim.status, target, labels=LABELS)
+    claim.status = target
+    for name, value in fields.items():
+        setattr(claim, name, value)
+    claim._change_reason = LABELS[target]
+    claim.full_clean()
+    claim.save()
+    return claim
+
+
+def _recompute_total(claim):
+    totals = claim.lines.filter(is_void=False).aggregate(amount=Sum("amount"), reward=Sum("placement_reward_amount"))
+    claim.total_amount = (totals["amount"] or Decimal(0)) + (totals["reward"] or Decimal(0))
+
+
+def _ensure_hr(user):
+    policy.ensure_hr_officer(is_hr=scope_of(user).is_hr)
+
+
+@transaction.atomic
+def submit_claim(claim, *, by, today: date):
+    """The institution submits its draft claim to county HR; R18's deadline is checked again."""
+    claim = _lock(claim)
+    scope = scope_of(by)
+    if not (scope.is_hr or scope.institution_id == claim.institution_id):
+        raise ValidationError("只有本机构的工作人员可以提交该申领。", code="not_own_claim")
+    p = claim.training_class.policy_year.params()
+    for line in claim.lines.filter(is_void=False).select_related("certificate", "enrolment__trainee"):
+        if line.certificate and today > policy.claim_deadline(line.certificate.issued_on, p=p):
+            raise ValidationError("%(name)s的证书核发已超过%(months)d个月,不能申领(R18):请退回后重新生成申领。",
+                                  code="claim_too_late",
+                                  params={"name": line.enrolment.trainee.name, "months": p.claim_deadline_months})
+    return _move(claim, ClaimStatus.SUBMITTED, submitted_by=by, submitted_at=timezone.now(), return_reason="")
+
+
+@transaction.atomic
+def review_claim(claim, *, by):
+    """初审 by an HR officer."""
+    _ensure_hr(by)
+    claim = _lock(claim)
+    return _move(claim, ClaimStatus.REVIEWED, reviewed_by=by, reviewed_at=timezone.now())
+
+
+@transaction.atomic
+def approve_claim(claim, *, by, supervision_inspection=None, supervision_note=""):
+    """审批 by a second HR officer (four eyes). A class whose attendance is below the threshold
+    needs a recorded supervision decision (R3)."""
+    _ensure_hr(by)
+    claim = _lock(claim)
+    policy.ensure_claim_transition(claim.status, ClaimStatus.APPROVED, labels=LABELS)
+    policy.ensure_four_eyes(reviewer_id=claim.reviewed_by_id, approver_id=by.pk)
+    tc = claim.training_class
+    p = tc.policy_year.params()
+    inspection = supervision_inspection or claim.supervision_inspection
+    if inspection is not None and inspection.training_class_id != tc.pk:
+        raise ValidationError("关联的督导检查不是本班的检查记录。", code="inspection_of_another_class")
+    class_rate = AttendanceSheet(tc).class_standing(p).best_reachable_rate
+    policy.ensure_supervised_if_low_attendance(
+        class_rate=class_rate, has_supervision_decision=inspection is not None and bool(
+            (supervision_note or claim.supervision_note).strip()), p=p)
+    return _move(claim, ClaimStatus.APPROVED, approved_by=by, approved_at=timezone.now(),
+                 supervision_inspection=inspection, supervision_note=supervision_note or claim.supervision_note)
+
+
+@transaction.atomic
+def return_claim(claim, *, by, reason):
+    """Send a submitted or reviewed claim back to the institution as a draft, with the reason."""
+    _ensure_hr(by)
+    if not (reason or "").strip():
+        raise ValidationError("请写明退回原因,以便培训机构修改。", code="reason_required")
+    claim = _lock(claim)
+    return _move(claim, ClaimStatus.DRAFT, return_reason=reason, reviewed_by=None, reviewed_at=None,
+                 submitted_by=None, submitted_at=None)
+
+
+@transaction.atomic
+def reject_claim(claim, *, by, reason):
+    """不予拨付: final. The lines stay, so the same instalments cannot be claimed again."""
+    _ensure_hr(by)
+    if not (reason or "").strip():
+        raise ValidationError("请写明不予拨付的原因。", code="reason_required")
+    claim = _lock(claim)
+    return _move(claim, ClaimStatus.REJECTED, return_reason=reason)
+
+
+@transaction.atomic
+def publicise_claim(claim, *, by, starts_on: date):
+    """R19 五(三): publish the approved lines (masked) for N working days from `starts_on`."""
+    _ensure_hr(by)
+    claim = _lock(claim)
+    p = claim.training_class.policy_year.params()
+    is_workday = workday_calendar(starts_on, date(starts_on.year + 1, 12, 31))
+    first_day = policy.add_working_days(starts_on, 1, is_workday=is_workday)
+    ends_on = policy.add_working_days(first_day, p.publicity_working_days, is_workday=is_workday)
+    return _move(claim, ClaimStatus.PUBLICISED, publicity_starts_on=first_day, publicity_ends_on=ends_on)
+
+
+@transaction.atomic
+def record_objection(line, *, by, received_on: date, content, objector=""):
+    """An objection received while the line is on public notice (R19)."""
+    _ensure_hr(by)
+    claim = _lock(line.claim)
+    if claim.status != ClaimStatus.PUBLICISED:
+        raise ValidationError("该申领不在公示期,不能登记异议。", code="not_publicised")
+    policy.ensure_objection_in_window(received_on=received_on, starts_on=claim.publicity_starts_on,
+                                      ends_on=claim.publicity_ends_on)
+    objection = ClaimObjection(line=line, received_on=received_on, content=content, objector=objector,
+                               recorded_by=by)
+    objection.full_clean()
+    objection.save()
+    return objection
+
+
+@transaction.atomic
+def decide_objection(objection, *, by, upheld: bool, note):
+    """Decide an objection; an upheld one removes its line from the claim before payment (R19)."""
+    _ensure_hr(by)
+    objection = ClaimObjection.objects.select_for_update().select_related("line").get(pk=objection.pk)
+    claim = _lock(objection.line.claim)
+    if claim.status not in (ClaimStatus.PUBLICISED, ClaimStatus.PAYABLE) or objection.is_upheld is not None:
+        raise ValidationError("该异议已处理,或申领已拨付。", code="objection_closed")
+    if not (note or "").strip():
+        raise ValidationError("请写明处理意见。", code="reason_required")
+    objection.is_upheld, objection.decision_note = upheld, note
+    objection.decided_by, objection.decided_at = by, timezone.now()
+    objection.full_clean()
+    objection.save()
+    if upheld:
+        line = objection.line
+        line.is_void, line.void_reason = True, f"公示异议成立:{note}"[:200]
+        line._change_reason = "公示异议成立,剔除"
+        line.full_clean(validate_constraints=False)
+        line.save()
+        _recompute_total(claim)
+        claim.save(update_fields=["total_amount"])
+    return objection
+
+
+@transaction.atomic
+def mark_payable(claim, *, by, today: date):
+    """After the public notice has run its course with every objection decided (R19)."""
+    _ensure_hr(by)
+    claim = _lock(claim)
+    policy.ensure_claim_transition(claim.status, ClaimStatus.PAYABLE, labels=LABELS)
+    policy.ensure_publicity_over(ends_on=claim.publicity_ends_on, today=today)
+    pending = ClaimObjection.objects.filter(line__claim=claim, is_upheld__isnull=True).count()
+    if pending:
+        raise ValidationError("还有%(count)d条公示异议未处理,处理后才能拨付。", code="objections_pending",
+                              params={"count": pending})
+    return _move(claim, ClaimStatus.PAYABLE)
+
+
+@transaction.atomic
+def mark_paid(claim, *, by, payment_reference):
+    """拨付: recorded with the payment voucher number by HR finance."""
+    _ensure_hr(by)
+    if not (payment_reference or "").strip():
+        raise ValidationError("请填写拨付凭证号。", code="payment_reference_required")
+    claim = _lock(claim)
+    _recompute_total(claim)
+    return _move(claim, ClaimStatus.PAID, paid_by=by, paid_at=timezone.now(), payment_reference=payment_reference)
+
+
+@transaction.atomic
+def close_class(training_class, *, by, today: date):
+    """结算: a completed class is closed when every claim is paid or rejected and the employment
+    window has passed, so no further claim can arise."""
+    from courses.services import _lock_class
+    from courses.services import _move as move_class
+
+    _ensure_hr(by)
+    tc = _lock_class(training_class)
+    claims = list(tc.claims.values_list("status", flat=True))
+    p = tc.policy_year.params()
+    if not claims or any(s not in (ClaimStatus.PAID, ClaimStatus.REJECTED) for s in claims):
+        raise ValidationError("本班还有未拨付的补贴申领,不能结算。", code="claims_open")
+    if today <= policy.employment_window_ends_on(tc.end_on, p=p):
+        raise ValidationError("就业认定期尚未结束,还可能申领二期补贴,暂不能结算。", code="window_open")
+    tc.closed_at = timezone.now()
+    return move_class(tc, ClassStatus.CLOSED, by=by)
+
+
+# --- Vouchers (R14, 四(三)) ---------------------------------------------------------------------
+
+VOUCHER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def new_voucher_code(year: int) -> str:
+    """QJ2018-7KQ9M2XD4P: 10 random characters (about 50 bits), not guessable from another code."""
+    return f"QJ{year}-" + "".join(secrets.choice(VOUCHER_ALPHABET) for _ in range(10))
+
+
+@transaction.atomic
+def issue_voucher(trainee, *, by, policy_year, today: date, expires_on: date | None = None):
+    """A township issues a training voucher naming the trainee (四(三)); it expires at the end of
+    the policy year unless another date is given."""
+    scope = scope_of(by)
+    if not (scope.is_hr or scope.township_id == trainee.township_id):
+        raise ValidationError("只能为本乡镇登记的学员发放培训券。", code="not_own_trainee")
+    p = policy_year.params()
+    if not p.is_voucher_pilot_on:
+        raise ValidationError("本年度未开展培训券试点(《实施方案》四(三))。", code="voucher_pilot_off")
+    if Voucher.objects.filter(holder=trainee, status=VoucherStatus.ISSUED, expires_on__gte=today).exists():
+        raise ValidationError("该学员已有一张未使用的培训券,请先使用或作废后再发放。", code="voucher_already_issued")
+    voucher = Voucher(code=new_voucher_code(policy_year.pk), holder=trainee, township_id=trainee.township_id,
+                      policy_year=policy_year, issued_on=today,
+                      expires_on=expires_on or date(policy_year.pk, 12, 31), issued_by=by)
+    voucher.full_clean()
+    voucher.save()
+    return voucher
+
+
+@transaction.atomic
+def cancel_voucher(voucher, *, by, reason):
+    """Cancel an issued voucher (lost, issued by mistake); a redeemed one keeps its enrolment."""
+    voucher = Voucher.objects.select_for_update().get(pk=voucher.pk)
+    scope = scope_of(by)
+    if not (scope.is_hr or scope.township_id == voucher.township_id):
+        raise ValidationError("只能作废本乡镇发放的培训券。", code="not_own_voucher")
+    if voucher.status != VoucherStatus.ISSUED:
+        raise ValidationError("只有未使用的培训券可以作废。", code="voucher_not_issued")
+    voucher.status = VoucherStatus.CANCELLED
+    voucher._change_reason = f"作废:{reason}"
+    voucher.full_clean()
+    voucher.save()
+    return voucher
+
+
+# --- Small and micro enterprises (R15, 四(四)) --------------------------------------------------
+
+@transaction.atomic
+def record_small_enterprise_subsidy(subsidy, *, by):
+    """Check R15 and set the amount from the policy year; the subsidy starts as a draft."""
+    p = subsidy.policy_year.params()
+    has_hire = SmallEnterpriseSubsidy.objects.filter(
+        enterprise_credit_code=subsidy.enterprise_credit_code, hire=subsidy.hire, stage="hire",
+    ).exclude(status=EnterpriseSubsidyStatus.REJECTED).exclude(pk=subsidy.pk).exists()
+    policy.ensure_small_enterprise_eligible(
+        stage=subsidy.stage, contract_starts_on=subsidy.contract_starts_on, contract_months=subsidy.contract_months,
+        year=subsidy.policy_year_id,
+        certificate_issued_on=subsidy.certificate.issued_on if subsidy.certificate_id else None,
+        has_hire_subsidy=has_hire, p=p,
+    )
+    if subsidy.certificate_id and subsidy.certificate.trainee_id != subsidy.hire_id:
+        raise ValidationError("证书持证人与新招用人员不一致。", code="certificate_of_another_person")
+    subsidy.amount = policy.small_enterprise_subsidy_amount(stage=subsidy.stage, p=p)
+    subsidy.submitted_by = subsidy.submitted_by or by
+    subsidy.full_clean()
+    subsidy.save()
+    return subsidy
+
+
+@transaction.atomic
+def decide_small_enterprise_subsidy(subsidy, *, by, step, reason="", payment_reference=""):
+    """The same review and approval as claims: submit, review, approve (another officer), pay,
+    or reject with a reason."""
+    _ensure_hr(by)
+    subsidy = SmallEnterpriseSubsidy.objects.select_for_update().get(pk=subsidy.pk)
+    flow = {"submit": ("draft", "submitted"), "review": ("submitted", "reviewed"),
+            "approve": ("reviewed", "approved"), "pay": ("approved", "paid")}
+    now = timezone.now()
+    if step == "reject":
+        if subsidy.status not in ("submitted", "reviewed") or not reason.strip():
+            raise ValidationError("只能对已提交或已初审的申请不予拨付,并须写明原因。", code="illegal_transition")
+        subsidy.status, subsidy.return_reason = EnterpriseSubsidyStatus.REJECTED, reason
+    else:
+        current, target = flow[step]
+        if subsidy.status != current:
+            raise ValidationError("当前状态为「%(status)s」,不能办理该步骤。", code="illegal_transition",
+                                  params={"status": subsidy.get_status_display()})
+        if step == "submit":
+            subsidy.submitted_by, subsidy.submitted_at = subsidy.submitted_by or by, now
+        elif step == "review":
+            subsidy.reviewed_by, subsidy.reviewed_at = by, now
+        elif step == "approve":
+            policy.ensure_four_eyes(reviewer_id=subsidy.reviewed_by_id, approver_id=by.pk)
+            subsidy.approved_by, subsidy.approved_at = by, now
+        elif step == "pay":
+            if not payment_reference.strip():
+                raise ValidationError("请填写拨付凭证号。", code="payment_reference_required")
+            subsidy.paid_at, subsidy.payment_reference = now, payment_reference
+        subsidy.status = target
+    subsidy.full_clean()
+    subsidy.save()
+    return subsidy
