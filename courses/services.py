@@ -146,6 +146,14 @@ def _move(tc, target, *, by, note="", warnings=(), now=None):
     return tc
 
 
+def _ensure_hr(user):
+    """Only county HR staff decide on applications; a clerk never approves their own class."""
+    from accounts.scope import scope_of
+
+    if not scope_of(user).is_hr:
+        raise ValidationError("只有县人社局工作人员可以审批开班申请。", code="not_hr")
+
+
 def _ensure_reason(reason):
     if not (reason or "").strip():
         raise ValidationError("请写明原因,以便培训机构修改。", code="reason_required")
@@ -167,6 +175,7 @@ def submit_class_application(training_class, *, by, acknowledge_warnings=False):
 def approve_class(training_class, *, by, acknowledge_warnings=False, note=""):
     """HR approves a submitted application; every rule is checked again, R2 against the classes
     running now."""
+    _ensure_hr(by)
     tc = _lock_class(training_class)
     policy.ensure_transition(tc.status, ClassStatus.APPROVED, labels=STATUS_LABELS)
     # Serialise approvals of one institution's occupation so two cannot both pass R2.
@@ -181,6 +190,7 @@ def approve_class(training_class, *, by, acknowledge_warnings=False, note=""):
 @transaction.atomic
 def return_class(training_class, *, by, reason):
     """HR returns an application to the institution with the reason; it can be edited and resubmitted."""
+    _ensure_hr(by)
     _ensure_reason(reason)
     tc = _lock_class(training_class)
     tc.decided_by, tc.decided_at, tc.decision_note = by, timezone.now(), reason
@@ -190,6 +200,7 @@ def return_class(training_class, *, by, reason):
 @transaction.atomic
 def reject_class(training_class, *, by, reason):
     """HR refuses an application for good, with the reason."""
+    _ensure_hr(by)
     _ensure_reason(reason)
     tc = _lock_class(training_class)
     tc.decided_by, tc.decided_at, tc.decision_note = by, timezone.now(), reason

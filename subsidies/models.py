@@ -240,7 +240,7 @@ class ClaimObjection(models.Model):
     received_on = models.DateField("收到日期")
     objector = models.CharField("异议人", max_length=50, blank=True, help_text="可匿名。")
     content = models.TextField("异议内容")
-    is_upheld = models.BooleanField("异议成立", null=True, help_text="未处理时留空。")
+    is_upheld = models.BooleanField("异议成立", null=True, blank=True, help_text="未处理时留空。")
     decision_note = models.TextField("处理意见", blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="登记人"

@@ -18,7 +18,7 @@ def approved(capacity, **kwargs):
     training_class = factories.class_application(capacity=capacity, **kwargs)
     clerk = factories.UserFactory()
     services.submit_class_application(training_class, by=clerk)
-    services.approve_class(training_class, by=factories.UserFactory())
+    services.approve_class(training_class, by=factories.hr_user(f"officer{training_class.pk}"))
     return training_class
 
 

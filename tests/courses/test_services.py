@@ -35,7 +35,7 @@ def clerk(db):
 
 @pytest.fixture
 def officer(db):
-    return factories.UserFactory(username="officer", is_staff=True)
+    return factories.hr_user("officer")
 
 
 def approved_class(clerk, officer, **kwargs):
@@ -59,6 +59,17 @@ def test_submit_and_approve_record_who_and_when(clerk, officer):
         "from_status", "to_status", "acted_by__username"))
     assert steps == [("draft", "submitted", "clerk"), ("submitted", "approved", "officer")]
     assert training_class.history.count() >= 3
+
+
+def test_a_clerk_can_never_approve(clerk):
+    training_class = factories.class_application()
+    services.submit_class_application(training_class, by=clerk)
+    for decide in (lambda: services.approve_class(training_class, by=clerk),
+                   lambda: services.return_class(training_class, by=clerk, reason="x"),
+                   lambda: services.reject_class(training_class, by=clerk, reason="x")):
+        assert code_of(decide) == "not_hr"
+    training_class.refresh_from_db()
+    assert training_class.status == "submitted"
 
 
 def test_approving_a_draft_is_refused(officer):

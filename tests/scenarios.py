@@ -1,0 +1,53 @@
+"""Whole-workflow fixtures built through the services, as the portal would build them."""
+
+import datetime
+import math
+from datetime import date
+from decimal import Decimal
+
+from certification import services as certification
+from courses import services as courses
+from tests import factories
+
+START = date(2018, 6, 4)  # a Monday
+
+
+def completed_class(*, trainees=3, absent_sessions=None, days=10, certified=True, institution=None, **kwargs):
+    """A class of `days` days (two 4-hour sessions a day) taken from application to completion;
+    `absent_sessions` maps a trainee index to the number of sessions they missed."""
+    end = START + datetime.timedelta(days=days - 1)
+    extra = {"institution": institution} if institution else {}
+    training_class = factories.class_application(
+        planned_start_on=START, planned_end_on=end, planned_days=days, total_hours=8 * days,
+        practical_hours=math.ceil(8 * days * 0.7), **extra, **kwargs,
+    )
+    clerk = factories.institution_user(training_class.institution, username=f"clerk-{training_class.pk}")
+    officer = factories.hr_user(f"officer-{training_class.pk}")
+    courses.submit_class_application(training_class, by=clerk)
+    courses.approve_class(training_class, by=officer)
+    people = factories.TraineeFactory.create_batch(trainees)
+    for person in people:
+        courses.enrol_trainee(training_class, by=clerk, today=START - datetime.timedelta(days=7),
+                              id_number=person.id_number)
+    courses.start_class(training_class, by=clerk, today=START)
+    enrolments = list(training_class.enrolments.order_by("pk"))
+    absent = absent_sessions or {}
+    count = 0
+    for day in range(days):
+        held_on = START + datetime.timedelta(days=day)
+        for starts_at, kind in ((datetime.time(8, 30), "theory"), (datetime.time(14), "practical")):
+            session = courses.schedule_session(training_class, by=clerk, held_on=held_on, hours=Decimal(4),
+                                               kind=kind, starts_at=starts_at)
+            marks = {e.pk: not (i in absent and count < absent[i]) for i, e in enumerate(enrolments)}
+            courses.record_attendance(session, by=clerk, today=end, marks=marks)
+            count += 1
+    courses.complete_class(training_class, by=clerk, today=end)
+    training_class.refresh_from_db()
+    if certified:
+        for i, enrolment in enumerate(training_class.enrolments.order_by("pk")):
+            if enrolment.meets_attendance:
+                certification.record_assessment(enrolment, by=clerk, result="passed", assessed_on=end)
+                certification.issue_certificate(enrolment, by=clerk, number=f"C{training_class.pk:03d}{i:03d}",
+                                                issued_on=end + datetime.timedelta(days=5), today=end + datetime.timedelta(days=5))
+    training_class.clerk = clerk
+    return training_class
