@@ -1,9 +1,38 @@
+from django import forms
 from django.contrib import admin
 from django.db.models import Count
+from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
+from certification import policy, services
 from certification.models import Assessment, Certificate, EmploymentRecord, EvaluationBody, EvaluationPlan
-from skills_program.admin_mixins import IdNumberSearchMixin, masked_id_column
+from skills_program.admin_mixins import IdNumberSearchMixin, masked_id_column, service_action
+
+
+class CertificateAdminForm(forms.ModelForm):
+    """HR records certificates it issues (and corrections) under the same R12 rules as the portal."""
+
+    class Meta:
+        model = Certificate
+        fields = ["trainee", "enrolment", "occupation", "kind", "level", "number", "evaluation_body", "issuer_name",
+                  "issued_on"]
+
+    def clean(self):
+        data = super().clean()
+        enrolment, occupation = data.get("enrolment"), data.get("occupation")
+        if enrolment is not None and occupation is not None and data.get("issued_on") and data.get("kind"):
+            body = data.get("evaluation_body")
+            assessment = Assessment.objects.filter(enrolment=enrolment).first()
+            policy.ensure_certificate_matches(
+                occupation_kind=occupation.certificate_kind, kind=data["kind"], level=data.get("level", ""),
+                passed=assessment is not None and assessment.result == "passed", issued_on=data["issued_on"],
+                class_end_on=enrolment.training_class.end_on, today=timezone.localdate(),
+                has_evaluation_body=body is not None,
+                body_plan_published_for_occupation=body is not None and services.plan_covers(body, occupation),
+            )
+            if enrolment.trainee_id != getattr(data.get("trainee"), "pk", None):
+                raise forms.ValidationError("持证人与学员名册中的学员不一致。", code="trainee_mismatch")
+        return data
 
 
 @admin.register(EvaluationBody)
@@ -82,6 +111,7 @@ class CertificateAdmin(IdNumberSearchMixin, SimpleHistoryAdmin):
     raw_id_fields = ["enrolment", "trainee"]
     autocomplete_fields = ["occupation", "evaluation_body"]
     readonly_fields = ["recorded_by"]
+    form = CertificateAdminForm
     fieldsets = [
         ("持证人", {"fields": ["trainee", "enrolment"]}),
         ("证书(R12《实施方案》三(六))", {"fields": ["occupation", "kind", "level", "number", "evaluation_body",
@@ -118,6 +148,12 @@ class EmploymentRecordAdmin(IdNumberSearchMixin, SimpleHistoryAdmin):
                                   "verified_at"]}),
     ]
     masked_id = masked_id_column("trainee.id_number")
+    actions = ["verify_selected"]
+
+    @admin.action(description="核实就业(二期补贴的前提)")
+    def verify_selected(self, request, queryset):
+        return service_action(self, request, queryset, label="核实就业",
+                              call=lambda record, user, data: services.verify_employment(record, by=user))
 
     @admin.display(description="学员", ordering="trainee__name")
     def trainee_name(self, obj):
@@ -130,4 +166,10 @@ class EmploymentRecordAdmin(IdNumberSearchMixin, SimpleHistoryAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             obj.recorded_by = request.user
+        if obj.enrolment_id:
+            institution = obj.enrolment.training_class.institution
+            obj.is_employer_the_institution = policy.is_employer_the_institution(
+                employer_credit_code=obj.employer_credit_code, employer_name=obj.employer_name,
+                institution_credit_code=institution.credit_code, institution_name=institution.name,
+            )
         super().save_model(request, obj, form, change)

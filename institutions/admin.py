@@ -1,5 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 
 from institutions.models import Inspection, InstitutionYear, TrainingInstitution
 
@@ -47,6 +51,45 @@ class InstitutionYearAdmin(admin.ModelAdmin):
     ordering = ["-policy_year_id", "institution__name"]
     list_select_related = ["institution", "policy_year"]
     autocomplete_fields = ["institution"]
+
+    def get_urls(self):
+        return [
+            path("performance/<int:year>/", self.admin_site.admin_view(self.performance_view),
+                 name="institutions_institutionyear_performance"),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        from skills_program.models import PolicyYear
+
+        years = list(PolicyYear.objects.values_list("year", flat=True))
+        return super().changelist_view(request, {**(extra_context or {}), "performance_years": years})
+
+    def performance_view(self, request, year):
+        """R11: each institution's pass and employment rates for the year and who loses next
+        year's eligibility, with the numbers behind each decision; HR applies it once the year
+        is closed."""
+        from institutions.selectors import annual_performance
+        from institutions.services import apply_annual_performance
+        from skills_program.models import PolicyYear
+
+        policy_year = get_object_or_404(PolicyYear, year=year)
+        if request.method == "POST" and self.has_change_permission(request):
+            try:
+                losers = apply_annual_performance(policy_year, by=request.user)
+            except ValidationError as error:
+                for message in error.messages:
+                    self.message_user(request, message, messages.ERROR)
+            else:
+                self.message_user(request, f"已取消{len(losers)}家机构{year + 1}年度承担补贴性培训任务的资格。",
+                                  messages.SUCCESS)
+            return redirect("admin:institutions_institutionyear_performance", year=year)
+        p = policy_year.params()
+        return TemplateResponse(request, "admin/institutions/performance.html", {
+            **self.admin_site.each_context(request), "title": f"{year}年度培训机构绩效(R11)",
+            "rows": annual_performance(policy_year), "policy_year": policy_year, "p": p,
+            "opts": self.model._meta,
+        })
 
 
 @admin.register(Inspection)

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db.models import Count, Sum
 
-from skills_program.models import PolicyYear, TargetLine, Township, TownshipTarget
+from skills_program.models import CalendarDay, PolicyYear, TargetLine, Township, TownshipTarget
 
 
 class TargetLineInline(admin.TabularInline):
@@ -88,3 +88,11 @@ class TownshipTargetAdmin(admin.ModelAdmin):
     ordering = ["-policy_year_id", "township"]
     list_select_related = ["township", "policy_year"]
     autocomplete_fields = ["township"]
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    list_display = ["day", "is_workday", "note"]
+    list_filter = ["is_workday"]
+    search_fields = ["note"]
+    ordering = ["-day"]

@@ -35,3 +35,45 @@ def masked_id_column(lookup, description="身份证号"):
         return mask_id_number(value)
 
     return column
+
+
+def service_action(modeladmin, request, queryset, *, label, call, form_class=None, describe=str):
+    """An admin action that runs a service on every selected object, all or nothing.
+
+    Without a form (or once its form is valid and confirmed) it calls `call(obj, request.user,
+    cleaned_data)` for each object inside one transaction; if any refuses, nothing is kept and
+    every refusal is shown with its reason. With a form, it first shows an intermediate page.
+    """
+    from django.contrib import admin, messages
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
+    from django.template.response import TemplateResponse
+
+    objects = list(queryset)
+    form = None
+    if form_class is not None:
+        form = form_class(request.POST if "confirm" in request.POST else None)
+        if not form.is_valid():
+            return TemplateResponse(request, "admin/service_action.html", {
+                **modeladmin.admin_site.each_context(request), "title": f"{label}:请确认", "label": label,
+                "objects": [describe(obj) for obj in objects], "pks": [obj.pk for obj in objects], "form": form,
+                "action": request.POST.get("action"), "opts": modeladmin.model._meta,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            })
+    data = form.cleaned_data if form is not None else {}
+    failures = []
+    with transaction.atomic():
+        for obj in objects:
+            try:
+                call(obj, request.user, data)
+            except ValidationError as error:
+                failures.append((obj, error.messages))
+        if failures:
+            transaction.set_rollback(True)
+    if failures:
+        for obj, reasons in failures:
+            modeladmin.message_user(request, f"{describe(obj)}:{';'.join(reasons)}", messages.ERROR)
+        modeladmin.message_user(request, f"因以上原因,所选{len(objects)}项均未{label}。", messages.WARNING)
+    else:
+        modeladmin.message_user(request, f"已{label}{len(objects)}项。", messages.SUCCESS)
+    return None

@@ -13,6 +13,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("institution/", include("institutions.urls")),
     path("institution/", include("courses.urls")),
+    path("institution/", include("certification.urls")),
+    path("institution/", include("subsidies.urls")),
     path("township/", include("trainees.urls")),
     path("public/", views.public_home, name="public-home"),
 ]

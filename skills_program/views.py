@@ -61,7 +61,9 @@ def public_home(request):
         figures["paid"] = SubsidyClaim.objects.filter(
             training_class__policy_year=year, status=ClaimStatus.PAID
         ).aggregate(total=Sum("total_amount"))["total"] or 0
-    return render(request, "public/home.html", {"year": year, "figures": figures})
+    from subsidies.views import public_notices
+
+    return render(request, "public/home.html", {"year": year, "figures": figures, "notices": public_notices(year)})
 
 
 def csrf_failure(request, reason=""):

@@ -1,10 +1,47 @@
+from django import forms
 from django.contrib import admin
-from django.db.models import Count, Q
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
-from skills_program.admin_mixins import IdNumberSearchMixin, masked_id_column
-from subsidies.models import ClaimLine, SmallEnterpriseSubsidy, SubsidyClaim, Voucher
-from subsidies.policy import small_enterprise_subsidy_amount
+from institutions.models import Inspection
+from skills_program.admin_mixins import IdNumberSearchMixin, masked_id_column, service_action
+from subsidies import policy, services
+from subsidies.models import (
+    ClaimLine,
+    ClaimObjection,
+    ClaimStatus,
+    SmallEnterpriseSubsidy,
+    SubsidyClaim,
+    Voucher,
+)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label="原因", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ApproveForm(forms.Form):
+    supervision_inspection = forms.ModelChoiceField(
+        Inspection.objects.select_related("institution", "training_class"), label="督导检查", required=False,
+        help_text="到课率低于85%的班级须选择本班的督导检查记录并填写处理意见(R3)。",
+    )
+    supervision_note = forms.CharField(label="督导处理意见", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class PubliciseForm(forms.Form):
+    starts_on = forms.DateField(label="公示开始日期", initial=timezone.localdate,
+                                help_text="从该日(或其后第一个工作日)起公示,按国家法定工作日计算(R19)。")
+
+
+class PaidForm(forms.Form):
+    payment_reference = forms.CharField(label="拨付凭证号", max_length=50)
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label="处理意见", widget=forms.Textarea(attrs={"rows": 3}))
 
 
 @admin.register(Voucher)
@@ -51,6 +88,17 @@ CLAIM_WORKFLOW = ["status", "total_amount", "created_by", "created_at", "submitt
                   "publicity_ends_on", "paid_by", "paid_at", "payment_reference", "return_reason"]
 
 
+class ObjectionInline(admin.TabularInline):
+    model = ClaimObjection
+    extra = 0
+    can_delete = False
+    fields = ["received_on", "objector", "content", "is_upheld", "decision_note", "decided_by"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(SubsidyClaim)
 class SubsidyClaimAdmin(SimpleHistoryAdmin):
     list_display = ["__str__", "institution", "instalment", "line_count", "total_amount", "status", "submitted_at",
@@ -60,12 +108,73 @@ class SubsidyClaimAdmin(SimpleHistoryAdmin):
     ordering = ["-created_at", "-pk"]
     list_select_related = ["training_class", "institution"]
     autocomplete_fields = ["institution", "training_class"]
-    readonly_fields = CLAIM_WORKFLOW
+    readonly_fields = [*CLAIM_WORKFLOW, "supervision_inspection", "supervision_note"]
     fieldsets = [
         ("申领", {"fields": ["institution", "training_class", "instalment"]}),
         ("金额与流程(由系统生成,初审人与审批人须为两人)", {"fields": CLAIM_WORKFLOW}),
+        ("督导(到课率低于85%的班级)", {"fields": ["supervision_inspection", "supervision_note"]}),
     ]
     inlines = [ClaimLineInline]
+    actions = ["review_selected", "approve_selected", "return_selected", "reject_selected", "publicise_selected",
+               "payable_selected", "paid_selected"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        # Claims are generated from a completed class by the institution (or for it), never typed.
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        """Money by status and by month beside the list (approved and paid, yuan)."""
+        claims = SubsidyClaim.objects.all()
+        by_status = dict(claims.values_list("status").annotate(total=Sum("total_amount")).order_by())
+        status_rows = [(label, by_status.get(value) or 0) for value, label in ClaimStatus.choices]
+        approved = dict(claims.filter(approved_at__isnull=False).annotate(month=TruncMonth("approved_at"))
+                        .values_list("month").annotate(total=Sum("total_amount")).order_by())
+        paid = dict(claims.filter(paid_at__isnull=False).annotate(month=TruncMonth("paid_at"))
+                    .values_list("month").annotate(total=Sum("total_amount")).order_by())
+        months = sorted(set(approved) | set(paid))
+        month_rows = [(month, approved.get(month) or 0, paid.get(month) or 0) for month in months]
+        return super().changelist_view(request, {**(extra_context or {}), "status_rows": status_rows,
+                                                 "month_rows": month_rows})
+
+    def _act(self, request, queryset, label, call, form_class=None):
+        return service_action(self, request, queryset.select_related("training_class"), label=label, call=call,
+                              form_class=form_class)
+
+    @admin.action(description="初审通过")
+    def review_selected(self, request, queryset):
+        return self._act(request, queryset, "初审通过", lambda c, u, d: services.review_claim(c, by=u))
+
+    @admin.action(description="审批通过(须与初审人不同)")
+    def approve_selected(self, request, queryset):
+        return self._act(request, queryset, "审批通过", lambda c, u, d: services.approve_claim(
+            c, by=u, supervision_inspection=d["supervision_inspection"], supervision_note=d["supervision_note"]),
+            ApproveForm)
+
+    @admin.action(description="退回机构修改")
+    def return_selected(self, request, queryset):
+        return self._act(request, queryset, "退回", lambda c, u, d: services.return_claim(c, by=u, reason=d["reason"]),
+                         ReasonForm)
+
+    @admin.action(description="不予拨付")
+    def reject_selected(self, request, queryset):
+        return self._act(request, queryset, "不予拨付",
+                         lambda c, u, d: services.reject_claim(c, by=u, reason=d["reason"]), ReasonForm)
+
+    @admin.action(description="开始公示(5个工作日)")
+    def publicise_selected(self, request, queryset):
+        return self._act(request, queryset, "开始公示",
+                         lambda c, u, d: services.publicise_claim(c, by=u, starts_on=d["starts_on"]), PubliciseForm)
+
+    @admin.action(description="公示期满,转为待拨付")
+    def payable_selected(self, request, queryset):
+        return self._act(request, queryset, "转为待拨付",
+                         lambda c, u, d: services.mark_payable(c, by=u, today=timezone.localdate()))
+
+    @admin.action(description="登记已拨付")
+    def paid_selected(self, request, queryset):
+        return self._act(request, queryset, "登记已拨付", lambda c, u, d: services.mark_paid(
+            c, by=u, payment_reference=d["payment_reference"]), PaidForm)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_line_count=Count("lines", filter=Q(lines__is_void=False)))
@@ -106,6 +215,79 @@ class ClaimLineAdmin(IdNumberSearchMixin, SimpleHistoryAdmin):
         return obj.enrolment.trainee.name
 
 
+class ObjectionForm(forms.ModelForm):
+    """An objection is recorded only while the claim is on public notice, dated inside it (R19)."""
+
+    class Meta:
+        model = ClaimObjection
+        fields = ["line", "received_on", "objector", "content"]
+
+    def clean(self):
+        data = super().clean()
+        line = data.get("line")
+        if line is not None and data.get("received_on"):
+            claim = line.claim
+            if claim.status != ClaimStatus.PUBLICISED:
+                raise ValidationError("该申领不在公示期,不能登记异议。", code="not_publicised")
+            policy.ensure_objection_in_window(received_on=data["received_on"], starts_on=claim.publicity_starts_on,
+                                              ends_on=claim.publicity_ends_on)
+        return data
+
+
+@admin.register(ClaimObjection)
+class ClaimObjectionAdmin(SimpleHistoryAdmin):
+    list_display = ["line", "received_on", "objector", "is_upheld", "decided_by", "decided_at"]
+    list_filter = ["is_upheld", "line__claim__institution"]
+    search_fields = ["content", "objector", "line__enrolment__trainee__name", "line__claim__training_class__code"]
+    ordering = ["-received_on", "-pk"]
+    list_select_related = ["line__enrolment__trainee", "line__enrolment__training_class", "decided_by"]
+    raw_id_fields = ["line"]
+    form = ObjectionForm
+    readonly_fields = ["is_upheld", "decision_note", "recorded_by", "decided_by", "decided_at"]
+    actions = ["uphold_selected", "dismiss_selected"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None
+
+    def save_model(self, request, obj, form, change):
+        obj.recorded_by = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description="异议成立(剔除该学员)")
+    def uphold_selected(self, request, queryset):
+        return service_action(self, request, queryset, label="认定异议成立", form_class=NoteForm,
+                              call=lambda o, u, d: services.decide_objection(o, by=u, upheld=True, note=d["note"]))
+
+    @admin.action(description="异议不成立")
+    def dismiss_selected(self, request, queryset):
+        return service_action(self, request, queryset, label="认定异议不成立", form_class=NoteForm,
+                              call=lambda o, u, d: services.decide_objection(o, by=u, upheld=False, note=d["note"]))
+
+
+class SmallEnterpriseSubsidyForm(forms.ModelForm):
+    """R15 is checked on the form as in the service; the amount is never typed."""
+
+    class Meta:
+        model = SmallEnterpriseSubsidy
+        fields = ["enterprise_name", "enterprise_credit_code", "hire", "policy_year", "contract_starts_on",
+                  "contract_months", "stage", "certificate"]
+
+    def clean(self):
+        data = super().clean()
+        if all(data.get(k) is not None for k in ("policy_year", "contract_starts_on", "contract_months", "stage")):
+            certificate = data.get("certificate")
+            has_hire = SmallEnterpriseSubsidy.objects.filter(
+                enterprise_credit_code=data.get("enterprise_credit_code"), hire=data.get("hire"), stage="hire",
+            ).exclude(status="rejected").exclude(pk=self.instance.pk).exists()
+            policy.ensure_small_enterprise_eligible(
+                stage=data["stage"], contract_starts_on=data["contract_starts_on"],
+                contract_months=data["contract_months"], year=data["policy_year"].pk,
+                certificate_issued_on=certificate.issued_on if certificate else None, has_hire_subsidy=has_hire,
+                p=data["policy_year"].params(),
+            )
+        return data
+
+
 @admin.register(SmallEnterpriseSubsidy)
 class SmallEnterpriseSubsidyAdmin(IdNumberSearchMixin, SimpleHistoryAdmin):
     id_number_lookup = "hire__id_number"
@@ -116,8 +298,37 @@ class SmallEnterpriseSubsidyAdmin(IdNumberSearchMixin, SimpleHistoryAdmin):
     ordering = ["-contract_starts_on", "-pk"]
     list_select_related = ["hire"]
     raw_id_fields = ["hire", "certificate"]
-    readonly_fields = ["amount", "status", "approved_by", "approved_at"]
+    readonly_fields = ["amount", "status", "submitted_by", "submitted_at", "reviewed_by", "reviewed_at",
+                       "approved_by", "approved_at", "paid_at", "payment_reference", "return_reason"]
+    form = SmallEnterpriseSubsidyForm
+    actions = ["submit_selected", "review_selected", "approve_selected", "pay_selected", "reject_selected"]
     masked_id = masked_id_column("hire.id_number")
+
+    def _step(self, request, queryset, label, step, form_class=None):
+        return service_action(self, request, queryset, label=label, form_class=form_class,
+                              call=lambda o, u, d: services.decide_small_enterprise_subsidy(
+                                  o, by=u, step=step, reason=d.get("reason", ""),
+                                  payment_reference=d.get("payment_reference", "")))
+
+    @admin.action(description="提交")
+    def submit_selected(self, request, queryset):
+        return self._step(request, queryset, "提交", "submit")
+
+    @admin.action(description="初审通过")
+    def review_selected(self, request, queryset):
+        return self._step(request, queryset, "初审通过", "review")
+
+    @admin.action(description="审批通过(须与初审人不同)")
+    def approve_selected(self, request, queryset):
+        return self._step(request, queryset, "审批通过", "approve")
+
+    @admin.action(description="登记已拨付")
+    def pay_selected(self, request, queryset):
+        return self._step(request, queryset, "登记已拨付", "pay", PaidForm)
+
+    @admin.action(description="不予拨付")
+    def reject_selected(self, request, queryset):
+        return self._step(request, queryset, "不予拨付", "reject", ReasonForm)
 
     @admin.display(description="新招用人员", ordering="hire__name")
     def hire_name(self, obj):
@@ -125,5 +336,4 @@ class SmallEnterpriseSubsidyAdmin(IdNumberSearchMixin, SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         # The amount is the policy year's standard for the stage (R15), never typed.
-        obj.amount = small_enterprise_subsidy_amount(stage=obj.stage, p=obj.policy_year.params())
-        super().save_model(request, obj, form, change)
+        services.record_small_enterprise_subsidy(obj, by=request.user)

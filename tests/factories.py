@@ -32,8 +32,15 @@ from institutions.models import (
     InstitutionYear,
     TrainingInstitution,
 )
-from skills_program.models import PolicyYear, TargetLine, Township, TownshipTarget
-from subsidies.models import ClaimLine, Instalment, SmallEnterpriseSubsidy, SubsidyClaim, Voucher
+from skills_program.models import CalendarDay, PolicyYear, TargetLine, Township, TownshipTarget
+from subsidies.models import (
+    ClaimLine,
+    ClaimObjection,
+    Instalment,
+    SmallEnterpriseSubsidy,
+    SubsidyClaim,
+    Voucher,
+)
 from tests.ids import make_id_number
 from trainees.models import CategoryMembership, Trainee, TraineeCategory
 
@@ -399,3 +406,22 @@ class InspectionFactory(DjangoModelFactory):
     method = InspectionMethod.ON_SITE
     findings = "考勤与现场人数一致"
     inspector = factory.SubFactory(UserFactory)
+
+
+class ClaimObjectionFactory(DjangoModelFactory):
+    class Meta:
+        model = ClaimObjection
+
+    line = factory.SubFactory(ClaimLineFactory)
+    received_on = datetime.date(2018, 9, 5)
+    content = "该学员培训期间在外地务工"
+    recorded_by = factory.SubFactory(UserFactory)
+
+
+class CalendarDayFactory(DjangoModelFactory):
+    class Meta:
+        model = CalendarDay
+
+    day = factory.Sequence(lambda n: datetime.date(2027, 1, 1) + datetime.timedelta(days=n))
+    is_workday = False
+    note = "元旦"

@@ -34,12 +34,14 @@ def populate(rows):
         plan = factories.EvaluationPlanFactory()
         plan.occupations.add(enrolment.training_class.occupation)
         factories.institution_user(enrolment.training_class.institution)
+        factories.ClaimObjectionFactory(line=claim_line, recorded_by=hr)
+        factories.CalendarDayFactory()
 
 
 MODELS = sorted(admin.site._registry, key=lambda m: m._meta.label)
 # Written only by services, which check the rules: the admin shows them read-only.
 SERVICE_ONLY = {"subsidies.ClaimLine", "courses.ClassTransition", "courses.Enrolment", "courses.Session",
-                "courses.AttendanceRecord"}
+                "courses.AttendanceRecord", "subsidies.SubsidyClaim"}
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: m._meta.label)

@@ -1,9 +1,13 @@
 from django.urls import path
 
+from certification import views as certification_views
+from subsidies import views as subsidies_views
 from trainees import views
 
 app_name = "trainees"
 urlpatterns = [
     path("", views.home, name="home"),
     path("trainees/<int:pk>/", views.trainee_detail, name="trainee-detail"),
+    path("trainees/<int:pk>/voucher/", subsidies_views.issue_voucher, name="issue-voucher"),
+    path("trainees/<int:pk>/employment/", certification_views.township_employment, name="record-employment"),
 ]

@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, render
 
 from accounts.decorators import role_required
 from accounts.models import Role
+from certification.models import EvidenceKind
 from courses.models import ClassStatus
 from skills_program.models import TownshipTarget
 from skills_program.selectors import current_policy_year
@@ -50,5 +51,8 @@ def trainee_detail(request, pk):
             "enrolments": enrolments,
             "categories": trainee.categories.all(),
             "certificates": trainee.certificates.select_related("occupation"),
+            "vouchers": trainee.vouchers.order_by("-issued_on"),
+            "finished": [e for e in enrolments if e.training_class.status in FINISHED and not e.is_withdrawn],
+            "evidence_kinds": EvidenceKind.choices,
         },
     )

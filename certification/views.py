@@ -1,0 +1,150 @@
+"""Results and employment pages of the institution portal (and evaluation bodies for results)."""
+
+from datetime import date
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.decorators import role_required
+from accounts.models import Role
+from accounts.scope import scope_of
+from certification import services
+from certification.models import AssessmentResult, EmploymentRecord, EvidenceKind
+from courses.selectors import classes_visible_to, enrolments_visible_to
+from skills_program.formats.zh_Hans.formats import DATE_INPUT_FORMATS
+from subsidies.policy import employment_window_ends_on
+
+
+def parse_date(text):
+    field = forms.DateField(input_formats=DATE_INPUT_FORMATS)
+    return field.clean(text)
+
+
+def _own_class(request, pk):
+    return get_object_or_404(
+        classes_visible_to(request.user).select_related("occupation", "institution", "policy_year"), pk=pk
+    )
+
+
+@role_required(Role.INSTITUTION, Role.EVALUATOR)
+def results(request, pk):
+    """One screen per class: every trainee's assessment result and, for those who passed, the
+    certificate (number and date). Only trainees who met attendance appear (R3); saved all or
+    nothing."""
+    training_class = _own_class(request, pk)
+    scope = scope_of(request.user)
+    body = request.user.profile.evaluation_body if scope.is_evaluator else None
+    enrolments = list(
+        training_class.enrolments.filter(is_withdrawn=False, meets_attendance=True)
+        .select_related("trainee", "assessment").prefetch_related("certificates").order_by("pk")
+    )
+    if request.method == "POST":
+        failures = []
+        today = timezone.localdate()
+        with transaction.atomic():
+            for enrolment in enrolments:
+                result = request.POST.get(f"result-{enrolment.pk}", "")
+                if not result:
+                    continue
+                name = enrolment.trainee.name
+                try:
+                    services.record_assessment(
+                        enrolment, by=request.user, result=result,
+                        assessed_on=parse_date(request.POST.get(f"assessed-{enrolment.pk}") or today.isoformat()),
+                        theory_score=request.POST.get(f"theory-{enrolment.pk}") or None,
+                        practical_score=request.POST.get(f"practical-{enrolment.pk}") or None,
+                    )
+                    number = request.POST.get(f"number-{enrolment.pk}", "").strip()
+                    if result == AssessmentResult.PASSED and number and not enrolment.certificates.all():
+                        services.issue_certificate(
+                            enrolment, by=request.user, number=number, today=today, evaluation_body=body,
+                            issued_on=parse_date(request.POST.get(f"issued-{enrolment.pk}") or today.isoformat()),
+                        )
+                except ValidationError as error:
+                    failures.append(f"{name}:{';'.join(error.messages)}")
+            if failures:
+                transaction.set_rollback(True)
+        if failures:
+            for failure in failures:
+                messages.error(request, failure)
+            messages.warning(request, "以上原因,本次录入均未保存,请修改后重新提交。")
+        else:
+            messages.success(request, "考核结果和证书已保存。")
+            return redirect("certification:results", pk=pk)
+    left_out = training_class.enrolments.filter(is_withdrawn=False).exclude(meets_attendance=True).select_related(
+        "trainee")
+    return render(request, "certification/results.html", {
+        "training_class": training_class, "enrolments": enrolments, "left_out": left_out,
+        "results": AssessmentResult.choices, "today": timezone.localdate(), "post": request.POST,
+    })
+
+
+class EmploymentForm(forms.Form):
+    enrolment = forms.ModelChoiceField(queryset=None, label="学员")
+    employer_name = forms.CharField(label="用人单位", max_length=100)
+    employer_credit_code = forms.CharField(label="统一社会信用代码", max_length=18, required=False)
+    started_on = forms.DateField(label="就业日期", widget=forms.DateInput(attrs={"type": "date"}))
+    contract_months = forms.IntegerField(label="合同期限(月)", min_value=0, required=False)
+    evidence_kind = forms.ChoiceField(label="证明材料", choices=EvidenceKind.choices)
+    evidence_file = forms.FileField(label="证明文件", required=False)
+
+    def __init__(self, *args, enrolments, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["enrolment"].queryset = enrolments
+        self.fields["enrolment"].label_from_instance = lambda e: f"{e.trainee.name}({e.trainee.masked_id_number})"
+
+
+def save_employment(request, form):
+    data = dict(form.cleaned_data)
+    enrolment = data.pop("enrolment")
+    try:
+        services.record_employment(enrolment, by=request.user, **data)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return False
+    messages.success(request, f"已登记{enrolment.trainee.name}的就业情况,待县人社局核实。")
+    return True
+
+
+@role_required(Role.INSTITUTION)
+def employment(request, pk):
+    """Employment follow-up of a completed class: the 3-month window, who is recorded, verified
+    or still due; a form to record one more."""
+    training_class = _own_class(request, pk)
+    enrolments = training_class.enrolments.filter(is_withdrawn=False).select_related("trainee").order_by("pk")
+    form = EmploymentForm(request.POST or None, request.FILES or None, enrolments=enrolments)
+    if request.method == "POST" and form.is_valid() and save_employment(request, form):
+        return redirect("certification:employment", pk=pk)
+    records = {}
+    for record in EmploymentRecord.objects.filter(enrolment__training_class=training_class).order_by("started_on"):
+        records.setdefault(record.enrolment_id, []).append(record)
+    window_end: date | None = None
+    if training_class.completed_on:
+        window_end = employment_window_ends_on(training_class.end_on, p=training_class.policy_year.params())
+    rows = [(e, records.get(e.pk, [])) for e in enrolments]
+    return render(request, "certification/employment.html", {
+        "training_class": training_class, "rows": rows, "form": form, "window_end": window_end,
+    })
+
+
+@require_POST
+@role_required(Role.TOWNSHIP)
+def township_employment(request, pk):
+    """A township official records employment of one of the township's trainees after one of
+    their classes; another township's trainee or roster row is 404."""
+    from trainees.selectors import trainees_visible_to
+
+    trainee = get_object_or_404(trainees_visible_to(request.user), pk=pk)
+    enrolments = enrolments_visible_to(request.user).filter(trainee=trainee).select_related("trainee")
+    form = EmploymentForm(request.POST, request.FILES, enrolments=enrolments)
+    if form.is_valid():
+        save_employment(request, form)
+    else:
+        messages.error(request, "请完整填写培训班、用人单位、就业日期和证明材料。")
+    return redirect("trainees:trainee-detail", pk=trainee.pk)

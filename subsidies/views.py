@@ -1,0 +1,150 @@
+"""Claims in the institution portal, vouchers in the township portal, notices on the public page."""
+
+from decimal import Decimal
+
+import cn2an
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.decorators import role_required
+from accounts.models import Role
+from courses.selectors import classes_visible_to
+from skills_program.excel import workbook_response
+from skills_program.selectors import current_policy_year
+from subsidies import services
+from subsidies.models import ClaimStatus, Instalment
+from subsidies.selectors import claims_visible_to
+from trainees.policy import mask_id_number, mask_name
+from trainees.selectors import trainees_visible_to
+
+
+def amount_in_words(amount: Decimal) -> str:
+    """大写金额 for a claim total: 壹仟贰佰元整."""
+    return cn2an.an2cn(f"{amount:.2f}", "rmb")
+
+
+@role_required(Role.INSTITUTION)
+def class_claims(request, pk):
+    """A completed class's claims and, for each instalment, who would be paid and who is left
+    out with the reason; the clerk generates a claim from here."""
+    training_class = get_object_or_404(
+        classes_visible_to(request.user).select_related("policy_year", "occupation", "institution"), pk=pk)
+    today = timezone.localdate()
+    if request.method == "POST":
+        instalment = request.POST.get("instalment")
+        if instalment in Instalment.values:
+            try:
+                claim, _ = services.generate_claim(training_class, by=request.user, instalment=instalment, today=today)
+            except ValidationError as error:
+                for message in error.messages:
+                    messages.error(request, message)
+            else:
+                messages.success(request, f"已生成{claim.get_instalment_display()}申领草稿,请核对后提交。")
+                return redirect("subsidies:claim-detail", pk=claim.pk)
+        return redirect("subsidies:class-claims", pk=pk)
+    previews = []
+    if training_class.status == "completed":
+        previews = [services.preview_first_claim(training_class, today=today),
+                    services.preview_second_claim(training_class, today=today)]
+    return render(request, "subsidies/class_claims.html", {
+        "training_class": training_class, "previews": previews,
+        "claims": training_class.claims.order_by("-created_at"),
+    })
+
+
+def _claim(request, pk):
+    return get_object_or_404(
+        claims_visible_to(request.user).select_related("training_class__occupation", "institution"), pk=pk)
+
+
+def _lines(claim):
+    return claim.lines.select_related("enrolment__trainee", "certificate", "employment", "voucher").order_by("pk")
+
+
+@role_required(Role.INSTITUTION)
+def claim_detail(request, pk):
+    claim = _claim(request, pk)
+    return render(request, "subsidies/claim_detail.html", {
+        "claim": claim, "lines": _lines(claim), "words": amount_in_words(claim.total_amount),
+    })
+
+
+@require_POST
+@role_required(Role.INSTITUTION)
+def claim_submit(request, pk):
+    claim = _claim(request, pk)
+    try:
+        services.submit_claim(claim, by=request.user, today=timezone.localdate())
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, "申领已提交县人社局审核。")
+    return redirect("subsidies:claim-detail", pk=pk)
+
+
+@role_required(Role.INSTITUTION)
+def claim_print(request, pk):
+    """The claim on A4: every line with the masked ID number, totals in figures and 大写."""
+    claim = _claim(request, pk)
+    lines = list(_lines(claim))
+    live = [line for line in lines if not line.is_void]
+    return render(request, "subsidies/claim_print.html", {
+        "claim": claim, "lines": lines, "words": amount_in_words(claim.total_amount),
+        "subsidy_total": sum((line.amount for line in live), Decimal("0.00")),
+        "reward_total": sum((line.placement_reward_amount for line in live), Decimal("0.00")),
+    })
+
+
+@role_required(Role.INSTITUTION)
+def claim_export(request, pk):
+    claim = _claim(request, pk)
+    rows = [
+        [i, line.enrolment.trainee.name, mask_id_number(line.enrolment.trainee.id_number), line.training_days,
+         line.total_subsidy_amount, line.amount, line.placement_reward_amount, line.reason,
+         "已剔除:" + line.void_reason if line.is_void else ""]
+        for i, line in enumerate(_lines(claim), 1)
+    ]
+    headers = ["序号", "姓名", "身份证号", "培训天数", "培训补贴总额(元)", "本次申领(元)", "就业奖励(元)", "拨付依据", "备注"]
+    title = f"{claim.training_class.code} {claim.get_instalment_display()}补贴申领"
+    return workbook_response(f"补贴申领-{claim.training_class.code}-{claim.pk}.xlsx", title, headers, rows,
+                             money_columns={5, 6, 7})
+
+
+@require_POST
+@role_required(Role.TOWNSHIP)
+def issue_voucher(request, pk):
+    """A township official issues a training voucher to one of the township's trainees (四(三))."""
+    trainee = get_object_or_404(trainees_visible_to(request.user), pk=pk)
+    year = current_policy_year()
+    try:
+        voucher = services.issue_voucher(trainee, by=request.user, policy_year=year, today=timezone.localdate())
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, f"已发放培训券 {voucher.code},有效期至{voucher.expires_on:%Y年%m月%d日}。")
+    return redirect("trainees:trainee-detail", pk=pk)
+
+
+def public_notices(year):
+    """Claims on public notice (R19): each line with the masked name and ID number."""
+    from subsidies.models import ClaimLine
+
+    lines = (
+        ClaimLine.objects.filter(claim__status=ClaimStatus.PUBLICISED, is_void=False)
+        .select_related("claim__training_class__occupation", "claim__institution", "enrolment__trainee")
+        .order_by("claim__publicity_ends_on", "claim_id", "pk")
+    )
+    notices = {}
+    for line in lines:
+        claim = line.claim
+        notice = notices.setdefault(claim.pk, {"claim": claim, "lines": []})
+        notice["lines"].append({
+            "name": mask_name(line.enrolment.trainee.name), "id_number": mask_id_number(line.enrolment.trainee.id_number),
+            "amount": line.amount + line.placement_reward_amount,
+        })
+    return list(notices.values())
