@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from courses import views
 
@@ -12,7 +12,8 @@ urlpatterns = [
     path("classes/<int:pk>/sessions/", views.schedule, name="schedule"),
     path("classes/<int:pk>/roster/print/", views.print_roster, name="print-roster"),
     path("classes/<int:pk>/attendance/print/", views.print_attendance, name="print-attendance"),
-    path("classes/<int:pk>/<slug:action>/", views.class_action, name="class-action"),
+    re_path(r"^classes/(?P<pk>[0-9]+)/(?P<action>submit|start|complete|cancel)/$", views.class_action,
+            name="class-action"),
     path("enrolments/<int:pk>/withdraw/", views.withdraw, name="withdraw"),
     path("sessions/<int:pk>/attendance/", views.attendance, name="attendance"),
 ]

@@ -414,11 +414,14 @@ def issue_voucher(trainee, *, by, policy_year, today: date, expires_on: date | N
     p = policy_year.params()
     if not p.is_voucher_pilot_on:
         raise ValidationError("本年度未开展培训券试点(《实施方案》四(三))。", code="voucher_pilot_off")
+    expires_on = expires_on or date(policy_year.pk, 12, 31)
+    if today > expires_on:
+        raise ValidationError("%(year)d年度已结束,不能再发放该年度的培训券:请等县人社局开启新的政策年度。",
+                              code="policy_year_over", params={"year": policy_year.pk})
     if Voucher.objects.filter(holder=trainee, status=VoucherStatus.ISSUED, expires_on__gte=today).exists():
         raise ValidationError("该学员已有一张未使用的培训券,请先使用或作废后再发放。", code="voucher_already_issued")
     voucher = Voucher(code=new_voucher_code(policy_year.pk), holder=trainee, township_id=trainee.township_id,
-                      policy_year=policy_year, issued_on=today,
-                      expires_on=expires_on or date(policy_year.pk, 12, 31), issued_by=by)
+                      policy_year=policy_year, issued_on=today, expires_on=expires_on, issued_by=by)
     voucher.full_clean()
     voucher.save()
     return voucher

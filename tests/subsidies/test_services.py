@@ -309,3 +309,12 @@ def test_totals_stay_consistent():
     claim, _ = services.generate_claim(training_class, by=training_class.clerk, instalment="first", today=TODAY)
     assert claim.total_amount == sum(line.amount for line in claim.lines.all())
     assert SubsidyClaim.objects.filter(status=ClaimStatus.DRAFT).count() == 1
+
+
+def test_no_voucher_of_a_year_that_has_ended(policy_year):
+    policy_year.is_voucher_pilot_on = True
+    policy_year.save()
+    trainee = factories.TraineeFactory()
+    official = factories.township_user(trainee.township)
+    assert code_of(lambda: services.issue_voucher(trainee, by=official, policy_year=policy_year,
+                                                  today=date(2019, 1, 2))) == "policy_year_over"

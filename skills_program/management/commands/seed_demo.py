@@ -673,10 +673,12 @@ class Seeder:
             total = training_subsidy(days=days, p=p)
             first, second = split_instalments(total, p=p)
             lines = []
+            vouchers = {v.enrolment_id: v for v in Voucher.objects.filter(enrolment__training_class=klass)}
+            jobs = {r.enrolment_id: r for r in EmploymentRecord.objects.filter(enrolment__training_class=klass)}
             for e in planned_lines(planned, instalment, status, p):
                 enrolment = self.enrolment(planned, e)
+                certificate = self.certificates[e.certificate_number]
                 if instalment == "first":
-                    certificate = self.certificates[e.certificate_number]
                     reason = f"取得{certificate.get_kind_display()}(编号{certificate.number}),培训{days}天"
                     amount, reward = first, Decimal("0.00")
                 else:
@@ -687,7 +689,8 @@ class Seeder:
                 lines.append(ClaimLine(
                     enrolment=enrolment, instalment=instalment, training_days=days, total_subsidy_amount=total,
                     first_amount=first, second_amount=second, amount=amount,
-                    placement_reward_amount=reward, reason=reason,
+                    placement_reward_amount=reward, reason=reason, certificate=certificate,
+                    voucher=vouchers.get(enrolment.pk), employment=jobs.get(enrolment.pk) if instalment == "second" else None,
                 ))
             claim = self._claim(klass, planned, instalment, status, created_on, number, lines)
             done = set(
