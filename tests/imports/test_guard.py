@@ -1,0 +1,84 @@
+"""The upload guard refuses the crafted corpus quickly and cheaply, with a Chinese message."""
+
+import time
+import tracemalloc
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from skills_program.uploads import guard_xlsx, read_rows
+from tests.imports import corpus
+
+
+def upload(content, name="学员登记.xlsx"):
+    return SimpleUploadedFile(name, content)
+
+
+@pytest.fixture(scope="module")
+def bomb():
+    return corpus.zip_bomb()
+
+
+CASES = {
+    "billion_laughs": (corpus.billion_laughs, "unsafe_xml"),
+    "xxe": (corpus.xxe, "unsafe_xml"),
+    "truncated": (corpus.truncated, "corrupt"),
+    "password": (corpus.password_protected, "encrypted"),
+    "xls": (corpus.renamed_xls, "xls_renamed"),
+    "csv": (corpus.renamed_csv, "not_xlsx"),
+}
+
+
+def refused_code(content, name="学员登记.xlsx"):
+    with pytest.raises(ValidationError) as error:
+        read_rows(guard_xlsx(upload(content, name)))
+    message = error.value.messages[0]
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in message)
+    return error.value.code
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_crafted_files_are_refused_fast_and_small(case):
+    build, code = CASES[case]
+    content = build()
+    tracemalloc.start()
+    started = time.perf_counter()
+    assert refused_code(content) == code
+    elapsed = time.perf_counter() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert elapsed < 1.0 and peak < 100 * 1024 * 1024, (elapsed, peak)
+
+
+def test_zip_bomb_is_refused_before_parsing(bomb):
+    """A million rows in a few hundred KiB: refused from the zip directory alone."""
+    assert len(bomb) < 1024 * 1024
+    tracemalloc.start()
+    started = time.perf_counter()
+    assert refused_code(bomb) == "zip_bomb"
+    elapsed = time.perf_counter() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert elapsed < 1.0 and peak < 100 * 1024 * 1024, (elapsed, peak)
+
+
+def test_wrong_extension_and_size():
+    assert refused_code(corpus.valid_xlsx(), name="学员登记.xls") == "not_xlsx"
+    big = SimpleUploadedFile("big.xlsx", b"PK\x03\x04" + b"\x00" * (5 * 1024 * 1024))
+    with pytest.raises(ValidationError) as error:
+        guard_xlsx(big)
+    assert error.value.code == "file_too_large"
+
+
+def test_row_cap():
+    rows = [("姓名",)] + [(f"学员{i}",) for i in range(10_001)]
+    with pytest.raises(ValidationError) as error:
+        read_rows(guard_xlsx(upload(corpus.valid_xlsx(rows))))
+    assert error.value.code == "too_many_rows"
+    assert len(read_rows(guard_xlsx(upload(corpus.valid_xlsx(rows[:10_001]))))) == 10_001
+
+
+def test_a_valid_workbook_passes():
+    rows = read_rows(guard_xlsx(upload(corpus.valid_xlsx())))
+    assert rows == [("姓名", "身份证号"), ("张三", "11010519491231002X")]
