@@ -3,11 +3,13 @@
 Checks, in order, each with its own refusal code and a Chinese message: size, file name, what
 the bytes really are (an .xls, a .csv or a password-protected workbook renamed .xlsx), the zip
 directory (corrupt or truncated, too many members, declared sizes and compression ratios of a
-zip bomb), the workbook parts. Rows are capped while reading (read_rows), and openpyxl parses
-through defusedxml (checked at start-up), so entity bombs and external entities are refused.
+zip bomb), the workbook parts, and any DTD (entity bombs, external entities). Rows are capped
+while reading (read_rows). openpyxl, which writes templates and exports, resolves XML through
+defusedxml (checked at start-up).
 """
 
 import zipfile
+import zlib
 from dataclasses import dataclass
 from io import BytesIO
 
@@ -72,40 +74,36 @@ def guard_xlsx(upload) -> CheckedUpload:
     if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
         refuse("该文件不是 Excel 工作簿:请用模板填写并另存为 .xlsx 后上传。", "not_xlsx")
     try:
-        archive.testzip()
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        for member in members:
+            if member.filename.endswith((".xml", ".rels")):
+                with archive.open(member) as part:
+                    head = part.read(4096)
+                # A spreadsheet never needs a DTD: entity bombs and external entities start here.
+                if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
+                    refuse("文件包含不安全的内容(XML 实体),系统拒绝读取:请用模板重新填写。", "unsafe_xml")
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error):
         refuse("文件已损坏或不完整(可能上传中断):请重新保存后再上传。", "corrupt")
     return CheckedUpload(name=name, content=content)
 
 
 def read_rows(checked: CheckedUpload, *, max_rows=MAX_ROWS):
-    """The first worksheet's rows as tuples of cell values (openpyxl, read-only, through
-    defusedxml), stopping with a refusal past `max_rows` data rows (the header row aside).
-    Also returns the merged ranges of the header row."""
-    from defusedxml.common import DefusedXmlException
-    from openpyxl import load_workbook
+    """The first worksheet's rows as tuples of cell values, refusing past `max_rows` data rows
+    (the header row aside). Read with python-calamine (about nine times openpyxl's speed); the
+    guard has already refused any DTD, so no entity is ever expanded. Empty cells are None;
+    date cells arrive as date or datetime, numbers as int or float."""
+    from python_calamine import CalamineWorkbook
 
     try:
-        workbook = load_workbook(BytesIO(checked.content), read_only=True, data_only=True)
-        sheet = workbook.worksheets[0]
+        workbook = CalamineWorkbook.from_filelike(BytesIO(checked.content))
+        sheet = workbook.get_sheet_by_index(0)
         rows = []
-        for index, row in enumerate(sheet.iter_rows(values_only=True)):
+        for index, row in enumerate(sheet.iter_rows()):
             if index > max_rows:
                 refuse("每个文件最多%(max)d行数据,请分成几个文件上传。", "too_many_rows", max=max_rows)
-            rows.append(row)
-        workbook.close()
+            rows.append(tuple(None if value == "" else value for value in row))
     except ValidationError:
         raise
-    except Exception as error:  # openpyxl raises many kinds on malformed parts, wrapping the cause
-        if _caused_by(error, DefusedXmlException):
-            refuse("文件包含不安全的内容(XML 实体),系统拒绝读取:请用模板重新填写。", "unsafe_xml")
+    except Exception:  # the reader raises many kinds on malformed parts
         refuse("无法读取该工作簿(内容格式有误):请用模板重新填写并另存为 .xlsx 后上传。", "unreadable")
     return rows
 
-
-def _caused_by(error, kind):
-    while error is not None:
-        if isinstance(error, kind):
-            return True
-        error = error.__cause__ or error.__context__
-    return False

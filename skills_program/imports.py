@@ -1,0 +1,272 @@
+"""The one pipeline every spreadsheet import goes through.
+
+upload -> guard (skills_program.uploads) -> parse (headers checked: merged, missing or extra
+columns, empty sheet) -> validate every row with the same policy functions and services the
+screens use -> preview (counts and every bad row: row number, column, value masked if personal,
+the reason in Chinese) -> confirm -> write all rows in one transaction, or nothing.
+
+An importer declares its columns and two methods: `check(rows, context)` returning a Plan
+(what would be written, who is skipped and why, the row errors) and `write(plan, context)`.
+"""
+
+import datetime
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from io import BytesIO
+
+from django.core.exceptions import ValidationError
+from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Font, PatternFill
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from skills_program.uploads import CheckedUpload, read_rows
+from trainees.policy import mask_id_number, mask_phone, normalise_id_number
+
+TEXT = "@"
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    key: str
+    required: bool = True
+    note: str = ""
+    kind: str = "text"  # text, id_number, phone, date, integer, decimal, choice
+    choices: tuple = ()  # labels accepted (choice columns); values come from `values`
+    values: tuple = ()
+    masked: bool = False
+    width: int = 14
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    value: str
+    reason: str
+
+
+@dataclass
+class Plan:
+    """What an import would do: `items` to write, `skipped` rows with the reason (not errors, e.g.
+    a person already registered), `errors` that block the whole import."""
+
+    items: list = field(default_factory=list)
+    skipped: list = field(default_factory=list)  # (row number, description, reason)
+    errors: list = field(default_factory=list)
+    total_rows: int = 0
+
+    @property
+    def is_clean(self):
+        return not self.errors
+
+
+class SheetError(Exception):
+    """The sheet as a whole cannot be read (headers, empty): nothing row by row to report."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+def display(column: Column, value) -> str:
+    """The value as the preview shows it: personal data masked."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    if column.kind == "id_number" or column.masked:
+        return mask_id_number(normalise_id_number(text)) if column.kind == "id_number" else mask_phone(text)
+    if column.kind == "phone":
+        return mask_phone(text)
+    return text[:50]
+
+
+def clean_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日", "%Y.%m.%d", "%Y%m%d")
+
+
+def parse_cell(column: Column, value):
+    """A cell as the importer wants it, or a ValidationError saying what is wrong and what to do."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if column.required:
+            raise ValidationError("必填,不能为空。", code="required")
+        return None
+    if column.kind == "id_number":
+        if isinstance(value, int | float):
+            raise ValidationError('身份证号被 Excel 当作数字保存,末几位已经丢失:请将身份证号列设置为"文本"格式后重新填写。',
+                                  code="id_not_text")
+        return normalise_id_number(value)
+    if column.kind == "phone":
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        text = clean_text(value).replace(" ", "").replace("-", "-")
+        if isinstance(value, int) and len(text) in (7, 8, 10, 11) and not text.startswith("1"):
+            raise ValidationError('座机号码开头的0被 Excel 去掉了:请将联系电话列设置为"文本"格式后重新填写。',
+                                  code="phone_not_text")
+        return text
+    if column.kind == "date":
+        if isinstance(value, datetime.datetime):
+            return value.date()
+        if isinstance(value, datetime.date):
+            return value
+        text = clean_text(value).replace(" ", "")
+        for pattern in DATE_FORMATS:
+            try:
+                return datetime.datetime.strptime(text, pattern).date()
+            except ValueError:
+                continue
+        raise ValidationError("日期「%(value)s」无法识别:请写成 2018-05-14、2018/5/14 或 2018年5月14日。",
+                              code="date_invalid", params={"value": text})
+    if column.kind == "integer":
+        try:
+            number = Decimal(clean_text(value))
+        except InvalidOperation:
+            number = None
+        if number is None or number != number.to_integral_value():
+            raise ValidationError("应填写整数。", code="integer_invalid")
+        return int(number)
+    if column.kind == "decimal":
+        try:
+            return Decimal(clean_text(value))
+        except InvalidOperation:
+            raise ValidationError("应填写数字。", code="decimal_invalid") from None
+    if column.kind == "choice":
+        text = clean_text(value)
+        lookup = dict(zip(column.choices, column.values, strict=True))
+        if text not in lookup:
+            raise ValidationError("「%(value)s」不是可选项:请从下拉列表中选择(%(choices)s)。", code="choice_invalid",
+                                  params={"value": text, "choices": "、".join(column.choices)})
+        return lookup[text]
+    return clean_text(value)
+
+
+class SheetImport:
+    """Base of every importer: columns, template, parsing; subclasses check and write."""
+
+    title = ""
+    columns: list[Column] = []
+    header_row = 1  # 1-based row of the headers in the template
+
+    def __init__(self, *, user, **context):
+        self.user = user
+        self.context = context
+
+    # --- the template -----------------------------------------------------------------------
+    def template(self) -> bytes:
+        """The .xlsx template: Chinese headers, text-formatted ID and phone columns, drop-down
+        lists for choice columns, and a notes sheet explaining every column."""
+        workbook = Workbook()
+        sheet = workbook.active
+        sheet.title = self.title[:31]
+        for index, column in enumerate(self.columns, 1):
+            cell = sheet.cell(row=1, column=index, value=column.header)
+            cell.font = Font(bold=True, color="FFFFFF" if column.required else "000000")
+            cell.fill = PatternFill("solid", fgColor="B71C1C" if column.required else "EEEEEE")
+            if column.note:
+                cell.comment = Comment(column.note, "县人社局")
+            letter = cell.column_letter
+            sheet.column_dimensions[letter].width = column.width
+            if column.kind in ("id_number", "phone", "text"):
+                for row in range(2, 1002):
+                    sheet.cell(row=row, column=index).number_format = TEXT
+            if column.kind == "choice":
+                listing = ",".join(column.choices)
+                if len(listing) < 250:
+                    validation = DataValidation(type="list", formula1=f'"{listing}"', allow_blank=not column.required)
+                    validation.error = f"请从下拉列表中选择:{listing}"
+                    validation.errorTitle = column.header
+                    sheet.add_data_validation(validation)
+                    validation.add(f"{letter}2:{letter}10001")
+        sheet.freeze_panes = "A2"
+        notes = workbook.create_sheet("填写说明")
+        notes.append(["列名", "是否必填", "说明"])
+        for cell in notes[1]:
+            cell.font = Font(bold=True)
+        for column in self.columns:
+            notes.append([column.header, "必填" if column.required else "选填", column.note])
+        notes.append([])
+        notes.append(["注意", "", "请勿合并单元格、增删列或修改列名;身份证号、联系电话列已设为文本格式,请勿改为数字格式;"
+                                 "每个文件最多10000行。"])
+        notes.column_dimensions["A"].width, notes.column_dimensions["C"].width = 16, 90
+        buffer = BytesIO()
+        workbook.save(buffer)
+        return buffer.getvalue()
+
+    # --- parsing ------------------------------------------------------------------------------
+    def parse(self, checked: CheckedUpload):
+        """Rows as dicts keyed by column key, with their sheet row numbers; header problems raise
+        SheetError; cell problems become RowErrors."""
+        rows = read_rows(checked)
+        if not rows or all(all(v in (None, "") for v in row) for row in rows):
+            raise SheetError("工作表是空的:请在模板第一个工作表中填写数据后上传。")
+        headers = [clean_text(v) for v in rows[0]]
+        while headers and not headers[-1]:
+            headers.pop()
+        expected = [c.header for c in self.columns]
+        if "" in headers:
+            raise SheetError("表头有空白列或合并的单元格:请使用模板,不要合并表头单元格。")
+        missing = [h for h in expected if h not in headers and self._required(h)]
+        extra = [h for h in headers if h not in expected]
+        if missing or extra:
+            parts = []
+            if missing:
+                parts.append("缺少列:" + "、".join(missing))
+            if extra:
+                parts.append("多出列:" + "、".join(extra))
+            raise SheetError(";".join(parts) + "。请使用系统下载的模板,不要增删或改动列名。")
+        if len(set(headers)) != len(headers):
+            raise SheetError("表头有重复的列名:请使用系统下载的模板。")
+        positions = {h: i for i, h in enumerate(headers)}
+        parsed, errors = [], []
+        for number, row in enumerate(rows[1:], start=2):
+            if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
+                continue
+            item = {"_row": number}
+            for column in self.columns:
+                index = positions.get(column.header)
+                value = row[index] if index is not None and index < len(row) else None
+                try:
+                    item[column.key] = parse_cell(column, value)
+                except ValidationError as error:
+                    errors.append(RowError(number, column.header, display(column, value), error.messages[0]))
+                    item[column.key] = None
+            parsed.append(item)
+        if not parsed:
+            raise SheetError("工作表只有表头,没有数据行。")
+        return parsed, errors
+
+    def _required(self, header):
+        return next(c for c in self.columns if c.header == header).required
+
+    def column(self, key) -> Column:
+        return next(c for c in self.columns if c.key == key)
+
+    def error(self, item, key, reason):
+        column = self.column(key)
+        return RowError(item["_row"], column.header, display(column, item.get(key)), reason)
+
+    # --- check and write ----------------------------------------------------------------------
+    def plan(self, checked: CheckedUpload) -> Plan:
+        try:
+            rows, errors = self.parse(checked)
+        except SheetError as error:
+            return Plan(errors=[RowError(1, "", "", error.message)])
+        plan = self.check(rows, errors)
+        plan.total_rows = len(rows)
+        plan.errors.sort(key=lambda e: (e.row, e.column))
+        return plan
+
+    def check(self, rows, errors) -> Plan:
+        raise NotImplementedError
+
+    def write(self, plan: Plan):
+        raise NotImplementedError
