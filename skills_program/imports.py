@@ -108,7 +108,7 @@ def parse_cell(column: Column, value):
     if column.kind == "phone":
         if isinstance(value, float) and value.is_integer():
             value = int(value)
-        text = clean_text(value).replace(" ", "").replace("-", "-")
+        text = clean_text(value).replace(" ", "")
         if isinstance(value, int) and len(text) in (7, 8, 10, 11) and not text.startswith("1"):
             raise ValidationError('座机号码开头的0被 Excel 去掉了:请将联系电话列设置为"文本"格式后重新填写。',
                                   code="phone_not_text")
@@ -214,7 +214,7 @@ class SheetImport:
         expected = [c.header for c in self.columns]
         if "" in headers:
             raise SheetError("表头有空白列或合并的单元格:请使用模板,不要合并表头单元格。")
-        missing = [h for h in expected if h not in headers and self._required(h)]
+        missing = [h for h in expected if h not in headers]
         extra = [h for h in headers if h not in expected]
         if missing or extra:
             parts = []
@@ -243,9 +243,6 @@ class SheetImport:
         if not parsed:
             raise SheetError("工作表只有表头,没有数据行。")
         return parsed, errors
-
-    def _required(self, header):
-        return next(c for c in self.columns if c.header == header).required
 
     def column(self, key) -> Column:
         return next(c for c in self.columns if c.key == key)

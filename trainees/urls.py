@@ -7,6 +7,7 @@ from trainees import views
 app_name = "trainees"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("import/trainees/", views.import_trainees, name="import-trainees"),
     path("trainees/<int:pk>/", views.trainee_detail, name="trainee-detail"),
     path("trainees/<int:pk>/voucher/", subsidies_views.issue_voucher, name="issue-voucher"),
     path("trainees/<int:pk>/employment/", certification_views.township_employment, name="record-employment"),

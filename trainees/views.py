@@ -2,6 +2,7 @@
 
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 
 from accounts.decorators import role_required
 from accounts.models import Role
@@ -56,3 +57,16 @@ def trainee_detail(request, pk):
             "evidence_kinds": EvidenceKind.choices,
         },
     )
+
+
+@role_required(Role.TOWNSHIP)
+def import_trainees(request):
+    """学员登记 from the spreadsheet template, for the township's own trainees."""
+    from skills_program.import_views import handle_import, template_response
+    from trainees.imports import TraineeRegistration
+
+    importer = TraineeRegistration(user=request.user)
+    if request.GET.get("template"):
+        return template_response(importer, "学员登记模板.xlsx")
+    return handle_import(request, importer, kind="trainees", title="导入学员登记表",
+                         back_url=reverse("trainees:home"))

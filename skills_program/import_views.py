@@ -1,0 +1,65 @@
+"""The upload -> preview -> confirm pages every import uses (portals and admin alike)."""
+
+import time
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from skills_program.models import ImportBatch
+from skills_program.uploads import CheckedUpload, guard_xlsx
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def template_response(importer, filename):
+    from urllib.parse import quote
+
+    response = HttpResponse(importer.template(), content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+def handle_import(request, importer, *, kind, target="", title, back_url, base_template="base.html"):
+    """GET: the upload page. POST with a file: guard, plan, preview (400 when the file itself is
+    refused). POST with `batch`: plan the stored file again and write it, all or nothing."""
+    context = {"title": title, "back_url": back_url, "base_template": base_template, "columns": importer.columns}
+    if request.method == "POST" and request.POST.get("batch"):
+        batch = get_object_or_404(ImportBatch, pk=request.POST["batch"], uploaded_by=request.user, kind=kind,
+                                  target=target, imported_at__isnull=True)
+        with batch.file.open("rb") as stored:
+            checked = CheckedUpload(name=batch.original_name, content=stored.read())
+        plan = importer.plan(checked)
+        if plan.is_clean:
+            try:
+                written = importer.write(plan)
+            except ValidationError as error:
+                messages.error(request, ";".join(error.messages))
+            else:
+                batch.imported_at = timezone.now()
+                batch.summary = f"导入{written}行,跳过{len(plan.skipped)}行"
+                batch.save(update_fields=["imported_at", "summary"])
+                messages.success(request, f"导入完成:{batch.summary}。")
+                return redirect(back_url)
+        return render(request, "imports/preview.html", {**context, "plan": plan, "batch": batch})
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, "请选择要上传的 .xlsx 文件。")
+            return render(request, "imports/upload.html", context, status=400)
+        started = time.perf_counter()
+        try:
+            checked = guard_xlsx(upload)
+        except ValidationError as error:
+            return render(request, "imports/upload.html", {**context, "refusal": error.messages[0]}, status=400)
+        plan = importer.plan(checked)
+        batch = ImportBatch(kind=kind, original_name=upload.name[:200], uploaded_by=request.user, target=target)
+        batch.file.save(f"{kind}.xlsx", ContentFile(checked.content), save=False)
+        batch.save()
+        return render(request, "imports/preview.html", {
+            **context, "plan": plan, "batch": batch, "elapsed": time.perf_counter() - started,
+        }, status=200 if plan.total_rows or plan.is_clean else 400)
+    return render(request, "imports/upload.html", context)

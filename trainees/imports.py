@@ -1,0 +1,117 @@
+"""Trainee registration from a spreadsheet (township portal; HR in the admin for any township)."""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
+
+from accounts.scope import scope_of
+from skills_program.imports import Column, Plan, SheetImport
+from skills_program.models import Township
+from trainees.models import CategoryMembership, Education, Trainee, TraineeCategory
+from trainees.policy import parse_id_number
+from trainees.validators import validate_phone
+
+BATCH = 1000
+
+
+class TraineeRegistration(SheetImport):
+    """One row per person. A person already registered (in any township) is reported and left
+    unchanged; a person twice in the sheet is an error; nothing is written unless every row is
+    clean."""
+
+    title = "学员登记"
+
+    def __init__(self, *, user, **context):
+        super().__init__(user=user, **context)
+        self.scope = scope_of(user)
+        townships = Township.objects.order_by("pk")
+        if self.scope.is_township:
+            townships = townships.filter(pk=self.scope.township_id)
+        self.townships = {t.name: t for t in townships}
+        self.columns = [
+            Column("身份证号", "id_number", kind="id_number", width=22,
+                   note="18位居民身份证号,末位X大写小写均可;本列为文本格式,请勿改为数字。出生日期和性别由身份证号自动生成。"),
+            Column("姓名", "name", note="与身份证一致。"),
+            Column("联系电话", "phone", required=False, kind="phone", width=16,
+                   note="手机号11位;座机请带区号,如 0355-1234567。本列为文本格式。"),
+            Column("所属乡镇", "township", kind="choice", choices=tuple(self.townships),
+                   values=tuple(self.townships), note="从下拉列表选择;乡镇工作人员只能登记本乡镇学员。"),
+            Column("文化程度", "education", required=False, kind="choice",
+                   choices=tuple(label for _, label in Education.choices), values=tuple(Education.values)),
+            Column("培训对象类别", "category", kind="choice", width=24,
+                   choices=tuple(label for _, label in TraineeCategory.choices), values=tuple(TraineeCategory.values),
+                   note="《实施方案》三(一)规定的培训对象类别,从下拉列表选择一项。"),
+            Column("类别起始日期", "held_from", required=False, kind="date",
+                   note="取得该类别的日期,如失业登记日期;不填为今天。格式 2018-05-14、2018/5/14 或 2018年5月14日。"),
+            Column("住址", "address", required=False, width=30),
+        ]
+
+    def check(self, rows, errors) -> Plan:
+        plan = Plan(errors=errors)
+        today = timezone.localdate()
+        seen = {}
+        bad_rows = {e.row for e in errors}
+        candidates = []
+        for item in rows:
+            if item["_row"] in bad_rows:
+                continue
+            try:
+                info = parse_id_number(item["id_number"], today=today)
+            except ValidationError as error:
+                plan.errors.append(self.error(item, "id_number", error.messages[0]))
+                continue
+            if info.number in seen:
+                plan.errors.append(self.error(item, "id_number", f"与第{seen[info.number]}行是同一人,请删除重复行。"))
+                continue
+            seen[info.number] = item["_row"]
+            if item["phone"]:
+                try:
+                    validate_phone(item["phone"])
+                except ValidationError as error:
+                    plan.errors.append(self.error(item, "phone", error.messages[0]))
+                    continue
+            if len(item["name"] or "") > 50:
+                plan.errors.append(self.error(item, "name", "姓名过长。"))
+                continue
+            candidates.append((item, info))
+        existing = {}
+        numbers = [info.number for _, info in candidates]
+        for start in range(0, len(numbers), BATCH):
+            for number, name, township in Trainee.objects.filter(id_number__in=numbers[start:start + BATCH]).values_list(
+                    "id_number", "name", "township__name"):
+                existing[number] = (name, township)
+        for item, info in candidates:
+            if info.number in existing:
+                name, township = existing[info.number]
+                plan.skipped.append((item["_row"], f"{name}({info.number[:6]}********{info.number[-4:]})",
+                                     f"已在{township}登记,本次未作任何修改;如需变更请在学员页面修改。"))
+                continue
+            trainee = Trainee(id_number=info.number, name=item["name"], phone=item["phone"] or "",
+                              township=self.townships[item["township"]], education=item["education"] or "",
+                              address=item["address"] or "", birth_on=info.birth_on, sex=info.sex,
+                              registered_by=self.user)
+            plan.items.append((trainee, item["category"], item["held_from"] or today))
+        return plan
+
+    @transaction.atomic
+    def write(self, plan: Plan):
+        """Insert every new trainee and their category in one transaction, with history rows."""
+        trainees = [trainee for trainee, _, _ in plan.items]
+        try:
+            with transaction.atomic():
+                bulk_create_with_history(trainees, Trainee, batch_size=BATCH, default_user=self.user,
+                                         default_change_reason="表格导入登记")
+        except IntegrityError:
+            raise ValidationError("导入期间有人登记了表中的学员:请重新上传该文件,系统会列出已登记的人。",
+                                  code="registered_meanwhile") from None
+        if trainees and trainees[0].pk is None:
+            ids = dict(Trainee.objects.filter(id_number__in=[t.id_number for t in trainees]).values_list(
+                "id_number", "pk"))
+            for trainee in trainees:
+                trainee.pk = ids[trainee.id_number]
+        memberships = [CategoryMembership(trainee=trainee, category=category, held_from=held_from)
+                       for trainee, category, held_from in plan.items]
+        bulk_create_with_history(memberships, CategoryMembership, batch_size=BATCH, default_user=self.user,
+                                 default_change_reason="表格导入登记")
+        return len(trainees)
