@@ -2,11 +2,16 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Count
 from django.utils import timezone
-from simple_history.admin import SimpleHistoryAdmin
 
 from certification import policy, services
 from certification.models import Assessment, Certificate, EmploymentRecord, EvaluationBody, EvaluationPlan
-from skills_program.admin_mixins import IdNumberSearchMixin, masked_id_column, service_action
+from skills_program.admin_mixins import (
+    HistoryAdmin,
+    IdNumberSearchMixin,
+    NoDeleteMixin,
+    masked_id_column,
+    service_action,
+)
 
 
 class CertificateAdminForm(forms.ModelForm):
@@ -32,6 +37,8 @@ class CertificateAdminForm(forms.ModelForm):
             )
             if enrolment.trainee_id != getattr(data.get("trainee"), "pk", None):
                 raise forms.ValidationError("持证人与学员名册中的学员不一致。", code="trainee_mismatch")
+            if enrolment.training_class.occupation_id != occupation.pk:
+                raise forms.ValidationError("证书的职业(工种)与该学员所在培训班不一致(R12)。", code="occupation_mismatch")
         return data
 
 
@@ -75,7 +82,7 @@ class EvaluationPlanAdmin(admin.ModelAdmin):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(IdNumberSearchMixin, SimpleHistoryAdmin):
+class AssessmentAdmin(NoDeleteMixin, IdNumberSearchMixin, HistoryAdmin):
     id_number_lookup = "enrolment__trainee__id_number"
     list_display = ["trainee_name", "masked_id", "class_code", "result", "theory_score", "practical_score",
                     "assessed_on"]
@@ -87,6 +94,13 @@ class AssessmentAdmin(IdNumberSearchMixin, SimpleHistoryAdmin):
     readonly_fields = ["recorded_by"]
     masked_id = masked_id_column("enrolment.trainee.id_number")
 
+    def has_add_permission(self, request):
+        # Results are entered on the class's results screen, where R3's gate applies.
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
     @admin.display(description="学员", ordering="enrolment__trainee__name")
     def trainee_name(self, obj):
         return obj.enrolment.trainee.name
@@ -95,13 +109,9 @@ class AssessmentAdmin(IdNumberSearchMixin, SimpleHistoryAdmin):
     def class_code(self, obj):
         return obj.enrolment.training_class.code
 
-    def save_model(self, request, obj, form, change):
-        obj.recorded_by = request.user
-        super().save_model(request, obj, form, change)
-
 
 @admin.register(Certificate)
-class CertificateAdmin(IdNumberSearchMixin, SimpleHistoryAdmin):
+class CertificateAdmin(NoDeleteMixin, IdNumberSearchMixin, HistoryAdmin):
     id_number_lookup = "trainee__id_number"
     list_display = ["number", "trainee_name", "masked_id", "occupation", "kind", "level", "issuer_name", "issued_on"]
     list_filter = ["kind", "level", "occupation__policy_year", "evaluation_body", "trainee__township"]
@@ -129,7 +139,7 @@ class CertificateAdmin(IdNumberSearchMixin, SimpleHistoryAdmin):
 
 
 @admin.register(EmploymentRecord)
-class EmploymentRecordAdmin(IdNumberSearchMixin, SimpleHistoryAdmin):
+class EmploymentRecordAdmin(NoDeleteMixin, IdNumberSearchMixin, HistoryAdmin):
     id_number_lookup = "trainee__id_number"
     list_display = ["trainee_name", "masked_id", "employer_name", "started_on", "contract_months", "evidence_kind",
                     "is_employer_the_institution", "is_verified"]

@@ -4,7 +4,6 @@ from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 from django.template.response import TemplateResponse
-from simple_history.admin import SimpleHistoryAdmin
 
 from courses import policy, services
 from courses.forms import PLAN_FIELDS, DecisionForm, TrainingClassAdminForm
@@ -18,7 +17,7 @@ from courses.models import (
     Textbook,
     TrainingClass,
 )
-from skills_program.admin_mixins import IdNumberSearchMixin, masked_id_column
+from skills_program.admin_mixins import HistoryAdmin, IdNumberSearchMixin, masked_id_column
 
 
 @admin.register(Occupation)
@@ -108,7 +107,7 @@ WORKFLOW_FIELDS = ["status", "created_by", "created_at", "submitted_by", "submit
 
 
 @admin.register(TrainingClass)
-class TrainingClassAdmin(SimpleHistoryAdmin):
+class TrainingClassAdmin(HistoryAdmin):
     list_display = ["code", "name", "institution", "occupation", "planned_start_on", "planned_end_on",
                     "capacity", "enrolled_count", "session_days", "status"]
     list_filter = ["status", "policy_year", "target_line", "training_mode", "institution", "occupation__industry"]
@@ -235,7 +234,7 @@ class TextbookAdmin(admin.ModelAdmin):
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(ReadOnlyAdminMixin, IdNumberSearchMixin, SimpleHistoryAdmin):
+class EnrolmentAdmin(ReadOnlyAdminMixin, IdNumberSearchMixin, HistoryAdmin):
     id_number_lookup = "trainee__id_number"
     list_display = ["trainee_name", "masked_id", "training_class", "institution", "source", "enrolled_on",
                     "attended_hours", "is_withdrawn"]
@@ -305,7 +304,7 @@ class SessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(AttendanceRecord)
-class AttendanceRecordAdmin(ReadOnlyAdminMixin, IdNumberSearchMixin, SimpleHistoryAdmin):
+class AttendanceRecordAdmin(ReadOnlyAdminMixin, IdNumberSearchMixin, HistoryAdmin):
     id_number_lookup = "enrolment__trainee__id_number"
     list_display = ["trainee_name", "masked_id", "class_code", "session_day", "is_present", "hours_present",
                     "recorded_by", "recorded_at"]

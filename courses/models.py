@@ -181,6 +181,10 @@ class TrainingClass(models.Model):
     decision_note = models.TextField("审批意见", blank=True, help_text="退回或不批准时必须写明原因。")
     started_on = models.DateField("实际开班日期", null=True, blank=True)
     completed_on = models.DateField("实际结业日期", null=True, blank=True)
+    attendance_rate = models.DecimalField(
+        "班级到课率", max_digits=5, decimal_places=4, null=True, blank=True, editable=False,
+        help_text="结业时按全部课次计算,含结业前退学学员退学前的课次(R3)。",
+    )
     closed_at = models.DateTimeField("结算时间", null=True, blank=True)
     cancelled_at = models.DateTimeField("撤销时间", null=True, blank=True)
     history = HistoricalRecords(verbose_name="培训班变更记录")

@@ -98,11 +98,16 @@ class AttendanceSheet:
                                    scheduled_hours=self.scheduled_hours, p=p)
 
     def class_standing(self, p):
-        """The class as a whole: attended trainee-hours over scheduled trainee-hours (active trainees)."""
-        active = self.active_enrolments
-        attended = recorded = Decimal(0)
-        for enrolment in active:
+        """The class as a whole (R3 培训班到课率): attended trainee-hours over scheduled
+        trainee-hours; a withdrawn trainee counts for the sessions up to the withdrawal, so
+        withdrawing absentees cannot lift the class's rate."""
+        attended = recorded = scheduled = Decimal(0)
+        for enrolment in self.enrolments:
+            if enrolment.is_withdrawn:
+                sessions = [s for s in self.sessions if s.held_on <= enrolment.withdrawn_on]
+            else:
+                sessions = self.sessions
+            scheduled += sum((s.hours for s in sessions), Decimal(0))
             a, r = self.hours(enrolment)
             attended, recorded = attended + a, recorded + r
-        return attendance_standing(attended_hours=attended, recorded_hours=recorded,
-                                   scheduled_hours=self.scheduled_hours * len(active), p=p)
+        return attendance_standing(attended_hours=attended, recorded_hours=recorded, scheduled_hours=scheduled, p=p)

@@ -239,6 +239,7 @@ def complete_class(training_class, *, by, today: date):
     bulk_update_with_history(enrolments, Enrolment, ["attendance_rate", "meets_attendance"], default_user=by,
                              default_change_reason="结业时记录到课率")
     tc.completed_on = sheet.sessions[-1].held_on
+    tc.attendance_rate = sheet.class_standing(p).best_reachable_rate
     return _move(tc, ClassStatus.COMPLETED, by=by)
 
 
@@ -354,12 +355,18 @@ def enrol_trainee(training_class, *, by, today: date, id_number=None, voucher_co
 
 
 @transaction.atomic
-def withdraw_enrolment(enrolment, *, by, on: date, reason):
+def withdraw_enrolment(enrolment, *, by, on: date, reason, today: date | None = None):
     """A trainee leaves the class (退学); the row stays, marked withdrawn, and frees the seat."""
     _ensure_reason(reason)
-    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    enrolment = Enrolment.objects.select_for_update().select_related("training_class").get(pk=enrolment.pk)
     if enrolment.is_withdrawn:
         raise ValidationError("该学员已办理退学。", code="already_withdrawn")
+    if enrolment.training_class.status not in policy.ENROLLING_STATUSES:
+        raise ValidationError("培训班已结业或未批准,不能办理退学:结业时的名册和到课率不再改动(R3)。",
+                              code="class_not_enrolling")
+    if not enrolment.enrolled_on <= on <= (today or timezone.localdate()):
+        raise ValidationError("退学日期须在报名日期%(enrolled)s之后、且不晚于今天。", code="withdrawal_date_invalid",
+                              params={"enrolled": enrolment.enrolled_on})
     enrolment.is_withdrawn, enrolment.withdrawn_on, enrolment.withdrawal_reason = True, on, reason
     enrolment._change_reason = f"退学:{reason}"
     enrolment.full_clean()

@@ -21,6 +21,14 @@ class IdNumberSearchMixin:
         return super().get_search_results(request, queryset, search_term)
 
 
+class NoDeleteMixin:
+    """Money and its evidence are never deleted (三(七) 杜绝弄虚作假): they are voided, returned or
+    rejected through the services, which keep the trail."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 def masked_id_column(lookup, description="身份证号"):
     """A list column showing the related trainee's ID number masked (SPEC.md §2)."""
     from django.contrib import admin
@@ -77,3 +85,22 @@ def service_action(modeladmin, request, queryset, *, label, call, form_class=Non
     else:
         modeladmin.message_user(request, f"已{label}{len(objects)}项。", messages.SUCCESS)
     return None
+
+
+def _history_admin():
+    from django.core.exceptions import PermissionDenied
+    from simple_history.admin import SimpleHistoryAdmin
+
+    class HistoryAdmin(SimpleHistoryAdmin):
+        """Change history to read, never to revert: a revert would save an old version past every
+        workflow and rule (SIMPLE_HISTORY_REVERT_DISABLED only hides the button)."""
+
+        def history_form_view(self, request, object_id, version_id, extra_context=None):
+            if request.method == "POST":
+                raise PermissionDenied("变更记录只能查看,不能恢复旧版本。")
+            return super().history_form_view(request, object_id, version_id, extra_context)
+
+    return HistoryAdmin
+
+
+HistoryAdmin = _history_admin()

@@ -125,6 +125,8 @@ CSRF_FAILURE_VIEW = "skills_program.views.csrf_failure"
 
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+# History is evidence, not an undo button: reverting would step around every state machine.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 LOGGING = {
     "version": 1,

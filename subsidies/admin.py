@@ -4,10 +4,15 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
-from simple_history.admin import SimpleHistoryAdmin
 
 from institutions.models import Inspection
-from skills_program.admin_mixins import IdNumberSearchMixin, masked_id_column, service_action
+from skills_program.admin_mixins import (
+    HistoryAdmin,
+    IdNumberSearchMixin,
+    NoDeleteMixin,
+    masked_id_column,
+    service_action,
+)
 from subsidies import policy, services
 from subsidies.models import (
     ClaimLine,
@@ -45,7 +50,7 @@ class NoteForm(forms.Form):
 
 
 @admin.register(Voucher)
-class VoucherAdmin(IdNumberSearchMixin, SimpleHistoryAdmin):
+class VoucherAdmin(NoDeleteMixin, IdNumberSearchMixin, HistoryAdmin):
     id_number_lookup = "holder__id_number"
     list_display = ["code", "holder_name", "masked_id", "township", "issued_on", "expires_on", "status",
                     "redeemed_on"]
@@ -53,19 +58,24 @@ class VoucherAdmin(IdNumberSearchMixin, SimpleHistoryAdmin):
     search_fields = ["code", "holder__name"]
     ordering = ["-issued_on", "-pk"]
     list_select_related = ["holder", "township"]
-    raw_id_fields = ["holder"]
-    autocomplete_fields = ["township"]
-    readonly_fields = ["status", "enrolment", "redeemed_on", "issued_by"]
+    readonly_fields = ["code", "holder", "township", "policy_year", "issued_on", "expires_on", "status", "enrolment",
+                       "redeemed_on", "issued_by"]
+    actions = ["cancel_selected"]
+
+    def has_add_permission(self, request):
+        # Townships issue vouchers with an unguessable code through the service (R14, 四(三)).
+        return False
+
+    @admin.action(description="作废所选培训券")
+    def cancel_selected(self, request, queryset):
+        return service_action(self, request, queryset, label="作废", form_class=ReasonForm,
+                              call=lambda v, u, d: services.cancel_voucher(v, by=u, reason=d["reason"]))
     masked_id = masked_id_column("holder.id_number")
 
     @admin.display(description="持券人", ordering="holder__name")
     def holder_name(self, obj):
         return obj.holder.name
 
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.issued_by = request.user
-        super().save_model(request, obj, form, change)
 
 
 class ClaimLineInline(admin.TabularInline):
@@ -100,7 +110,7 @@ class ObjectionInline(admin.TabularInline):
 
 
 @admin.register(SubsidyClaim)
-class SubsidyClaimAdmin(SimpleHistoryAdmin):
+class SubsidyClaimAdmin(NoDeleteMixin, HistoryAdmin):
     list_display = ["__str__", "institution", "instalment", "line_count", "total_amount", "status", "submitted_at",
                     "approved_at", "paid_at"]
     list_filter = ["status", "instalment", "training_class__policy_year", "institution"]
@@ -164,7 +174,8 @@ class SubsidyClaimAdmin(SimpleHistoryAdmin):
     @admin.action(description="开始公示(5个工作日)")
     def publicise_selected(self, request, queryset):
         return self._act(request, queryset, "开始公示",
-                         lambda c, u, d: services.publicise_claim(c, by=u, starts_on=d["starts_on"]), PubliciseForm)
+                         lambda c, u, d: services.publicise_claim(c, by=u, starts_on=d["starts_on"],
+                                                                  today=timezone.localdate()), PubliciseForm)
 
     @admin.action(description="公示期满,转为待拨付")
     def payable_selected(self, request, queryset):
@@ -195,7 +206,7 @@ class SubsidyClaimAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ClaimLine)
-class ClaimLineAdmin(IdNumberSearchMixin, SimpleHistoryAdmin):
+class ClaimLineAdmin(NoDeleteMixin, IdNumberSearchMixin, HistoryAdmin):
     id_number_lookup = "enrolment__trainee__id_number"
     list_display = ["claim", "trainee_name", "masked_id", "instalment", "training_days", "total_subsidy_amount",
                     "amount", "placement_reward_amount", "is_void"]
@@ -208,6 +219,9 @@ class ClaimLineAdmin(IdNumberSearchMixin, SimpleHistoryAdmin):
     masked_id = masked_id_column("enrolment.trainee.id_number")
 
     def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
     @admin.display(description="学员", ordering="enrolment__trainee__name")
@@ -235,7 +249,7 @@ class ObjectionForm(forms.ModelForm):
 
 
 @admin.register(ClaimObjection)
-class ClaimObjectionAdmin(SimpleHistoryAdmin):
+class ClaimObjectionAdmin(NoDeleteMixin, HistoryAdmin):
     list_display = ["line", "received_on", "objector", "is_upheld", "decided_by", "decided_at"]
     list_filter = ["is_upheld", "line__claim__institution"]
     search_fields = ["content", "objector", "line__enrolment__trainee__name", "line__claim__training_class__code"]
@@ -289,7 +303,7 @@ class SmallEnterpriseSubsidyForm(forms.ModelForm):
 
 
 @admin.register(SmallEnterpriseSubsidy)
-class SmallEnterpriseSubsidyAdmin(IdNumberSearchMixin, SimpleHistoryAdmin):
+class SmallEnterpriseSubsidyAdmin(NoDeleteMixin, IdNumberSearchMixin, HistoryAdmin):
     id_number_lookup = "hire__id_number"
     list_display = ["enterprise_name", "hire_name", "masked_id", "contract_starts_on", "contract_months", "stage",
                     "amount", "status"]

@@ -168,7 +168,7 @@ class ClaimLine(models.Model):
     `second_amount` are its 80/20 split (R7), which always add up to the total to the fen.
     """
 
-    claim = models.ForeignKey(SubsidyClaim, models.CASCADE, related_name="lines", verbose_name="补贴申领")
+    claim = models.ForeignKey(SubsidyClaim, models.PROTECT, related_name="lines", verbose_name="补贴申领")
     enrolment = models.ForeignKey(
         "courses.Enrolment", models.PROTECT, related_name="claim_lines", verbose_name="学员名册"
     )

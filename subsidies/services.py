@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 
 from accounts.scope import scope_of
@@ -79,6 +79,20 @@ def _subsidised_elsewhere(trainee_ids, training_class):
     return years, pairs
 
 
+APPROVED_OR_LATER = [ClaimStatus.APPROVED, ClaimStatus.PUBLICISED, ClaimStatus.PAYABLE, ClaimStatus.PAID]
+OBJECTED = policy.LineDecision(False, "objection_upheld", "公示期间异议成立,已剔除,不能再申领(R19)")
+
+
+def _claimed(training_class, instalment):
+    """Enrolments whose instalment is on a live line, and those removed by an upheld objection
+    (which may not come back on a later claim)."""
+    claimed = set(ClaimLine.objects.filter(enrolment__training_class=training_class, instalment=instalment,
+                                           is_void=False).values_list("enrolment_id", flat=True))
+    objected = set(ClaimLine.objects.filter(enrolment__training_class=training_class, instalment=instalment,
+                                            objections__is_upheld=True).values_list("enrolment_id", flat=True))
+    return claimed, objected
+
+
 def preview_first_claim(training_class, *, today: date) -> ClaimPreview:
     """Who the first-instalment claim pays (80 %) and who is left out, and why (R3, R7, R12,
     R13, R16, R18)."""
@@ -90,11 +104,13 @@ def preview_first_claim(training_class, *, today: date) -> ClaimPreview:
     enrolments = list(tc.enrolments.select_related("trainee").order_by("pk"))
     certificates = {c.enrolment_id: c for c in Certificate.objects.filter(enrolment__training_class=tc)}
     vouchers = {v.enrolment_id: v for v in Voucher.objects.filter(enrolment__training_class=tc)}
-    claimed = set(ClaimLine.objects.filter(enrolment__training_class=tc, instalment=Instalment.FIRST, is_void=False)
-                  .values_list("enrolment_id", flat=True))
+    claimed, objected = _claimed(tc, Instalment.FIRST)
     years, pairs = _subsidised_elsewhere([e.trainee_id for e in enrolments], tc)
     key = tc.occupation.code or tc.occupation.name
     for enrolment in enrolments:
+        if enrolment.pk in objected:
+            preview.excluded.append((enrolment, OBJECTED))
+            continue
         if enrolment.pk in claimed:
             preview.excluded.append((enrolment, policy.LineDecision(False, "already_claimed", "已在本班其他申领中")))
             continue
@@ -125,17 +141,21 @@ def preview_second_claim(training_class, *, today: date) -> ClaimPreview:
     tc = training_class
     p = tc.policy_year.params()
     preview = ClaimPreview(training_class=tc, instalment=Instalment.SECOND, days=delivered_days(tc))
+    # The second instalment follows a first one that HR has approved (or paid), never a draft.
     firsts = {
         line.enrolment_id: line
-        for line in ClaimLine.objects.filter(enrolment__training_class=tc, instalment=Instalment.FIRST, is_void=False)
-        .exclude(claim__status=ClaimStatus.REJECTED).select_related("certificate")
+        for line in ClaimLine.objects.filter(enrolment__training_class=tc, instalment=Instalment.FIRST, is_void=False,
+                                             claim__status__in=APPROVED_OR_LATER).select_related("certificate")
     }
-    claimed = set(ClaimLine.objects.filter(enrolment__training_class=tc, instalment=Instalment.SECOND, is_void=False)
-                  .values_list("enrolment_id", flat=True))
+    claimed, objected = _claimed(tc, Instalment.SECOND)
     jobs = {}
-    for record in EmploymentRecord.objects.filter(enrolment__training_class=tc).order_by("-verified_at", "started_on"):
+    for record in EmploymentRecord.objects.filter(enrolment__training_class=tc).order_by(
+            F("verified_at").desc(nulls_last=True), "started_on"):
         jobs.setdefault(record.enrolment_id, record)
     for enrolment in tc.enrolments.select_related("trainee").order_by("pk"):
+        if enrolment.pk in objected:
+            preview.excluded.append((enrolment, OBJECTED))
+            continue
         if enrolment.pk in claimed:
             preview.excluded.append((enrolment, policy.LineDecision(False, "already_claimed", "已在本班其他申领中")))
             continue
@@ -268,7 +288,8 @@ def approve_claim(claim, *, by, supervision_inspection=None, supervision_note=""
     inspection = supervision_inspection or claim.supervision_inspection
     if inspection is not None and inspection.training_class_id != tc.pk:
         raise ValidationError("关联的督导检查不是本班的检查记录。", code="inspection_of_another_class")
-    class_rate = AttendanceSheet(tc).class_standing(p).best_reachable_rate
+    class_rate = tc.attendance_rate if tc.attendance_rate is not None else AttendanceSheet(tc).class_standing(
+        p).best_reachable_rate
     policy.ensure_supervised_if_low_attendance(
         class_rate=class_rate, has_supervision_decision=inspection is not None and bool(
             (supervision_note or claim.supervision_note).strip()), p=p)
@@ -298,9 +319,13 @@ def reject_claim(claim, *, by, reason):
 
 
 @transaction.atomic
-def publicise_claim(claim, *, by, starts_on: date):
-    """R19 五(三): publish the approved lines (masked) for N working days from `starts_on`."""
+def publicise_claim(claim, *, by, starts_on: date, today: date):
+    """R19 五(三): publish the approved lines (masked) for N working days from `starts_on`, which
+    is never in the past (a notice nobody could have seen is no notice)."""
     _ensure_hr(by)
+    if starts_on < today:
+        raise ValidationError("公示开始日期不能早于今天(R19《实施方案》五(三)):请从今天或以后开始公示。",
+                              code="publicity_backdated")
     claim = _lock(claim)
     p = claim.training_class.policy_year.params()
     is_workday = workday_calendar(starts_on, date(starts_on.year + 1, 12, 31))

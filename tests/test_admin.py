@@ -1,6 +1,8 @@
 """The HR back office: every model's list page renders in Chinese with a bounded number of
 queries, whatever the number of rows; exact ID search uses the index."""
 
+from decimal import Decimal
+
 import pytest
 from django.contrib import admin
 from django.urls import reverse
@@ -41,7 +43,7 @@ def populate(rows):
 MODELS = sorted(admin.site._registry, key=lambda m: m._meta.label)
 # Written only by services, which check the rules: the admin shows them read-only.
 SERVICE_ONLY = {"subsidies.ClaimLine", "courses.ClassTransition", "courses.Enrolment", "courses.Session",
-                "courses.AttendanceRecord", "subsidies.SubsidyClaim"}
+                "courses.AttendanceRecord", "subsidies.SubsidyClaim", "certification.Assessment", "subsidies.Voucher"}
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: m._meta.label)
@@ -219,3 +221,24 @@ def test_a_submitted_application_is_not_edited_in_the_admin(hr_client):
     services.submit_class_application(training_class, by=factories.UserFactory())
     page = hr_client.get(reverse("admin:courses_trainingclass_change", args=[training_class.pk]))
     assert 'name="capacity"' not in page.content.decode()
+
+
+def test_history_cannot_be_reverted(hr_client):
+    """Reverting to an old version would step around the claim and class workflows."""
+    claim = factories.SubsidyClaimFactory()
+    record = claim.history.first()
+    claim.total_amount = Decimal("99.00")
+    claim.save()
+    url = reverse("admin:subsidies_subsidyclaim_simple_history", args=[claim.pk, record.history_id])
+    assert hr_client.get(url).status_code == 200
+    assert hr_client.post(url, {"institution": claim.institution_id}).status_code == 403
+    claim.refresh_from_db()
+    assert claim.total_amount == Decimal("99.00")
+
+
+def test_money_is_never_deleted_in_the_admin(hr_client):
+    line = factories.ClaimLineFactory()
+    for model, obj in (("subsidyclaim", line.claim), ("claimline", line)):
+        url = reverse(f"admin:subsidies_{model}_delete", args=[obj.pk])
+        assert hr_client.post(url, {"post": "yes"}).status_code == 403
+    assert line.__class__.objects.filter(pk=line.pk).exists()

@@ -1,8 +1,7 @@
 from django.contrib import admin
 from django.db.models import Count, Q
-from simple_history.admin import SimpleHistoryAdmin
 
-from skills_program.admin_mixins import IdNumberSearchMixin
+from skills_program.admin_mixins import HistoryAdmin, IdNumberSearchMixin
 from trainees.models import CategoryMembership, Trainee
 
 
@@ -12,7 +11,7 @@ class CategoryMembershipInline(admin.TabularInline):
 
 
 @admin.register(Trainee)
-class TraineeAdmin(IdNumberSearchMixin, SimpleHistoryAdmin):
+class TraineeAdmin(IdNumberSearchMixin, HistoryAdmin):
     list_display = ["name", "masked_id", "sex", "birth_on", "township", "masked_phone_column", "category_count",
                     "enrolment_count", "registered_at"]
     list_filter = ["township", "sex", "education", "categories__category"]
@@ -58,7 +57,7 @@ class TraineeAdmin(IdNumberSearchMixin, SimpleHistoryAdmin):
 
 
 @admin.register(CategoryMembership)
-class CategoryMembershipAdmin(IdNumberSearchMixin, SimpleHistoryAdmin):
+class CategoryMembershipAdmin(IdNumberSearchMixin, HistoryAdmin):
     id_number_lookup = "trainee__id_number"
     list_display = ["trainee", "category", "held_from", "held_until", "evidence"]
     list_filter = ["category"]

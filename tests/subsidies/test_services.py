@@ -146,7 +146,7 @@ def test_public_notice_counts_official_working_days(reviewer, approver):
     """Starting on Friday 28 September 2018: the 调休 Saturday and Sunday count, the National Day
     week does not, so five working days end on 9 October."""
     claim = approved_claim(reviewer, approver)
-    services.publicise_claim(claim, by=reviewer, starts_on=date(2018, 9, 28))
+    services.publicise_claim(claim, by=reviewer, starts_on=date(2018, 9, 28), today=date(2018, 9, 28))
     claim.refresh_from_db()
     assert (claim.publicity_starts_on, claim.publicity_ends_on) == (date(2018, 9, 28), date(2018, 10, 9))
 
@@ -156,14 +156,14 @@ def test_hr_adds_a_working_day_the_calendar_lacks(reviewer, approver):
 
     CalendarDay.objects.create(day=date(2018, 10, 1), is_workday=True, note="测试:补班")
     claim = approved_claim(reviewer, approver)
-    services.publicise_claim(claim, by=reviewer, starts_on=date(2018, 9, 28))
+    services.publicise_claim(claim, by=reviewer, starts_on=date(2018, 9, 28), today=date(2018, 9, 28))
     claim.refresh_from_db()
     assert claim.publicity_ends_on == date(2018, 10, 8)
 
 
 def test_an_upheld_objection_removes_the_line_before_payment(reviewer, approver):
     claim = approved_claim(reviewer, approver)
-    services.publicise_claim(claim, by=reviewer, starts_on=date(2018, 9, 3))
+    services.publicise_claim(claim, by=reviewer, starts_on=date(2018, 9, 3), today=date(2018, 9, 3))
     claim.refresh_from_db()
     line = claim.lines.order_by("pk").first()
     assert code_of(lambda: services.record_objection(line, by=reviewer, received_on=date(2018, 9, 20),
@@ -233,7 +233,7 @@ def test_close_class_when_every_claim_is_settled(reviewer, approver):
     training_class = claim.training_class
     assert code_of(lambda: services.close_class(training_class, by=reviewer, today=date(2018, 12, 1))) == (
         "claims_open")
-    services.publicise_claim(claim, by=reviewer, starts_on=date(2018, 9, 3))
+    services.publicise_claim(claim, by=reviewer, starts_on=date(2018, 9, 3), today=date(2018, 9, 3))
     services.mark_payable(claim, by=reviewer, today=date(2018, 9, 10))
     services.mark_paid(claim, by=approver, payment_reference="CZ-1")
     assert code_of(lambda: services.close_class(training_class, by=reviewer, today=date(2018, 9, 10))) == (
@@ -318,3 +318,9 @@ def test_no_voucher_of_a_year_that_has_ended(policy_year):
     official = factories.township_user(trainee.township)
     assert code_of(lambda: services.issue_voucher(trainee, by=official, policy_year=policy_year,
                                                   today=date(2019, 1, 2))) == "policy_year_over"
+
+
+def test_public_notice_cannot_be_backdated(reviewer, approver):
+    claim = approved_claim(reviewer, approver)
+    assert code_of(lambda: services.publicise_claim(claim, by=reviewer, starts_on=date(2018, 9, 3),
+                                                    today=date(2018, 9, 4))) == "publicity_backdated"
