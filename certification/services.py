@@ -51,9 +51,25 @@ def plan_covers(evaluation_body, occupation) -> bool:
 def issue_certificate(enrolment, *, by, number, issued_on: date, today: date, level="", evaluation_body=None):
     """Record the certificate a trainee who passed obtained: the kind the occupation leads to,
     skill-level ones from an evaluation body with a published plan (R12)."""
+    from accounts.scope import scope_of
+
     enrolment = _lock_enrolment(enrolment)
     tc = enrolment.training_class
     occupation = tc.occupation
+    scope = scope_of(by)
+    # 谁评价、谁发证 (三(六)): evaluation bodies record their own skill-level certificates, county
+    # HR the kinds it issues; an institution never records a certificate (it triggers the 80 %).
+    if occupation.certificate_kind == "skill_level":
+        allowed = scope.is_hr or (scope.is_evaluator and evaluation_body is not None
+                                  and scope.evaluation_body_id == evaluation_body.pk)
+    else:
+        allowed = scope.is_hr
+    if not allowed:
+        raise ValidationError(
+            "该证书由%(issuer)s核发并录入(R12《实施方案》三(六) 谁评价、谁发证):培训机构只录入考核结果。",
+            code="not_the_issuer",
+            params={"issuer": "评价机构" if occupation.certificate_kind == "skill_level" else "县人社局"},
+        )
     assessment = Assessment.objects.filter(enrolment=enrolment).first()
     if Certificate.objects.filter(enrolment=enrolment, occupation=occupation).exists():
         raise ValidationError("该学员本班证书已登记。", code="certificate_exists")

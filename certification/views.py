@@ -31,7 +31,7 @@ def _own_class(request, pk):
     )
 
 
-@role_required(Role.INSTITUTION, Role.EVALUATOR)
+@role_required(Role.INSTITUTION, Role.EVALUATOR, Role.HR)
 def results(request, pk):
     """One screen per class: every trainee's assessment result and, for those who passed, the
     certificate (number and date). Only trainees who met attendance appear (R3); saved all or
@@ -39,6 +39,8 @@ def results(request, pk):
     training_class = _own_class(request, pk)
     scope = scope_of(request.user)
     body = request.user.profile.evaluation_body if scope.is_evaluator else None
+    kind = training_class.occupation.certificate_kind
+    may_issue = scope.is_hr if kind != "skill_level" else scope.is_evaluator
     enrolments = list(
         training_class.enrolments.filter(is_withdrawn=False, meets_attendance=True)
         .select_related("trainee", "assessment").prefetch_related("certificates").order_by("pk")
@@ -60,7 +62,8 @@ def results(request, pk):
                         practical_score=request.POST.get(f"practical-{enrolment.pk}") or None,
                     )
                     number = request.POST.get(f"number-{enrolment.pk}", "").strip()
-                    if result == AssessmentResult.PASSED and number and not enrolment.certificates.all():
+                    if (may_issue and result == AssessmentResult.PASSED and number
+                            and not enrolment.certificates.all()):
                         services.issue_certificate(
                             enrolment, by=request.user, number=number, today=today, evaluation_body=body,
                             issued_on=parse_date(request.POST.get(f"issued-{enrolment.pk}") or today.isoformat()),
@@ -78,9 +81,15 @@ def results(request, pk):
             return redirect("certification:results", pk=pk)
     left_out = training_class.enrolments.filter(is_withdrawn=False).exclude(meets_attendance=True).select_related(
         "trainee")
-    return render(request, "certification/results.html", {
+    extra = {}
+    if scope.is_hr:
+        from django.contrib import admin
+
+        extra = admin.site.each_context(request)
+    return render(request, "certification/results.html", {**extra,
         "training_class": training_class, "enrolments": enrolments, "left_out": left_out,
-        "results": AssessmentResult.choices, "today": timezone.localdate(), "post": request.POST,
+        "results": AssessmentResult.choices, "today": timezone.localdate(), "may_issue": may_issue,
+        "base_template": "admin/base_site.html" if scope.is_hr else "institutions/base.html",
     })
 
 

@@ -123,7 +123,7 @@ class TrainingClassAdmin(HistoryAdmin):
                                        "practical_hours", "capacity", "venue"]}),
         ("开班申请材料(R17)", {"fields": ["teachers", "roster_plan", "syllabus", "teaching_plan",
                                          "assessment_plan"]}),
-        ("状态与审批", {"fields": WORKFLOW_FIELDS}),
+        ("状态与审批", {"fields": [*WORKFLOW_FIELDS, "results_link"]}),
     ]
     inlines = [TextbookInline, SessionInline, ClassTransitionInline]
     actions = ["approve_selected", "return_selected", "reject_selected"]
@@ -132,8 +132,17 @@ class TrainingClassAdmin(HistoryAdmin):
     def get_readonly_fields(self, request, obj=None):
         """Once submitted, an application's plan is what HR decides on: it is no longer edited."""
         if obj is not None and obj.status not in policy.EDITABLE_STATUSES:
-            return [*WORKFLOW_FIELDS, "policy_year", "code", "institution", *PLAN_FIELDS]
-        return WORKFLOW_FIELDS
+            return [*WORKFLOW_FIELDS, "results_link", "policy_year", "code", "institution", *PLAN_FIELDS]
+        return [*WORKFLOW_FIELDS, "results_link"]
+
+    @admin.display(description="考核与发证")
+    def results_link(self, obj):
+        from django.urls import reverse
+        from django.utils.html import format_html
+
+        if obj is None or obj.pk is None or obj.status not in ("completed", "closed"):
+            return "结业后可录入考核结果、核发证书"
+        return format_html('<a href="{}">录入考核结果、核发证书</a>', reverse("certification:results", args=[obj.pk]))
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(

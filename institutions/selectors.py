@@ -12,8 +12,8 @@ from subsidies.policy import add_calendar_months
 def annual_performance(policy_year):
     """Per institution with completed trainees in the year: completed, certified and employed
     counts and the R11 decision. Completed trainees are the active roster rows of the year's
-    completed or closed classes; employed means employment that began between the class start
-    and the end of the window (calendar months after the class end)."""
+    completed or closed classes; employed means employment verified by HR that began between the
+    class start and the end of the window (calendar months after the class end)."""
     p = policy_year.params()
     enrolments = (
         Enrolment.objects.filter(training_class__policy_year=policy_year, is_withdrawn=False,
@@ -27,8 +27,9 @@ def annual_performance(policy_year):
         .values("pk", "institution_id", "has_certificate", "end_on", "start_on")
     )
     jobs = {}
+    # Only employment HR has verified counts (三(七) 杜绝弄虚作假).
     for enrolment_id, started_on in EmploymentRecord.objects.filter(
-        enrolment__training_class__policy_year=policy_year
+        enrolment__training_class__policy_year=policy_year, verified_at__isnull=False
     ).values_list("enrolment_id", "started_on"):
         jobs.setdefault(enrolment_id, []).append(started_on)
     figures = {}

@@ -297,7 +297,10 @@ class SmallEnterpriseSubsidyForm(forms.ModelForm):
                 stage=data["stage"], contract_starts_on=data["contract_starts_on"],
                 contract_months=data["contract_months"], year=data["policy_year"].pk,
                 certificate_issued_on=certificate.issued_on if certificate else None, has_hire_subsidy=has_hire,
-                p=data["policy_year"].params(),
+                p=data["policy_year"].params(), certificate_kind=certificate.kind if certificate else "",
+                certificate_level=certificate.level if certificate else "",
+                certificate_is_the_hires=certificate is None or certificate.trainee_id == getattr(data.get("hire"),
+                                                                                                   "pk", None),
             )
         return data
 
@@ -315,6 +318,11 @@ class SmallEnterpriseSubsidyAdmin(NoDeleteMixin, IdNumberSearchMixin, HistoryAdm
     readonly_fields = ["amount", "status", "submitted_by", "submitted_at", "reviewed_by", "reviewed_at",
                        "approved_by", "approved_at", "paid_at", "payment_reference", "return_reason"]
     form = SmallEnterpriseSubsidyForm
+
+    def has_change_permission(self, request, obj=None):
+        # Once submitted, the record is what was reviewed and approved: it changes only by the steps.
+        return super().has_change_permission(request, obj) and (obj is None or obj.status == "draft")
+
     actions = ["submit_selected", "review_selected", "approve_selected", "pay_selected", "reject_selected"]
     masked_id = masked_id_column("hire.id_number")
 

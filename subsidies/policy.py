@@ -245,7 +245,8 @@ def ensure_objection_in_window(*, received_on: date, starts_on: date | None, end
 
 def ensure_small_enterprise_eligible(*, stage: str, contract_starts_on: date, contract_months: int, year: int,
                                      certificate_issued_on: date | None, has_hire_subsidy: bool,
-                                     p: PolicyParams) -> None:
+                                     p: PolicyParams, certificate_kind: str = "", certificate_level: str = "",
+                                     certificate_is_the_hires: bool = True) -> None:
     """R15 《实施方案》四(四): 当年 a small/micro enterprise signs a labour contract of at least 6
     months with a new hire (300 yuan); within 1 year of the contract the hire obtains a skill
     certificate or rises one level (300 more)."""
@@ -260,6 +261,13 @@ def ensure_small_enterprise_eligible(*, stage: str, contract_starts_on: date, co
     if stage == "upgrade":
         if not has_hire_subsidy:
             raise ValidationError("须先申领新招用补贴,再申领取证或升级补贴(R15)。", code="hire_subsidy_missing")
+        if not certificate_is_the_hires:
+            raise ValidationError("证书持证人与新招用人员不一致(R15)。", code="certificate_of_another_person")
+        if not (certificate_kind == "skill_level" or (certificate_kind == "qualification" and certificate_level)):
+            raise ValidationError(
+                "须取得相应职业技能等级证书(或提升一个技能等级)才能申领(R15《实施方案》四(四)):培训合格证书、"
+                "专项职业能力证书不在此列。", code="certificate_not_skill_level",
+            )
         deadline = add_calendar_months(contract_starts_on, p.small_enterprise_upgrade_window_months)
         if certificate_issued_on is None or not contract_starts_on <= certificate_issued_on <= deadline:
             raise ValidationError(

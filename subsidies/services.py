@@ -261,10 +261,31 @@ def submit_claim(claim, *, by, today: date):
     p = claim.training_class.policy_year.params()
     for line in claim.lines.filter(is_void=False).select_related("certificate", "enrolment__trainee"):
         if line.certificate and today > policy.claim_deadline(line.certificate.issued_on, p=p):
-            raise ValidationError("%(name)s的证书核发已超过%(months)d个月,不能申领(R18):请退回后重新生成申领。",
+            raise ValidationError("%(name)s的证书核发已超过%(months)d个月,不能申领(R18):请在申领中移除该学员后再提交。",
                                   code="claim_too_late",
                                   params={"name": line.enrolment.trainee.name, "months": p.claim_deadline_months})
     return _move(claim, ClaimStatus.SUBMITTED, submitted_by=by, submitted_at=timezone.now(), return_reason="")
+
+
+@transaction.atomic
+def remove_line(line, *, by, reason):
+    """The institution takes a trainee off its own draft claim (a late certificate, a mistake),
+    with the reason; the trainee may be claimed again later if eligible."""
+    claim = _lock(line.claim)
+    scope = scope_of(by)
+    if not (scope.is_hr or scope.institution_id == claim.institution_id):
+        raise ValidationError("只有本机构的工作人员可以修改该申领。", code="not_own_claim")
+    if claim.status != ClaimStatus.DRAFT:
+        raise ValidationError("只有草稿状态的申领可以移除学员;已提交的请由县人社局退回后再修改。", code="claim_not_draft")
+    if not (reason or "").strip():
+        raise ValidationError("请写明移除原因。", code="reason_required")
+    line = ClaimLine.objects.select_for_update().get(pk=line.pk)
+    line.is_void, line.void_reason = True, f"机构移除:{reason}"[:200]
+    line.full_clean(validate_constraints=False)
+    line.save()
+    _recompute_total(claim)
+    claim.save(update_fields=["total_amount"])
+    return line
 
 
 @transaction.atomic
@@ -477,14 +498,16 @@ def record_small_enterprise_subsidy(subsidy, *, by):
     has_hire = SmallEnterpriseSubsidy.objects.filter(
         enterprise_credit_code=subsidy.enterprise_credit_code, hire=subsidy.hire, stage="hire",
     ).exclude(status=EnterpriseSubsidyStatus.REJECTED).exclude(pk=subsidy.pk).exists()
+    if subsidy.pk and SmallEnterpriseSubsidy.objects.filter(pk=subsidy.pk).exclude(status="draft").exists():
+        raise ValidationError("已提交的小微企业补贴不能修改。", code="not_draft")
+    certificate = subsidy.certificate if subsidy.certificate_id else None
     policy.ensure_small_enterprise_eligible(
         stage=subsidy.stage, contract_starts_on=subsidy.contract_starts_on, contract_months=subsidy.contract_months,
-        year=subsidy.policy_year_id,
-        certificate_issued_on=subsidy.certificate.issued_on if subsidy.certificate_id else None,
-        has_hire_subsidy=has_hire, p=p,
+        year=subsidy.policy_year_id, certificate_issued_on=certificate.issued_on if certificate else None,
+        has_hire_subsidy=has_hire, p=p, certificate_kind=certificate.kind if certificate else "",
+        certificate_level=certificate.level if certificate else "",
+        certificate_is_the_hires=certificate is None or certificate.trainee_id == subsidy.hire_id,
     )
-    if subsidy.certificate_id and subsidy.certificate.trainee_id != subsidy.hire_id:
-        raise ValidationError("证书持证人与新招用人员不一致。", code="certificate_of_another_person")
     subsidy.amount = policy.small_enterprise_subsidy_amount(stage=subsidy.stage, p=p)
     subsidy.submitted_by = subsidy.submitted_by or by
     subsidy.full_clean()

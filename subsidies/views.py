@@ -86,6 +86,23 @@ def claim_submit(request, pk):
     return redirect("subsidies:claim-detail", pk=pk)
 
 
+@require_POST
+@role_required(Role.INSTITUTION)
+def line_remove(request, pk):
+    """Take a trainee off the institution's own draft claim, with the reason."""
+    from subsidies.models import ClaimLine
+
+    line = get_object_or_404(ClaimLine.objects.filter(claim__in=claims_visible_to(request.user)), pk=pk)
+    try:
+        services.remove_line(line, by=request.user, reason=request.POST.get("reason", ""))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, "已从申领中移除该学员。")
+    return redirect("subsidies:claim-detail", pk=line.claim_id)
+
+
 @role_required(Role.INSTITUTION)
 def claim_print(request, pk):
     """The claim on A4: every line with the masked ID number, totals in figures and 大写."""

@@ -47,7 +47,7 @@ def completed_class(*, trainees=3, absent_sessions=None, days=10, certified=True
         for i, enrolment in enumerate(training_class.enrolments.order_by("pk")):
             if enrolment.meets_attendance:
                 certification.record_assessment(enrolment, by=clerk, result="passed", assessed_on=end)
-                certification.issue_certificate(enrolment, by=clerk, number=f"C{training_class.pk:03d}{i:03d}",
+                certification.issue_certificate(enrolment, by=officer, number=f"C{training_class.pk:03d}{i:03d}",
                                                 issued_on=end + datetime.timedelta(days=5), today=end + datetime.timedelta(days=5))
-    training_class.clerk = clerk
+    training_class.clerk, training_class.officer = clerk, officer
     return training_class

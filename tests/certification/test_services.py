@@ -33,7 +33,7 @@ def test_certificate_kind_follows_the_occupation_and_is_county_hr_issued():
     training_class = completed_class(trainees=1, certified=False)
     enrolment = training_class.enrolments.get()
     services.record_assessment(enrolment, by=training_class.clerk, result="passed", assessed_on=END)
-    certificate = services.issue_certificate(enrolment, by=training_class.clerk, number="C-1",
+    certificate = services.issue_certificate(enrolment, by=training_class.officer, number="C-1",
                                              issued_on=END, today=END)
     assert (certificate.kind, certificate.issuer_name, certificate.level) == ("training", "长治县人力资源和社会保障局", "")
 
@@ -43,7 +43,7 @@ def test_a_certificate_dated_before_the_class_end_is_refused():
     enrolment = training_class.enrolments.get()
     services.record_assessment(enrolment, by=training_class.clerk, result="passed", assessed_on=END)
     assert code_of(lambda: services.issue_certificate(
-        enrolment, by=training_class.clerk, number="C-1", issued_on=END - datetime.timedelta(days=1), today=END,
+        enrolment, by=training_class.officer, number="C-1", issued_on=END - datetime.timedelta(days=1), today=END,
     )) == "certificate_before_class_end"
 
 
@@ -51,7 +51,7 @@ def test_no_certificate_without_passing():
     training_class = completed_class(trainees=1, certified=False)
     enrolment = training_class.enrolments.get()
     services.record_assessment(enrolment, by=training_class.clerk, result="failed", assessed_on=END)
-    assert code_of(lambda: services.issue_certificate(enrolment, by=training_class.clerk, number="C-1",
+    assert code_of(lambda: services.issue_certificate(enrolment, by=training_class.officer, number="C-1",
                                                       issued_on=END, today=END)) == "assessment_not_passed"
 
 
@@ -63,11 +63,15 @@ def test_skill_level_certificate_needs_a_published_plan_covering_the_occupation(
     body = factories.EvaluationBodyFactory()
     plan = factories.EvaluationPlanFactory(evaluation_body=body, published_on=None)
     plan.occupations.add(occupation)
-    issue = lambda: services.issue_certificate(enrolment, by=training_class.clerk, number="SL-1",  # noqa: E731
+    issue = lambda: services.issue_certificate(enrolment, by=training_class.officer, number="SL-1",  # noqa: E731
                                                issued_on=END, today=END, evaluation_body=body)
     assert code_of(issue) == "evaluation_plan_not_published"
-    assert code_of(lambda: services.issue_certificate(enrolment, by=training_class.clerk, number="SL-1",
+    assert code_of(lambda: services.issue_certificate(enrolment, by=training_class.officer, number="SL-1",
                                                       issued_on=END, today=END)) == "evaluation_plan_not_published"
+    other_body = factories.EvaluationBodyFactory()
+    assert code_of(lambda: services.issue_certificate(enrolment, by=factories.evaluator_user(other_body),
+                                                      number="SL-1", issued_on=END, today=END,
+                                                      evaluation_body=body)) == "not_the_issuer"
     plan.published_on = date(2018, 5, 1)
     plan.save()
     certificate = issue()
@@ -97,3 +101,12 @@ def test_only_hr_verifies_employment(hr):
     services.verify_employment(record, by=hr)
     record.refresh_from_db()
     assert record.verified_by == hr and record.verified_at is not None
+
+
+def test_an_institution_never_records_a_certificate():
+    """谁评价、谁发证: the certificate triggers the 80 % payment, so its issuer records it."""
+    training_class = completed_class(trainees=1, certified=False)
+    enrolment = training_class.enrolments.get()
+    services.record_assessment(enrolment, by=training_class.clerk, result="passed", assessed_on=END)
+    assert code_of(lambda: services.issue_certificate(enrolment, by=training_class.clerk, number="C-9",
+                                                      issued_on=END, today=END)) == "not_the_issuer"

@@ -34,6 +34,8 @@ def race(calls):
             outcomes.append("ok")
         except ValidationError as error:
             outcomes.append(error.code)
+        except Exception as error:  # noqa: BLE001 - a crashed thread must fail the test, not vanish
+            outcomes.append(type(error).__name__)
         finally:
             connection.close()
 
@@ -42,6 +44,7 @@ def race(calls):
         thread.start()
     for thread in threads:
         thread.join()
+    assert len(outcomes) == len(calls)
     return outcomes
 
 

@@ -39,10 +39,12 @@ def test_annual_performance_and_next_years_disqualification(hr):
     good = completed_class(trainees=2)
     poor = completed_class(trainees=2, certified=False)
     end = START + datetime.timedelta(days=9)
-    for enrolment in good.enrolments.all():
+    for verified, enrolment in enumerate(good.enrolments.all()):
         record = certification.record_employment(enrolment, by=good.clerk, employer_name="某公司",
                                                  started_on=end + datetime.timedelta(days=30), evidence_kind="contract")
-        assert record.pk
+        # unverified employment does not count
+        assert dict(annual_performance(good.policy_year))[good.institution].employed == verified
+        certification.verify_employment(record, by=hr)
     results = dict(annual_performance(good.policy_year))
     assert (results[good.institution].completed, results[good.institution].certified,
             results[good.institution].employed) == (2, 2, 2)

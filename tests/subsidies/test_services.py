@@ -292,7 +292,14 @@ def test_small_enterprise_subsidy_rules_and_four_eyes(policy_year, reviewer, app
     assert code_of(lambda: services.decide_small_enterprise_subsidy(subsidy, by=reviewer, step="approve")) == (
         "four_eyes")
     services.decide_small_enterprise_subsidy(subsidy, by=approver, step="approve")
-    certificate = factories.CertificateFactory(trainee=hire, issued_on=date(2019, 7, 1))
+    training = factories.CertificateFactory(trainee=hire, issued_on=date(2019, 5, 1))
+    wrong_kind = factories.SmallEnterpriseSubsidyFactory.build(
+        hire=hire, policy_year=policy_year, enterprise_credit_code=subsidy.enterprise_credit_code, stage="upgrade",
+        certificate=training, amount=Decimal(0))
+    assert code_of(lambda: services.record_small_enterprise_subsidy(wrong_kind, by=reviewer)) == (
+        "certificate_not_skill_level")
+    certificate = factories.CertificateFactory(trainee=hire, issued_on=date(2019, 7, 1), kind="skill_level",
+                                               level="4", evaluation_body=factories.EvaluationBodyFactory())
     upgrade = factories.SmallEnterpriseSubsidyFactory.build(
         hire=hire, policy_year=policy_year, enterprise_credit_code=subsidy.enterprise_credit_code, stage="upgrade",
         certificate=certificate, amount=Decimal(0))
@@ -324,3 +331,18 @@ def test_public_notice_cannot_be_backdated(reviewer, approver):
     claim = approved_claim(reviewer, approver)
     assert code_of(lambda: services.publicise_claim(claim, by=reviewer, starts_on=date(2018, 9, 3),
                                                     today=date(2018, 9, 4))) == "publicity_backdated"
+
+
+def test_a_trainee_can_be_removed_from_a_draft_claim_only():
+    training_class = completed_class(trainees=2)
+    claim, _ = services.generate_claim(training_class, by=training_class.clerk, instalment="first", today=TODAY)
+    line = claim.lines.first()
+    assert code_of(lambda: services.remove_line(line, by=training_class.clerk, reason="")) == "reason_required"
+    services.remove_line(line, by=training_class.clerk, reason="证书信息有误,待核实")
+    claim.refresh_from_db()
+    assert claim.total_amount == Decimal("1200.00")
+    services.submit_claim(claim, by=training_class.clerk, today=TODAY)
+    other = claim.lines.filter(is_void=False).get()
+    assert code_of(lambda: services.remove_line(other, by=training_class.clerk, reason="x")) == "claim_not_draft"
+    again, _ = services.generate_claim(training_class, by=training_class.clerk, instalment="first", today=TODAY)
+    assert again.lines.get().enrolment == line.enrolment

@@ -58,11 +58,14 @@ def test_from_certificate_to_both_instalments_paid(monkeypatch, policy_year):
     first, second = training_class.enrolments.order_by("pk")
 
     on(monkeypatch, END + datetime.timedelta(days=3))
-    response = clerk.post(reverse("certification:results", args=[training_class.pk]), {
-        f"result-{first.pk}": "passed", f"assessed-{first.pk}": END.isoformat(), f"number-{first.pk}": "1814042100001",
-        f"issued-{first.pk}": "2018/6/15", f"result-{second.pk}": "passed", f"assessed-{second.pk}": END.isoformat(),
-        f"number-{second.pk}": "1814042100002", f"issued-{second.pk}": "2018年6月15日",
-    })
+    results = {f"result-{first.pk}": "passed", f"assessed-{first.pk}": END.isoformat(),
+               f"result-{second.pk}": "passed", f"assessed-{second.pk}": END.isoformat()}
+    certificates = {f"number-{first.pk}": "1814042100001", f"issued-{first.pk}": "2018/6/15",
+                    f"number-{second.pk}": "1814042100002", f"issued-{second.pk}": "2018年6月15日"}
+    response = clerk.post(reverse("certification:results", args=[training_class.pk]), {**results, **certificates})
+    assert response.status_code == 302
+    assert Certificate.objects.filter(enrolment__training_class=training_class).count() == 0  # the clerk can't
+    response = reviewer.post(reverse("certification:results", args=[training_class.pk]), {**results, **certificates})
     assert response.status_code == 302
     assert Certificate.objects.filter(enrolment__training_class=training_class).count() == 2
 
