@@ -11,6 +11,8 @@ urlpatterns = [
     path("classes/<int:pk>/enrol/", views.enrol, name="enrol"),
     path("classes/<int:pk>/sessions/", views.schedule, name="schedule"),
     path("classes/<int:pk>/roster/print/", views.print_roster, name="print-roster"),
+    path("classes/<int:pk>/roster/import/", views.import_roster, name="import-roster"),
+    path("classes/<int:pk>/attendance/import/", views.import_attendance, name="import-attendance"),
     path("classes/<int:pk>/attendance/print/", views.print_attendance, name="print-attendance"),
     re_path(r"^classes/(?P<pk>[0-9]+)/(?P<action>submit|start|complete|cancel)/$", views.class_action,
             name="class-action"),

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -253,3 +254,30 @@ def print_attendance(request, pk):
     return render(request, "courses/print_attendance.html", {
         "training_class": training_class, "sheet": sheet, "grid": grid,
     })
+
+
+def _import(request, pk, importer_class, *, kind, title, filename):
+    from skills_program.import_views import handle_import, template_response
+
+    training_class = _own_class(request, pk)
+    importer = importer_class(user=request.user, training_class=training_class)
+    if request.GET.get("template"):
+        return template_response(importer, filename.format(code=training_class.code))
+    return handle_import(request, importer, kind=kind, target=training_class.code, title=f"{title}:{training_class.code}",
+                         back_url=reverse("courses:class-detail", args=[pk]), base_template="institutions/base.html")
+
+
+@role_required(*INSTITUTION)
+def import_roster(request, pk):
+    """学员名册 from a sheet of ID numbers or voucher codes, each row enrolled through the service."""
+    from courses.imports import RosterImport
+
+    return _import(request, pk, RosterImport, kind="roster", title="导入学员名册", filename="学员名册-{code}.xlsx")
+
+
+@role_required(*INSTITUTION)
+def import_attendance(request, pk):
+    """考勤表 with one column per session; the template lists the roster and the sessions."""
+    from courses.imports import AttendanceImport
+
+    return _import(request, pk, AttendanceImport, kind="attendance", title="导入考勤表", filename="考勤表-{code}.xlsx")

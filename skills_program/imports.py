@@ -267,3 +267,51 @@ class SheetImport:
 
     def write(self, plan: Plan):
         raise NotImplementedError
+
+
+class ServiceRowImport(SheetImport):
+    """An import whose rows are applied by the same service the screen calls. The preview runs
+    every row through the service inside a transaction that is rolled back; the confirmation runs
+    them again in one transaction that keeps all or nothing."""
+
+    def apply(self, item):
+        """Apply one parsed row through its service (raises ValidationError on refusal)."""
+        raise NotImplementedError
+
+    def describe(self, item) -> str:
+        return ""
+
+    def error_column(self, code) -> str:
+        return self.columns[0].key
+
+    def check(self, rows, errors) -> Plan:
+        from django.db import transaction
+
+        plan = Plan(errors=errors)
+        bad_rows = {e.row for e in errors}
+        with transaction.atomic():
+            for item in rows:
+                if item["_row"] in bad_rows:
+                    continue
+                try:
+                    with transaction.atomic():
+                        self.apply(item)
+                except ValidationError as error:
+                    code = error.error_list[0].code
+                    plan.errors.append(self.error(item, self.error_column(code), ";".join(error.messages)))
+                    continue
+                plan.items.append(item)
+            transaction.set_rollback(True)
+        return plan
+
+    def write(self, plan: Plan):
+        from django.db import transaction
+
+        with transaction.atomic():
+            for item in plan.items:
+                try:
+                    self.apply(item)
+                except ValidationError as error:
+                    raise ValidationError(f"第{item['_row']}行:{';'.join(error.messages)}(本次未写入任何数据)",
+                                          code="row_refused") from None
+        return len(plan.items)

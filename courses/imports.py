@@ -1,0 +1,161 @@
+"""Roster and attendance sheets of one class (institution portal)."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from courses import services
+from courses.selectors import AttendanceSheet
+from skills_program.imports import Column, Plan, RowError, ServiceRowImport, SheetError, clean_text
+
+
+class RosterImport(ServiceRowImport):
+    """学员名册: one row per trainee, by resident ID number or training voucher code; each row
+    goes through enrol_trainee (R1 capacity, R13, R14, R16), so a row over the class capacity is
+    refused like on screen."""
+
+    title = "学员名册"
+    columns = [
+        Column("身份证号", "id_number", required=False, kind="id_number", width=22,
+               note="已在乡镇登记的学员的身份证号;本列为文本格式。持培训券报名的可只填培训券号。"),
+        Column("培训券号", "voucher_code", required=False, width=20, note="持培训券报名的填写券号,如 QJ2018-7KQ9M2XD4P。"),
+        Column("姓名", "name", required=False, note="仅供核对,以身份证号为准。"),
+    ]
+
+    def __init__(self, *, user, training_class, **context):
+        super().__init__(user=user, **context)
+        self.training_class = training_class
+
+    def apply(self, item):
+        if not item["id_number"] and not item["voucher_code"]:
+            raise ValidationError("请填写身份证号或培训券号。", code="trainee_required")
+        services.enrol_trainee(self.training_class, by=self.user, today=timezone.localdate(),
+                               id_number=item["id_number"] or None, voucher_code=item["voucher_code"] or None)
+
+    def error_column(self, code):
+        return "voucher_code" if code.startswith("voucher") else "id_number"
+
+    def check(self, rows, errors) -> Plan:
+        seen = {}
+        for item in rows:
+            key = item.get("id_number") or item.get("voucher_code")
+            if key and key in seen:
+                errors.append(self.error(item, "id_number", f"与第{seen[key]}行重复,请删除重复行。"))
+            elif key:
+                seen[key] = item["_row"]
+        return super().check(rows, errors)
+
+
+MARKS = {"1": True, "到": True, "√": True, "0": False, "缺": False, "×": False}
+
+
+def session_header(session, sessions_that_day):
+    """The column header of a session: its date, with the start time when the day has several."""
+    day = f"{session.held_on:%Y-%m-%d}"
+    if sessions_that_day > 1 and session.starts_at:
+        return f"{day} {session.starts_at:%H:%M}"
+    return day
+
+
+class AttendanceImport(ServiceRowImport):
+    """考勤表: one row per trainee, one column per session (its date, with the start time where a
+    day has two), marked 1/0 or 到/缺; blank cells are left unrecorded. Each session goes through
+    record_attendance (only enrolled trainees, only held sessions), so the same sheet twice gives
+    the same marks."""
+
+    title = "考勤表"
+
+    def __init__(self, *, user, training_class, **context):
+        super().__init__(user=user, **context)
+        self.training_class = training_class
+        self.sheet = AttendanceSheet(training_class)
+        per_day = {}
+        for session in self.sheet.sessions:
+            per_day[session.held_on] = per_day.get(session.held_on, 0) + 1
+        self.sessions = {session_header(s, per_day[s.held_on]): s for s in self.sheet.sessions}
+        self.columns = [
+            Column("身份证号", "id_number", kind="id_number", width=22, note="本班名册中的学员;本列为文本格式。"),
+            Column("姓名", "name", required=False, note="仅供核对。"),
+            *[Column(header, f"s{session.pk}", required=False, kind="choice", choices=tuple(MARKS),
+                     values=tuple(MARKS.values()), width=12, note="1 或 到 表示出勤,0 或 缺 表示缺勤,空白表示不记录。")
+              for header, session in self.sessions.items()],
+        ]
+
+    def template_rows(self):
+        return [[e.trainee.id_number, e.trainee.name] for e in self.sheet.active_enrolments]
+
+    def template(self):
+        from io import BytesIO
+
+        from openpyxl import load_workbook
+
+        workbook = load_workbook(BytesIO(super().template()))
+        sheet = workbook.worksheets[0]
+        for index, row in enumerate(self.template_rows(), start=2):
+            for column, value in enumerate(row, start=1):
+                sheet.cell(row=index, column=column, value=value)
+        buffer = BytesIO()
+        workbook.save(buffer)
+        return buffer.getvalue()
+
+    def parse(self, checked):
+        """A date column without a session gets its own explanation before the generic header
+        check (which would only say the column is extra)."""
+        from skills_program.uploads import read_rows
+
+        rows = read_rows(checked)
+        headers = [clean_text(v) for v in rows[0]] if rows else []
+        for header in headers[2:]:
+            if header and header not in self.sessions and _looks_like_a_date(header):
+                raise SheetError(f"列「{header}」的日期本班没有课次:请先排课,或删除该列(考勤只能记在已排的课次上)。")
+        return super().parse(checked)
+
+    def check(self, rows, errors) -> Plan:
+        plan = Plan(errors=errors)
+        roster = {e.trainee.id_number: e for e in self.sheet.enrolments}
+        bad_rows = {e.row for e in errors}
+        by_session = {}
+        for item in rows:
+            if item["_row"] in bad_rows:
+                continue
+            enrolment = roster.get(item["id_number"])
+            if enrolment is None:
+                plan.errors.append(self.error(item, "id_number", "不在本班名册中:请先报名,或删除该行。"))
+                continue
+            for session in self.sheet.sessions:
+                value = item.get(f"s{session.pk}")
+                if value is not None:
+                    by_session.setdefault(session.pk, {})[enrolment.pk] = (value, item)
+        sessions = {s.pk: s for s in self.sheet.sessions}
+        with transaction.atomic():
+            for session_pk, marks in by_session.items():
+                try:
+                    with transaction.atomic():
+                        services.record_attendance(sessions[session_pk], by=self.user, today=timezone.localdate(),
+                                                   marks={k: v for k, (v, _) in marks.items()})
+                except ValidationError as error:
+                    item = next(iter(marks.values()))[1]
+                    header = next(h for h, s in self.sessions.items() if s.pk == session_pk)
+                    plan.errors.append(RowError(item["_row"], header, "", ";".join(error.messages)))
+                    continue
+                plan.items.append((sessions[session_pk], {k: v for k, (v, _) in marks.items()}))
+            transaction.set_rollback(True)
+        return plan
+
+    def write(self, plan: Plan):
+        with transaction.atomic():
+            for session, marks in plan.items:
+                services.record_attendance(session, by=self.user, today=timezone.localdate(), marks=marks)
+        return sum(len(marks) for _, marks in plan.items)
+
+
+def _looks_like_a_date(text):
+    for pattern in ("%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y/%m/%d", "%Y年%m月%d日"):
+        try:
+            datetime.datetime.strptime(text, pattern)
+            return True
+        except ValueError:
+            continue
+    return False

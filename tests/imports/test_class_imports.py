@@ -1,0 +1,122 @@
+"""Roster and attendance sheets of a class: the same services as the screens."""
+
+import datetime
+from decimal import Decimal
+from io import BytesIO
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from openpyxl import Workbook, load_workbook
+
+from courses import services
+from courses.models import AttendanceRecord, Enrolment
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def sheet(headers, rows):
+    workbook = Workbook()
+    workbook.active.append(headers)
+    for row in rows:
+        workbook.active.append(list(row))
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return SimpleUploadedFile("表格.xlsx", buffer.getvalue())
+
+
+@pytest.fixture
+def approved(db):
+    training_class = factories.class_application(capacity=3)
+    clerk = factories.institution_user(training_class.institution, username="clerk")
+    services.submit_class_application(training_class, by=clerk)
+    services.approve_class(training_class, by=factories.hr_user("officer"))
+    training_class.clerk = clerk
+    return training_class
+
+
+def post(client, url, file):
+    response = client.post(url, {"file": file})
+    return response, response.context["plan"]
+
+
+def test_roster_sheet_enrols_through_the_service(client, approved):
+    client.force_login(approved.clerk)
+    url = reverse("courses:import-roster", args=[approved.pk])
+    people = factories.TraineeFactory.create_batch(4)
+    rows = [(p.id_number, "", p.name) for p in people]
+    response, plan = post(client, url, sheet(["身份证号", "培训券号", "姓名"], rows))
+    assert [e.row for e in plan.errors] == [5]
+    assert "已满3人" in plan.errors[0].reason
+    assert Enrolment.objects.count() == 0
+    response, plan = post(client, url, sheet(["身份证号", "培训券号", "姓名"], rows[:3]))
+    assert plan.is_clean
+    client.post(url, {"batch": response.context["batch"].pk})
+    assert approved.enrolments.count() == 3
+
+
+def test_roster_duplicate_row_is_refused(client, approved):
+    client.force_login(approved.clerk)
+    person = factories.TraineeFactory()
+    _, plan = post(client, reverse("courses:import-roster", args=[approved.pk]),
+                   sheet(["身份证号", "培训券号", "姓名"], [(person.id_number, "", ""), (person.id_number, "", "")]))
+    assert any("第2行重复" in e.reason for e in plan.errors)
+
+
+@pytest.fixture
+def running(approved):
+    people = factories.TraineeFactory.create_batch(2)
+    for person in people:
+        services.enrol_trainee(approved, by=approved.clerk, today=datetime.date(2018, 5, 20),
+                               id_number=person.id_number)
+    services.start_class(approved, by=approved.clerk, today=approved.planned_start_on)
+    for day in (1, 2):
+        for hour in (8, 14):
+            services.schedule_session(approved, by=approved.clerk, held_on=datetime.date(2018, 6, day),
+                                      hours=Decimal(4), kind="practical", starts_at=datetime.time(hour))
+    approved.refresh_from_db()
+    return approved
+
+
+def test_attendance_template_lists_roster_and_sessions(client, running):
+    client.force_login(running.clerk)
+    response = client.get(reverse("courses:import-attendance", args=[running.pk]) + "?template=1")
+    ws = load_workbook(BytesIO(response.content)).worksheets[0]
+    assert [c.value for c in ws[1]] == ["身份证号", "姓名", "2018-06-01 08:00", "2018-06-01 14:00",
+                                        "2018-06-02 08:00", "2018-06-02 14:00"]
+    ids = [ws.cell(row=r, column=1).value for r in (2, 3, 4)]
+    assert ids[0] and ids[1] and ids[2] is None
+    assert ws["A2"].number_format == "@"
+
+
+def test_the_same_attendance_sheet_twice_gives_the_same_marks(client, running):
+    client.force_login(running.clerk)
+    url = reverse("courses:import-attendance", args=[running.pk])
+    first, second = running.enrolments.order_by("pk")
+    headers = ["身份证号", "姓名", "2018-06-01 08:00", "2018-06-01 14:00", "2018-06-02 08:00", "2018-06-02 14:00"]
+    rows = [(first.trainee.id_number, "", "1", "到", "1", "0"), (second.trainee.id_number, "", "缺", "1", "", "1")]
+    for _ in range(2):
+        response, plan = post(client, url, sheet(headers, rows))
+        assert plan.is_clean, [(e.row, e.column, e.reason) for e in plan.errors]
+        client.post(url, {"batch": response.context["batch"].pk})
+    assert AttendanceRecord.objects.count() == 7
+    assert AttendanceRecord.objects.filter(is_present=False).count() == 2
+
+
+def test_a_mark_for_a_date_without_a_session_is_refused(client, running):
+    client.force_login(running.clerk)
+    first = running.enrolments.first()
+    _, plan = post(client, reverse("courses:import-attendance", args=[running.pk]),
+                   sheet(["身份证号", "姓名", "2018-06-03"], [(first.trainee.id_number, "", "1")]))
+    assert "没有课次" in plan.errors[0].reason
+    assert AttendanceRecord.objects.count() == 0
+
+
+def test_a_stranger_in_the_attendance_sheet_is_refused(client, running):
+    client.force_login(running.clerk)
+    stranger = factories.TraineeFactory()
+    headers = ["身份证号", "姓名", "2018-06-01 08:00", "2018-06-01 14:00", "2018-06-02 08:00", "2018-06-02 14:00"]
+    _, plan = post(client, reverse("courses:import-attendance", args=[running.pk]),
+                   sheet(headers, [(stranger.id_number, "", "1", "1", "1", "1")]))
+    assert "不在本班名册" in plan.errors[0].reason
