@@ -433,7 +433,9 @@ def record_attendance(session, *, by, today: date, marks: dict):
         raise ValidationError("只有培训中的班级可以记录考勤(当前为「%(status)s」)。", code="class_not_in_progress",
                               params={"status": STATUS_LABELS[tc.status]})
     policy.ensure_attendance_date(held_on=session.held_on, today=today)
-    roster = {e.pk for e in AttendanceSheet(tc).roster_for(session)}
+    roster = set(
+        tc.enrolments.filter(Q(is_withdrawn=False) | Q(withdrawn_on__gte=session.held_on)).values_list("pk", flat=True)
+    )
     strangers = set(marks) - roster
     if strangers:
         raise ValidationError("有%(count)d条考勤不属于本课次名册中的学员,本次考勤未保存。", code="not_enrolled",
@@ -451,8 +453,7 @@ def record_attendance(session, *, by, today: date, marks: dict):
             mark.is_present, mark.hours_present, mark.recorded_by = is_present, hours_present, by
             mark.recorded_at = timezone.now()
             changed.append(mark)
-    for mark in new + changed:
-        mark.full_clean(exclude=["enrolment", "session"], validate_unique=False, validate_constraints=False)
+    # parse_mark has validated every value against the session; the database holds the rest.
     bulk_create_with_history(new, AttendanceRecord, default_user=by, default_change_reason="录入考勤")
     bulk_update_with_history(changed, AttendanceRecord, ["is_present", "hours_present", "recorded_by", "recorded_at"],
                              default_user=by, default_change_reason="修改考勤")

@@ -3,9 +3,9 @@
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
 
 from accounts.scope import scope_of
+from skills_program.bulk import insert_history, insert_rows
 from skills_program.imports import Column, Plan, SheetImport
 from skills_program.models import Township
 from trainees.models import CategoryMembership, Education, Trainee, TraineeCategory
@@ -98,20 +98,38 @@ class TraineeRegistration(SheetImport):
     def write(self, plan: Plan):
         """Insert every new trainee and their category in one transaction, with history rows."""
         trainees = [trainee for trainee, _, _ in plan.items]
+        now = timezone.now()
+        for trainee in trainees:
+            trainee.registered_at = now
         try:
             with transaction.atomic():
-                bulk_create_with_history(trainees, Trainee, batch_size=BATCH, default_user=self.user,
-                                         default_change_reason="表格导入登记")
+                insert_rows(Trainee, trainees)
         except IntegrityError:
             raise ValidationError("导入期间有人登记了表中的学员:请重新上传该文件,系统会列出已登记的人。",
                                   code="registered_meanwhile") from None
-        if trainees and trainees[0].pk is None:
-            ids = dict(Trainee.objects.filter(id_number__in=[t.id_number for t in trainees]).values_list(
-                "id_number", "pk"))
-            for trainee in trainees:
-                trainee.pk = ids[trainee.id_number]
-        memberships = [CategoryMembership(trainee=trainee, category=category, held_from=held_from)
+        ids = {}
+        numbers = [t.id_number for t in trainees]
+        for start in range(0, len(numbers), BATCH):
+            ids.update(Trainee.objects.filter(id_number__in=numbers[start:start + BATCH]).values_list("id_number", "pk"))
+        for trainee in trainees:
+            trainee.pk = ids[trainee.id_number]
+        insert_history(Trainee, trainees, user=self.user, reason="表格导入登记")
+        memberships = [CategoryMembership(trainee_id=trainee.pk, category=category, held_from=held_from)
                        for trainee, category, held_from in plan.items]
-        bulk_create_with_history(memberships, CategoryMembership, batch_size=BATCH, default_user=self.user,
-                                 default_change_reason="表格导入登记")
+        insert_rows(CategoryMembership, memberships)
+        created = dict(
+            (trainee_id, pk) for pk, trainee_id in CategoryMembership.objects.filter(
+                trainee_id__in=list(ids.values())).values_list("pk", "trainee_id")
+        ) if len(ids) <= BATCH else self._membership_ids(list(ids.values()))
+        for membership in memberships:
+            membership.pk = created[membership.trainee_id]
+        insert_history(CategoryMembership, memberships, user=self.user, reason="表格导入登记")
         return len(trainees)
+
+    @staticmethod
+    def _membership_ids(trainee_ids):
+        found = {}
+        for start in range(0, len(trainee_ids), BATCH):
+            found.update((trainee_id, pk) for pk, trainee_id in CategoryMembership.objects.filter(
+                trainee_id__in=trainee_ids[start:start + BATCH]).values_list("pk", "trainee_id"))
+        return found
