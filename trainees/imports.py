@@ -107,22 +107,22 @@ class TraineeRegistration(SheetImport):
         except IntegrityError:
             raise ValidationError("导入期间有人登记了表中的学员:请重新上传该文件,系统会列出已登记的人。",
                                   code="registered_meanwhile") from None
-        ids = {}
-        numbers = [t.id_number for t in trainees]
-        for start in range(0, len(numbers), BATCH):
-            ids.update(Trainee.objects.filter(id_number__in=numbers[start:start + BATCH]).values_list("id_number", "pk"))
-        for trainee in trainees:
-            trainee.pk = ids[trainee.id_number]
+        if trainees and trainees[0].pk is None:  # SQLite assigned the pks: look them up
+            ids = {}
+            numbers = [t.id_number for t in trainees]
+            for start in range(0, len(numbers), BATCH):
+                ids.update(Trainee.objects.filter(id_number__in=numbers[start:start + BATCH]).values_list(
+                    "id_number", "pk"))
+            for trainee in trainees:
+                trainee.pk = ids[trainee.id_number]
         insert_history(Trainee, trainees, user=self.user, reason="表格导入登记")
         memberships = [CategoryMembership(trainee_id=trainee.pk, category=category, held_from=held_from)
                        for trainee, category, held_from in plan.items]
         insert_rows(CategoryMembership, memberships)
-        created = dict(
-            (trainee_id, pk) for pk, trainee_id in CategoryMembership.objects.filter(
-                trainee_id__in=list(ids.values())).values_list("pk", "trainee_id")
-        ) if len(ids) <= BATCH else self._membership_ids(list(ids.values()))
-        for membership in memberships:
-            membership.pk = created[membership.trainee_id]
+        if memberships and memberships[0].pk is None:
+            created = self._membership_ids([m.trainee_id for m in memberships])
+            for membership in memberships:
+                membership.pk = created[membership.trainee_id]
         insert_history(CategoryMembership, memberships, user=self.user, reason="表格导入登记")
         return len(trainees)
 
