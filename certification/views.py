@@ -16,6 +16,7 @@ from accounts.scope import scope_of
 from certification import services
 from certification.models import AssessmentResult, EmploymentRecord, EvidenceKind
 from courses.selectors import classes_visible_to, enrolments_visible_to
+from skills_program.excel import wants_xlsx, workbook_response
 from skills_program.formats.zh_Hans.formats import DATE_INPUT_FORMATS
 from subsidies.policy import employment_window_ends_on
 
@@ -79,6 +80,18 @@ def results(request, pk):
         else:
             messages.success(request, "考核结果和证书已保存。")
             return redirect("certification:results", pk=pk)
+    if wants_xlsx(request):
+        rows = []
+        for e in enrolments:
+            a = getattr(e, "assessment", None)
+            c = next(iter(e.certificates.all()), None)
+            rows.append([e.trainee.name, e.trainee.masked_id_number, e.attendance_rate,
+                         a.get_result_display() if a else "", a.theory_score if a else None,
+                         a.practical_score if a else None, c.get_kind_display() if c else "", c.get_level_display() if c else "",
+                         c.number if c else "", c.issued_on if c else None, c.issuer_name if c else ""])
+        return workbook_response(f"考核与证书-{training_class.code}.xlsx", f"{training_class.code} 考核结果与证书",
+                                 ["姓名", "身份证号", "到课率", "考核结果", "理论", "实操", "证书类型", "等级", "证书编号",
+                                  "发证日期", "发证机构"], rows)
     left_out = training_class.enrolments.filter(is_withdrawn=False).exclude(meets_attendance=True).select_related(
         "trainee")
     extra = {}
@@ -137,6 +150,13 @@ def employment(request, pk):
     if training_class.completed_on:
         window_end = employment_window_ends_on(training_class.end_on, p=training_class.policy_year.params())
     rows = [(e, records.get(e.pk, [])) for e in enrolments]
+    if wants_xlsx(request):
+        return workbook_response(
+            f"就业跟踪-{training_class.code}.xlsx", f"{training_class.code} 就业跟踪",
+            ["姓名", "身份证号", "用人单位", "统一社会信用代码", "就业日期", "合同期限(月)", "证明材料", "已核实", "用人单位为本机构"],
+            [[e.trainee.name, e.trainee.masked_id_number, r.employer_name, r.employer_credit_code, r.started_on,
+              r.contract_months, r.get_evidence_kind_display(), r.verified_at is not None, r.is_employer_the_institution]
+             for e, records_of in rows for r in records_of])
     return render(request, "certification/employment.html", {
         "training_class": training_class, "rows": rows, "form": form, "window_end": window_end,
     })

@@ -58,7 +58,7 @@ class AttendanceSheet:
     def __init__(self, training_class):
         self.training_class = training_class
         self.enrolments = list(
-            training_class.enrolments.select_related("trainee").order_by("is_withdrawn", "pk")
+            training_class.enrolments.select_related("trainee__township").order_by("is_withdrawn", "pk")
         )
         self.sessions = list(training_class.sessions.order_by("held_on", "starts_at", "pk"))
         self.marks = {

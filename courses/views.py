@@ -15,6 +15,7 @@ from courses import policy, services
 from courses.forms import EnrolForm, ReasonForm, SessionForm, TextbookFormSet, TrainingClassForm, WithdrawForm
 from courses.models import ClassStatus, Session, TrainingClass
 from courses.selectors import AttendanceSheet, classes_visible_to, enrolments_visible_to
+from skills_program.excel import wants_xlsx, workbook_response
 from skills_program.selectors import current_policy_year
 
 INSTITUTION = (Role.INSTITUTION,)
@@ -44,6 +45,11 @@ def class_list(request):
     status = request.GET.get("status", "")
     if status in ClassStatus.values:
         classes = classes.filter(status=status)
+    if wants_xlsx(request):
+        return workbook_response("培训班.xlsx", "培训班", ["班级编号", "班级名称", "职业(工种)", "计划开班", "计划结业", "在册人数",
+                                                         "计划人数", "状态"],
+                                 [[c.code, c.name, c.occupation.name, c.planned_start_on, c.planned_end_on, c.active_count,
+                                   c.capacity, c.get_status_display()] for c in classes])
     return render(request, "courses/class_list.html", {
         "classes": classes[:200], "statuses": ClassStatus.choices, "status": status,
     })
@@ -243,6 +249,14 @@ def attendance(request, pk):
 def print_roster(request, pk):
     training_class = _own_class(request, pk)
     sheet = AttendanceSheet(training_class)
+    if wants_xlsx(request):
+        p = training_class.policy_year.params()
+        return workbook_response(
+            f"学员名册-{training_class.code}.xlsx", f"{training_class.code} {training_class.name} 学员名册",
+            ["姓名", "身份证号", "性别", "所属乡镇", "联系电话", "报名途径", "状态", "到课率"],
+            [[e.trainee.name, e.trainee.masked_id_number, e.trainee.get_sex_display(), e.trainee.township.name,
+              e.trainee.masked_phone, e.get_source_display(), "已退学" if e.is_withdrawn else "在册",
+              sheet.standing(e, p).rate_so_far] for e in sheet.enrolments])
     return render(request, "courses/print_roster.html", {"training_class": training_class, "sheet": sheet})
 
 
@@ -251,6 +265,17 @@ def print_attendance(request, pk):
     training_class = _own_class(request, pk)
     sheet = AttendanceSheet(training_class)
     grid = [(e, [sheet.marks.get((e.pk, s.pk)) for s in sheet.sessions]) for e in sheet.enrolments]
+    if wants_xlsx(request):
+        def mark(m):
+            if m is None:
+                return ""
+            return ("到" if m.hours_present is None else m.hours_present) if m.is_present else "缺"
+
+        return workbook_response(
+            f"考勤表-{training_class.code}.xlsx", f"{training_class.code} {training_class.name} 考勤表",
+            ["姓名", "身份证号", *[f"{s.held_on:%Y-%m-%d} {s.starts_at:%H:%M}" if s.starts_at else f"{s.held_on:%Y-%m-%d}"
+                                 for s in sheet.sessions]],
+            [[e.trainee.name, e.trainee.masked_id_number, *[mark(m) for m in marks]] for e, marks in grid])
     return render(request, "courses/print_attendance.html", {
         "training_class": training_class, "sheet": sheet, "grid": grid,
     })

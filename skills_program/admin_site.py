@@ -9,6 +9,12 @@ class SkillsAdminSite(admin.AdminSite):
     site_title = "全民技能提升工程"
     index_title = "县人社局工作台"
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from skills_program.admin_mixins import export_selected_xlsx
+
+        self.add_action(export_selected_xlsx, "export_selected_xlsx")
+
     def has_permission(self, request):
         from accounts.scope import scope_of
 

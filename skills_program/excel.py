@@ -1,11 +1,13 @@
 """Exports to .xlsx: Chinese headers, money as numbers with two decimals, and every text cell
 that a spreadsheet would read as a formula neutralised."""
 
+import datetime
 from decimal import Decimal
 from io import BytesIO
 from urllib.parse import quote
 
 from django.http import HttpResponse
+from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -20,6 +22,22 @@ def safe_cell(value):
     return value
 
 
+def cell_value(value):
+    """Decimal money as a number, aware datetimes in Asia/Shanghai (Excel has no time zones),
+    text neutralised."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+        return timezone.localtime(value).replace(tzinfo=None)
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return safe_cell(value)
+
+
+def wants_xlsx(request):
+    return request.GET.get("export") == "xlsx"
+
+
 def workbook_response(filename, title, headers, rows, *, money_columns=frozenset()):
     """An .xlsx download: a title row, the header row, then `rows`; 1-based `money_columns` are
     formatted as yuan to the fen."""
@@ -32,7 +50,7 @@ def workbook_response(filename, title, headers, rows, *, money_columns=frozenset
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append([float(v) if isinstance(v, Decimal) else safe_cell(v) for v in row])
+        sheet.append([cell_value(v) for v in row])
         for column in money_columns:
             sheet.cell(row=sheet.max_row, column=column).number_format = "#,##0.00"
     for index, header in enumerate(headers, 1):

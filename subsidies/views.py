@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import role_required
 from accounts.models import Role
 from courses.selectors import classes_visible_to
-from skills_program.excel import workbook_response
+from skills_program.excel import wants_xlsx, workbook_response
 from skills_program.selectors import current_policy_year
 from subsidies import services
 from subsidies.models import ClaimStatus, Instalment
@@ -45,6 +45,13 @@ def class_claims(request, pk):
                 messages.success(request, f"已生成{claim.get_instalment_display()}申领草稿,请核对后提交。")
                 return redirect("subsidies:claim-detail", pk=claim.pk)
         return redirect("subsidies:class-claims", pk=pk)
+    if wants_xlsx(request):
+        claims = training_class.claims.order_by("-created_at")
+        return workbook_response(f"补贴申领-{training_class.code}.xlsx", f"{training_class.code} 补贴申领",
+                                 ["批次", "状态", "申领金额(元)", "生成时间", "提交时间", "审批时间", "拨付时间", "拨付凭证号"],
+                                 [[c.get_instalment_display(), c.get_status_display(), c.total_amount, c.created_at,
+                                   c.submitted_at, c.approved_at, c.paid_at, c.payment_reference] for c in claims],
+                                 money_columns={3})
     previews = []
     if training_class.status == "completed":
         previews = [services.preview_first_claim(training_class, today=today),

@@ -8,6 +8,7 @@ app_name = "trainees"
 urlpatterns = [
     path("", views.home, name="home"),
     path("import/trainees/", views.import_trainees, name="import-trainees"),
+    path("export/<slug:what>.xlsx", views.export, name="export"),
     path("trainees/<int:pk>/", views.trainee_detail, name="trainee-detail"),
     path("trainees/<int:pk>/voucher/", subsidies_views.issue_voucher, name="issue-voucher"),
     path("trainees/<int:pk>/employment/", certification_views.township_employment, name="record-employment"),

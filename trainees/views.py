@@ -1,6 +1,7 @@
 """The township portal (/township/): a township's labour and social-security office."""
 
 from django.db.models import Count, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
@@ -15,6 +16,17 @@ from trainees.selectors import trainees_visible_to
 FINISHED = [ClassStatus.COMPLETED, ClassStatus.CLOSED]
 
 
+def _progress(user, year):
+    """The township's registered, enrolled, trained and certified trainees of the year."""
+    in_year = Q(enrolments__training_class__policy_year=year, enrolments__is_withdrawn=False)
+    return trainees_visible_to(user).aggregate(
+        registered=Count("pk", distinct=True),
+        enrolled=Count("pk", distinct=True, filter=in_year),
+        trained=Count("pk", distinct=True, filter=in_year & Q(enrolments__training_class__status__in=FINISHED)),
+        certified=Count("pk", distinct=True, filter=in_year & Q(certificates__occupation__policy_year=year)),
+    )
+
+
 @role_required(Role.TOWNSHIP)
 def home(request):
     """The township's name, its target for the year and progress, and its latest trainees."""
@@ -22,15 +34,7 @@ def home(request):
     year = current_policy_year()
     trainees = trainees_visible_to(request.user)
     target = TownshipTarget.objects.filter(township=township, policy_year=year).first() if year else None
-    in_year = Q(enrolments__training_class__policy_year=year, enrolments__is_withdrawn=False)
-    progress = trainees.aggregate(
-        registered=Count("pk", distinct=True),
-        enrolled=Count("pk", distinct=True, filter=in_year),
-        trained=Count("pk", distinct=True, filter=in_year & Q(enrolments__training_class__status__in=FINISHED)),
-        certified=Count(
-            "pk", distinct=True, filter=in_year & Q(certificates__occupation__policy_year=year)
-        ),
-    )
+    progress = _progress(request.user, year)
     latest = trainees.order_by("-pk")[:30]
     return render(
         request,
@@ -70,3 +74,33 @@ def import_trainees(request):
         return template_response(importer, "学员登记模板.xlsx")
     return handle_import(request, importer, kind="trainees", title="导入学员登记表",
                          back_url=reverse("trainees:home"))
+
+
+@role_required(Role.TOWNSHIP)
+def export(request, what):
+    """The township's lists as .xlsx: trainees, vouchers, target progress (masked as on screen)."""
+    from skills_program.excel import workbook_response
+    from subsidies.selectors import vouchers_visible_to
+
+    township = request.user.profile.township
+    if what == "trainees":
+        trainees = trainees_visible_to(request.user).order_by("pk")
+        return workbook_response(f"{township.name}学员.xlsx", f"{township.name}登记学员",
+                                 ["姓名", "身份证号", "性别", "出生日期", "联系电话", "文化程度", "登记时间"],
+                                 [[t.name, t.masked_id_number, t.get_sex_display(), t.birth_on, t.masked_phone,
+                                   t.get_education_display(), t.registered_at] for t in trainees])
+    if what == "vouchers":
+        vouchers = vouchers_visible_to(request.user).select_related("holder").order_by("-issued_on", "pk")
+        return workbook_response(f"{township.name}培训券.xlsx", f"{township.name}培训券",
+                                 ["券号", "持券人", "身份证号", "发放日期", "有效期至", "状态", "使用日期"],
+                                 [[v.code, v.holder.name, v.holder.masked_id_number, v.issued_on, v.expires_on,
+                                   v.get_status_display(), v.redeemed_on] for v in vouchers])
+    if what == "progress":
+        year = current_policy_year()
+        target = TownshipTarget.objects.filter(township=township, policy_year=year).first() if year else None
+        progress = _progress(request.user, year)
+        return workbook_response(f"{township.name}任务进度.xlsx", f"{township.name}{year.year if year else ''}年度任务进度",
+                                 ["年度任务(人)", "已登记学员", "本年度参训", "本年度结业", "本年度取证"],
+                                 [[target.target_count if target else "", progress["registered"], progress["enrolled"],
+                                   progress["trained"], progress["certified"]]])
+    raise Http404
