@@ -79,7 +79,7 @@ def test_township_exports(world, policy_year):
 
 def test_every_admin_list_exports_its_selection(world, hr_client):
     training_class, trainee, _ = world
-    for model, model_admin in site._registry.items():
+    for model in site._registry:
         obj = model._default_manager.first()
         if obj is None:
             continue
