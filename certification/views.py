@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -177,3 +178,40 @@ def township_employment(request, pk):
     else:
         messages.error(request, "请完整填写培训班、用人单位、就业日期和证明材料。")
     return redirect("trainees:trainee-detail", pk=trainee.pk)
+
+
+@role_required(Role.INSTITUTION, Role.EVALUATOR, Role.HR)
+def import_results(request, pk):
+    """考核结果与证书 of a class from the spreadsheet template."""
+    from certification.imports import ResultsImport
+    from skills_program.import_views import handle_import, template_response
+
+    training_class = _own_class(request, pk)
+    importer = ResultsImport(user=request.user, training_class=training_class)
+    if request.GET.get("template"):
+        return template_response(importer, f"考核结果-{training_class.code}.xlsx")
+    is_hr = scope_of(request.user).is_hr
+    extra = {}
+    if is_hr:
+        from django.contrib import admin
+
+        extra = admin.site.each_context(request)
+    return handle_import(request, importer, kind="results", target=training_class.code,
+                         title=f"导入考核结果:{training_class.code}", back_url=reverse("certification:results", args=[pk]),
+                         base_template="admin/base_site.html" if is_hr else "institutions/base.html", extra_context=extra)
+
+
+@role_required(Role.INSTITUTION, Role.TOWNSHIP)
+def import_employment(request):
+    """就业跟踪 of the user's own trainees (institution: its classes; township: its people)."""
+    from certification.imports import EmploymentImport
+    from skills_program.import_views import handle_import, template_response
+
+    importer = EmploymentImport(user=request.user, enrolments=enrolments_visible_to(request.user).filter(
+        is_withdrawn=False, training_class__status__in=["completed", "closed"]))
+    if request.GET.get("template"):
+        return template_response(importer, "就业跟踪.xlsx")
+    scope = scope_of(request.user)
+    back = reverse("trainees:home") if scope.is_township else reverse("courses:class-list")
+    return handle_import(request, importer, kind="employment", title="导入就业跟踪表", back_url=back,
+                         base_template="base.html" if scope.is_township else "institutions/base.html")

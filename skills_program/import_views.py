@@ -23,10 +23,12 @@ def template_response(importer, filename):
     return response
 
 
-def handle_import(request, importer, *, kind, target="", title, back_url, base_template="base.html"):
+def handle_import(request, importer, *, kind, target="", title, back_url, base_template="base.html",
+                  extra_context=None):
     """GET: the upload page. POST with a file: guard, plan, preview (400 when the file itself is
     refused). POST with `batch`: plan the stored file again and write it, all or nothing."""
-    context = {"title": title, "back_url": back_url, "base_template": base_template, "columns": importer.columns}
+    context = {**(extra_context or {}), "title": title, "back_url": back_url, "base_template": base_template,
+               "columns": importer.columns}
     if request.method == "POST" and request.POST.get("batch"):
         batch = get_object_or_404(ImportBatch, pk=request.POST["batch"], uploaded_by=request.user, kind=kind,
                                   target=target, imported_at__isnull=True)

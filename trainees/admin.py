@@ -55,6 +55,29 @@ class TraineeAdmin(IdNumberSearchMixin, HistoryAdmin):
             obj.registered_by = request.user
         super().save_model(request, obj, form, change)
 
+    def get_urls(self):
+        from django.urls import path
+
+        return [path("import/", self.admin_site.admin_view(self.import_view), name="trainees_trainee_import"),
+                *super().get_urls()]
+
+    def import_view(self, request):
+        """学员登记 for any township, through the same pipeline as the township portal."""
+        from django.core.exceptions import PermissionDenied
+        from django.urls import reverse
+
+        from skills_program.import_views import handle_import, template_response
+        from trainees.imports import TraineeRegistration
+
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        importer = TraineeRegistration(user=request.user)
+        if request.GET.get("template"):
+            return template_response(importer, "学员登记模板.xlsx")
+        return handle_import(request, importer, kind="trainees", title="导入学员登记表",
+                             back_url=reverse("admin:trainees_trainee_changelist"),
+                             base_template="admin/base_site.html", extra_context=self.admin_site.each_context(request))
+
 
 @admin.register(CategoryMembership)
 class CategoryMembershipAdmin(IdNumberSearchMixin, HistoryAdmin):

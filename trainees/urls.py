@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("import/trainees/", views.import_trainees, name="import-trainees"),
     path("export/<slug:what>.xlsx", views.export, name="export"),
+    path("employment/import/", certification_views.import_employment, name="import-employment"),
     path("trainees/<int:pk>/", views.trainee_detail, name="trainee-detail"),
     path("trainees/<int:pk>/voucher/", subsidies_views.issue_voucher, name="issue-voucher"),
     path("trainees/<int:pk>/employment/", certification_views.township_employment, name="record-employment"),
