@@ -201,7 +201,7 @@ def import_results(request, pk):
                          base_template="admin/base_site.html" if is_hr else "institutions/base.html", extra_context=extra)
 
 
-@role_required(Role.INSTITUTION, Role.TOWNSHIP)
+@role_required(Role.INSTITUTION, Role.TOWNSHIP, Role.HR)
 def import_employment(request):
     """就业跟踪 of the user's own trainees (institution: its classes; township: its people)."""
     from certification.imports import EmploymentImport
@@ -212,6 +212,12 @@ def import_employment(request):
     if request.GET.get("template"):
         return template_response(importer, "就业跟踪.xlsx")
     scope = scope_of(request.user)
+    if scope.is_hr:
+        from django.contrib import admin
+
+        return handle_import(request, importer, kind="employment", title="导入就业跟踪表",
+                             back_url=reverse("admin:certification_employmentrecord_changelist"),
+                             base_template="admin/base_site.html", extra_context=admin.site.each_context(request))
     back = reverse("trainees:home") if scope.is_township else reverse("courses:class-list")
     return handle_import(request, importer, kind="employment", title="导入就业跟踪表", back_url=back,
                          base_template="base.html" if scope.is_township else "institutions/base.html")

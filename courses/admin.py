@@ -135,14 +135,23 @@ class TrainingClassAdmin(HistoryAdmin):
             return [*WORKFLOW_FIELDS, "results_link", "policy_year", "code", "institution", *PLAN_FIELDS]
         return [*WORKFLOW_FIELDS, "results_link"]
 
-    @admin.display(description="考核与发证")
+    @admin.display(description="表格与发证")
     def results_link(self, obj):
         from django.urls import reverse
         from django.utils.html import format_html
 
-        if obj is None or obj.pk is None or obj.status not in ("completed", "closed"):
-            return "结业后可录入考核结果、核发证书"
-        return format_html('<a href="{}">录入考核结果、核发证书</a>', reverse("certification:results", args=[obj.pk]))
+        if obj is None or obj.pk is None:
+            return "—"
+        links = []
+        if obj.status in ("approved", "in_progress"):
+            links.append(format_html('<a href="{}">表格导入名册</a>', reverse("courses:import-roster", args=[obj.pk])))
+        if obj.status == "in_progress":
+            links.append(format_html('<a href="{}">表格导入考勤</a>', reverse("courses:import-attendance", args=[obj.pk])))
+        if obj.status in ("completed", "closed"):
+            links.append(format_html('<a href="{}">录入考核结果、核发证书</a>', reverse("certification:results", args=[obj.pk])))
+            links.append(format_html('<a href="{}">表格导入考核结果</a>',
+                                     reverse("certification:import-results", args=[obj.pk])))
+        return format_html(" · ".join(["{}"] * len(links)), *links) if links else "—"
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(

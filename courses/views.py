@@ -282,17 +282,27 @@ def print_attendance(request, pk):
 
 
 def _import(request, pk, importer_class, *, kind, title, filename):
+    """A class's sheet import for its institution's clerk, or for county HR in the admin's frame
+    (the same services and rules either way)."""
+    from accounts.scope import scope_of
     from skills_program.import_views import handle_import, template_response
 
     training_class = _own_class(request, pk)
     importer = importer_class(user=request.user, training_class=training_class)
     if request.GET.get("template"):
         return template_response(importer, filename.format(code=training_class.code))
+    if scope_of(request.user).is_hr:
+        from django.contrib import admin
+
+        frame = {"base_template": "admin/base_site.html", "extra_context": admin.site.each_context(request),
+                 "back_url": reverse("admin:courses_trainingclass_change", args=[pk])}
+    else:
+        frame = {"base_template": "institutions/base.html", "back_url": reverse("courses:class-detail", args=[pk])}
     return handle_import(request, importer, kind=kind, target=training_class.code, title=f"{title}:{training_class.code}",
-                         back_url=reverse("courses:class-detail", args=[pk]), base_template="institutions/base.html")
+                         **frame)
 
 
-@role_required(*INSTITUTION)
+@role_required(Role.INSTITUTION, Role.HR)
 def import_roster(request, pk):
     """学员名册 from a sheet of ID numbers or voucher codes, each row enrolled through the service."""
     from courses.imports import RosterImport
@@ -300,7 +310,7 @@ def import_roster(request, pk):
     return _import(request, pk, RosterImport, kind="roster", title="导入学员名册", filename="学员名册-{code}.xlsx")
 
 
-@role_required(*INSTITUTION)
+@role_required(Role.INSTITUTION, Role.HR)
 def import_attendance(request, pk):
     """考勤表 with one column per session; the template lists the roster and the sessions."""
     from courses.imports import AttendanceImport

@@ -120,3 +120,14 @@ def test_a_stranger_in_the_attendance_sheet_is_refused(client, running):
     _, plan = post(client, reverse("courses:import-attendance", args=[running.pk]),
                    sheet(headers, [(stranger.id_number, "", "1", "1", "1", "1")]))
     assert "不在本班名册" in plan.errors[0].reason
+
+
+def test_hr_imports_a_roster_from_the_admin(hr_client, approved):
+    page = hr_client.get(reverse("admin:courses_trainingclass_change", args=[approved.pk])).content.decode()
+    url = reverse("courses:import-roster", args=[approved.pk])
+    assert url in page
+    person = factories.TraineeFactory()
+    response, plan = post(hr_client, url, sheet(["身份证号", "培训券号", "姓名"], [(person.id_number, "", "")]))
+    assert plan.is_clean and "长治县全民技能提升工程管理系统" in response.content.decode()
+    hr_client.post(url, {"batch": response.context["batch"].pk})
+    assert approved.enrolments.get().trainee == person

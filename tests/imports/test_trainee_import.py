@@ -145,7 +145,8 @@ def test_sheet_problems_are_explained(official, file, reason):
     assert Trainee.objects.count() == 0
 
 
-@pytest.mark.parametrize("content", [corpus.renamed_xls, corpus.renamed_csv, corpus.truncated, corpus.xxe])
+@pytest.mark.parametrize("content", [corpus.renamed_xls, corpus.renamed_csv, corpus.truncated, corpus.xxe,
+                                     corpus.billion_laughs, corpus.password_protected, corpus.zip_bomb])
 def test_refused_files_answer_400_in_chinese(official, content):
     response = upload(official, SimpleUploadedFile("学员登记.xlsx", content()))
     assert response.status_code == 400
