@@ -129,19 +129,17 @@ class AttendanceImport(ServiceRowImport):
                 if value is not None:
                     by_session.setdefault(session.pk, {})[enrolment.pk] = (value, item)
         sessions = {s.pk: s for s in self.sheet.sessions}
-        with transaction.atomic():
-            for session_pk, marks in by_session.items():
-                try:
-                    with transaction.atomic():
-                        services.record_attendance(sessions[session_pk], by=self.user, today=timezone.localdate(),
-                                                   marks={k: v for k, (v, _) in marks.items()})
-                except ValidationError as error:
-                    item = next(iter(marks.values()))[1]
-                    header = next(h for h, s in self.sessions.items() if s.pk == session_pk)
-                    plan.errors.append(RowError(item["_row"], header, "", ";".join(error.messages)))
-                    continue
-                plan.items.append((sessions[session_pk], {k: v for k, (v, _) in marks.items()}))
-            transaction.set_rollback(True)
+        for session_pk, marks in by_session.items():
+            values = {k: v for k, (v, _) in marks.items()}
+            try:
+                services.record_attendance(sessions[session_pk], by=self.user, today=timezone.localdate(),
+                                           marks=values, dry_run=True)
+            except ValidationError as error:
+                item = next(iter(marks.values()))[1]
+                header = next(h for h, s in self.sessions.items() if s.pk == session_pk)
+                plan.errors.append(RowError(item["_row"], header, "", ";".join(error.messages)))
+                continue
+            plan.items.append((sessions[session_pk], values))
         return plan
 
     def write(self, plan: Plan):

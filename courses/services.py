@@ -422,11 +422,11 @@ def parse_mark(value, session_hours: Decimal):
 
 
 @transaction.atomic
-def record_attendance(session, *, by, today: date, marks: dict):
+def record_attendance(session, *, by, today: date, marks: dict, dry_run=False):
     """Record one session's attendance in one go: `marks` maps enrolment id to a mark (see
     parse_mark). Only trainees on the session's roster, only sessions already held, only while
     the class is in progress. Existing marks are updated, so the same sheet twice gives the
-    same marks."""
+    same marks. With dry_run every check runs and nothing is written (an import's preview)."""
     session = Session.objects.select_related("training_class").get(pk=session.pk)
     tc = _lock_class(session.training_class)
     if tc.status != ClassStatus.IN_PROGRESS:
@@ -454,6 +454,8 @@ def record_attendance(session, *, by, today: date, marks: dict):
             mark.recorded_at = timezone.now()
             changed.append(mark)
     # parse_mark has validated every value against the session; the database holds the rest.
+    if dry_run:
+        return len(new), len(changed)
     bulk_create_with_history(new, AttendanceRecord, default_user=by, default_change_reason="录入考勤")
     bulk_update_with_history(changed, AttendanceRecord, ["is_present", "hours_present", "recorded_by", "recorded_at"],
                              default_user=by, default_change_reason="修改考勤")
