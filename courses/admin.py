@@ -58,7 +58,25 @@ class ParallelClassApprovalAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
-class TextbookInline(admin.TabularInline):
+class FrozenAfterSubmissionMixin:
+    """The textbooks of an application are part of what HR decides on (R17): they change only
+    while the class is a draft or returned."""
+
+    def _editable(self, obj):
+        training_class = getattr(obj, "training_class", obj)
+        return training_class is None or training_class.status in policy.EDITABLE_STATUSES
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and self._editable(obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._editable(obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._editable(obj)
+
+
+class TextbookInline(FrozenAfterSubmissionMixin, admin.TabularInline):
     model = Textbook
     extra = 0
 
@@ -249,6 +267,14 @@ class TextbookAdmin(admin.ModelAdmin):
     ordering = ["title"]
     list_select_related = ["training_class"]
     autocomplete_fields = ["training_class"]
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (
+            obj is None or obj.training_class.status in policy.EDITABLE_STATUSES)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (
+            obj is None or obj.training_class.status in policy.EDITABLE_STATUSES)
 
 
 @admin.register(Enrolment)

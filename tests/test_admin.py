@@ -242,3 +242,19 @@ def test_money_is_never_deleted_in_the_admin(hr_client):
         url = reverse(f"admin:subsidies_{model}_delete", args=[obj.pk])
         assert hr_client.post(url, {"post": "yes"}).status_code == 403
     assert line.__class__.objects.filter(pk=line.pk).exists()
+
+
+def test_textbooks_are_frozen_once_the_application_is_submitted(hr_client):
+    from courses import services
+
+    training_class = factories.class_application()
+    textbook = training_class.textbooks.get()
+    assert hr_client.get(reverse("admin:courses_textbook_change", args=[textbook.pk])).context[
+        "has_change_permission"]
+    services.submit_class_application(training_class, by=factories.UserFactory())
+    response = hr_client.post(reverse("admin:courses_textbook_change", args=[textbook.pk]),
+                              {"title": "改过的教材", "publisher": "某社", "isbn": "9787516700006",
+                               "training_class": training_class.pk})
+    assert response.status_code == 403
+    textbook.refresh_from_db()
+    assert textbook.title != "改过的教材"
