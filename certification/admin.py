@@ -9,7 +9,9 @@ from skills_program.admin_mixins import (
     HistoryAdmin,
     IdNumberSearchMixin,
     NoDeleteMixin,
+    annotation_column,
     masked_id_column,
+    related_column,
     service_action,
 )
 
@@ -54,13 +56,9 @@ class EvaluationBodyAdmin(admin.ModelAdmin):
             _plan_count=Count("plans", distinct=True), _certificate_count=Count("certificates", distinct=True)
         )
 
-    @admin.display(description="评价方案数", ordering="_plan_count")
-    def plan_count(self, obj):
-        return obj._plan_count
+    plan_count = annotation_column("_plan_count", "评价方案数")
 
-    @admin.display(description="核发证书数", ordering="_certificate_count")
-    def certificate_count(self, obj):
-        return obj._certificate_count
+    certificate_count = annotation_column("_certificate_count", "核发证书数")
 
 
 @admin.register(EvaluationPlan)
@@ -76,9 +74,7 @@ class EvaluationPlanAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_occupation_count=Count("occupations"))
 
-    @admin.display(description="覆盖职业数", ordering="_occupation_count")
-    def occupation_count(self, obj):
-        return obj._occupation_count
+    occupation_count = annotation_column("_occupation_count", "覆盖职业数")
 
 
 @admin.register(Assessment)
@@ -101,13 +97,9 @@ class AssessmentAdmin(NoDeleteMixin, IdNumberSearchMixin, HistoryAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="学员", ordering="enrolment__trainee__name")
-    def trainee_name(self, obj):
-        return obj.enrolment.trainee.name
+    trainee_name = related_column("enrolment.trainee.name", "学员")
 
-    @admin.display(description="班级", ordering="enrolment__training_class__code")
-    def class_code(self, obj):
-        return obj.enrolment.training_class.code
+    class_code = related_column("enrolment.training_class.code", "班级")
 
 
 @admin.register(Certificate)
@@ -129,9 +121,7 @@ class CertificateAdmin(NoDeleteMixin, IdNumberSearchMixin, HistoryAdmin):
     ]
     masked_id = masked_id_column("trainee.id_number")
 
-    @admin.display(description="持证人", ordering="trainee__name")
-    def trainee_name(self, obj):
-        return obj.trainee.name
+    trainee_name = related_column("trainee.name", "持证人")
 
     def save_model(self, request, obj, form, change):
         obj.recorded_by = request.user
@@ -165,9 +155,7 @@ class EmploymentRecordAdmin(NoDeleteMixin, IdNumberSearchMixin, HistoryAdmin):
         return service_action(self, request, queryset, label="核实就业",
                               call=lambda record, user, data: services.verify_employment(record, by=user))
 
-    @admin.display(description="学员", ordering="trainee__name")
-    def trainee_name(self, obj):
-        return obj.trainee.name
+    trainee_name = related_column("trainee.name", "学员")
 
     @admin.display(description="已核实", boolean=True, ordering="verified_at")
     def is_verified(self, obj):

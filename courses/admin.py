@@ -17,7 +17,13 @@ from courses.models import (
     Textbook,
     TrainingClass,
 )
-from skills_program.admin_mixins import HistoryAdmin, IdNumberSearchMixin, masked_id_column
+from skills_program.admin_mixins import (
+    HistoryAdmin,
+    IdNumberSearchMixin,
+    annotation_column,
+    masked_id_column,
+    related_column,
+)
 
 
 @admin.register(Occupation)
@@ -37,9 +43,7 @@ class OccupationAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_class_count=Count("classes"))
 
-    @admin.display(description="培训班数", ordering="_class_count")
-    def class_count(self, obj):
-        return obj._class_count
+    class_count = annotation_column("_class_count", "培训班数")
 
 
 @admin.register(ParallelClassApproval)
@@ -177,13 +181,9 @@ class TrainingClassAdmin(HistoryAdmin):
             _session_days=Count("sessions__held_on", distinct=True),
         )
 
-    @admin.display(description="在册人数", ordering="_enrolled_count")
-    def enrolled_count(self, obj):
-        return obj._enrolled_count
+    enrolled_count = annotation_column("_enrolled_count", "在册人数")
 
-    @admin.display(description="已排课天数", ordering="_session_days")
-    def session_days(self, obj):
-        return obj._session_days
+    session_days = annotation_column("_session_days", "已排课天数")
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -304,9 +304,7 @@ class EnrolmentAdmin(ReadOnlyAdminMixin, IdNumberSearchMixin, HistoryAdmin):
             )
         )
 
-    @admin.display(description="学员", ordering="trainee__name")
-    def trainee_name(self, obj):
-        return obj.trainee.name
+    trainee_name = related_column("trainee.name", "学员")
 
     @admin.display(description="培训机构", ordering="training_class__institution__name")
     def institution(self, obj):
@@ -338,13 +336,9 @@ class SessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             _absent=Count("attendance", filter=Q(attendance__is_present=False)),
         )
 
-    @admin.display(description="出勤人数", ordering="_present")
-    def present_count(self, obj):
-        return obj._present
+    present_count = annotation_column("_present", "出勤人数")
 
-    @admin.display(description="缺勤人数", ordering="_absent")
-    def absent_count(self, obj):
-        return obj._absent
+    absent_count = annotation_column("_absent", "缺勤人数")
 
 
 @admin.register(AttendanceRecord)
@@ -361,17 +355,11 @@ class AttendanceRecordAdmin(ReadOnlyAdminMixin, IdNumberSearchMixin, HistoryAdmi
     show_full_result_count = False
     masked_id = masked_id_column("enrolment.trainee.id_number")
 
-    @admin.display(description="学员", ordering="enrolment__trainee__name")
-    def trainee_name(self, obj):
-        return obj.enrolment.trainee.name
+    trainee_name = related_column("enrolment.trainee.name", "学员")
 
-    @admin.display(description="班级", ordering="enrolment__training_class__code")
-    def class_code(self, obj):
-        return obj.enrolment.training_class.code
+    class_code = related_column("enrolment.training_class.code", "班级")
 
-    @admin.display(description="上课日期", ordering="session__held_on")
-    def session_day(self, obj):
-        return obj.session.held_on
+    session_day = related_column("session.held_on", "上课日期")
 
     def save_model(self, request, obj, form, change):
         obj.recorded_by = request.user

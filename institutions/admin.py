@@ -6,6 +6,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 
 from institutions.models import Inspection, InstitutionYear, TrainingInstitution
+from skills_program.admin_mixins import annotation_column
 
 
 class InstitutionYearInline(admin.TabularInline):
@@ -34,13 +35,9 @@ class TrainingInstitutionAdmin(admin.ModelAdmin):
             _active_class_count=Count("classes", filter=Q(classes__status="in_progress"), distinct=True),
         )
 
-    @admin.display(description="培训班数", ordering="_class_count")
-    def class_count(self, obj):
-        return obj._class_count
+    class_count = annotation_column("_class_count", "培训班数")
 
-    @admin.display(description="培训中", ordering="_active_class_count")
-    def active_class_count(self, obj):
-        return obj._active_class_count
+    active_class_count = annotation_column("_active_class_count", "培训中")
 
 
 @admin.register(InstitutionYear)

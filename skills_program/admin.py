@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.db.models import Count, Sum
 
+from skills_program.admin_mixins import annotation_column
 from skills_program.models import CalendarDay, PolicyYear, TargetLine, Township, TownshipTarget
 
 
@@ -60,9 +61,7 @@ class TargetLineAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_class_count=Count("classes"))
 
-    @admin.display(description="培训班数", ordering="_class_count")
-    def class_count(self, obj):
-        return obj._class_count
+    class_count = annotation_column("_class_count", "培训班数")
 
 
 @admin.register(Township)
@@ -75,9 +74,7 @@ class TownshipAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_trainee_count=Count("trainees"))
 
-    @admin.display(description="登记学员数", ordering="_trainee_count")
-    def trainee_count(self, obj):
-        return obj._trainee_count
+    trainee_count = annotation_column("_trainee_count", "登记学员数")
 
 
 @admin.register(TownshipTarget)

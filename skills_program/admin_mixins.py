@@ -29,6 +29,35 @@ class NoDeleteMixin:
         return False
 
 
+def _follow(obj, lookup):
+    for part in lookup.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def related_column(lookup, description):
+    """A list column showing a related value ("enrolment.trainee.name"), ordered by it; the
+    ModelAdmin's list_select_related must cover the path."""
+    from django.contrib import admin
+
+    @admin.display(description=description, ordering=lookup.replace(".", "__"))
+    def column(self, obj):
+        return _follow(obj, lookup)
+
+    return column
+
+
+def annotation_column(name, description):
+    """A list column showing a value annotated in get_queryset (no query per row)."""
+    from django.contrib import admin
+
+    @admin.display(description=description, ordering=name)
+    def column(self, obj):
+        return getattr(obj, name)
+
+    return column
+
+
 def masked_id_column(lookup, description="身份证号"):
     """A list column showing the related trainee's ID number masked (SPEC.md §2)."""
     from django.contrib import admin
@@ -37,10 +66,7 @@ def masked_id_column(lookup, description="身份证号"):
 
     @admin.display(description=description, ordering=lookup.replace(".", "__"))
     def column(self, obj):
-        value = obj
-        for part in lookup.split("."):
-            value = getattr(value, part)
-        return mask_id_number(value)
+        return mask_id_number(_follow(obj, lookup))
 
     return column
 

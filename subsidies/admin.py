@@ -10,7 +10,9 @@ from skills_program.admin_mixins import (
     HistoryAdmin,
     IdNumberSearchMixin,
     NoDeleteMixin,
+    annotation_column,
     masked_id_column,
+    related_column,
     service_action,
 )
 from subsidies import policy, services
@@ -72,9 +74,7 @@ class VoucherAdmin(NoDeleteMixin, IdNumberSearchMixin, HistoryAdmin):
                               call=lambda v, u, d: services.cancel_voucher(v, by=u, reason=d["reason"]))
     masked_id = masked_id_column("holder.id_number")
 
-    @admin.display(description="持券人", ordering="holder__name")
-    def holder_name(self, obj):
-        return obj.holder.name
+    holder_name = related_column("holder.name", "持券人")
 
 
 
@@ -190,9 +190,7 @@ class SubsidyClaimAdmin(NoDeleteMixin, HistoryAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_line_count=Count("lines", filter=Q(lines__is_void=False)))
 
-    @admin.display(description="人数", ordering="_line_count")
-    def line_count(self, obj):
-        return obj._line_count
+    line_count = annotation_column("_line_count", "人数")
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None:
@@ -224,9 +222,7 @@ class ClaimLineAdmin(NoDeleteMixin, IdNumberSearchMixin, HistoryAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="学员", ordering="enrolment__trainee__name")
-    def trainee_name(self, obj):
-        return obj.enrolment.trainee.name
+    trainee_name = related_column("enrolment.trainee.name", "学员")
 
 
 class ObjectionForm(forms.ModelForm):
@@ -352,9 +348,7 @@ class SmallEnterpriseSubsidyAdmin(NoDeleteMixin, IdNumberSearchMixin, HistoryAdm
     def reject_selected(self, request, queryset):
         return self._step(request, queryset, "不予拨付", "reject", ReasonForm)
 
-    @admin.display(description="新招用人员", ordering="hire__name")
-    def hire_name(self, obj):
-        return obj.hire.name
+    hire_name = related_column("hire.name", "新招用人员")
 
     def save_model(self, request, obj, form, change):
         # The amount is the policy year's standard for the stage (R15), never typed.

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db.models import Count, Q
 
-from skills_program.admin_mixins import HistoryAdmin, IdNumberSearchMixin
+from skills_program.admin_mixins import HistoryAdmin, IdNumberSearchMixin, annotation_column
 from trainees.models import CategoryMembership, Trainee
 
 
@@ -42,13 +42,9 @@ class TraineeAdmin(IdNumberSearchMixin, HistoryAdmin):
     def masked_phone_column(self, obj):
         return obj.masked_phone
 
-    @admin.display(description="类别数", ordering="_category_count")
-    def category_count(self, obj):
-        return obj._category_count
+    category_count = annotation_column("_category_count", "类别数")
 
-    @admin.display(description="参训次数", ordering="_enrolment_count")
-    def enrolment_count(self, obj):
-        return obj._enrolment_count
+    enrolment_count = annotation_column("_enrolment_count", "参训次数")
 
     def save_model(self, request, obj, form, change):
         if not change:
