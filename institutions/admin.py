@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
@@ -5,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 
-from institutions.models import Inspection, InstitutionYear, TrainingInstitution
+from institutions.models import Flag, Inspection, InstitutionYear, TrainingInstitution
 from skills_program.admin_mixins import annotation_column
 
 
@@ -108,3 +109,44 @@ class InspectionAdmin(admin.ModelAdmin):
         if not change:
             obj.inspector = request.user
         super().save_model(request, obj, form, change)
+
+
+class ResolveForm(forms.Form):
+    note = forms.CharField(label="核查情况和处理意见", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+@admin.register(Flag)
+class FlagAdmin(admin.ModelAdmin):
+    list_display = ["kind", "summary", "institution", "evidence", "detected_at", "is_resolved", "resolved_by"]
+    list_filter = ["kind", ("resolved_at", admin.EmptyFieldListFilter), "institution"]
+    search_fields = ["summary", "key", "resolution_note"]
+    ordering = ["resolved_at", "-detected_at"]
+    list_select_related = ["institution", "resolved_by"]
+    readonly_fields = ["kind", "key", "summary", "evidence", "institution", "detected_at", "resolved_by", "resolved_at",
+                       "resolution_note"]
+    fields = readonly_fields
+    actions = ["resolve_selected"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="证据")
+    def evidence(self, obj):
+        from django.utils.html import format_html
+
+        return format_html('<a href="{}">查看</a>', obj.evidence_url) if obj.evidence_url else "—"
+
+    @admin.display(description="已处理", boolean=True, ordering="resolved_at")
+    def is_resolved(self, obj):
+        return obj.resolved_at is not None
+
+    @admin.action(description="处理所选异常(填写核查情况)")
+    def resolve_selected(self, request, queryset):
+        from institutions.flags import resolve_flag
+        from skills_program.admin_mixins import service_action
+
+        return service_action(self, request, queryset, label="处理", form_class=ResolveForm,
+                              call=lambda flag, user, data: resolve_flag(flag, by=user, note=data["note"]))

@@ -154,3 +154,56 @@ class Inspection(models.Model):
     def __str__(self):
         target = self.training_class or self.institution
         return f"{self.inspected_on} {self.get_method_display()} · {target}"
+
+
+class FlagKind(models.TextChoices):
+    """Anomalies the system raises for HR's supervision (《实施方案》三(七) 系统监测)."""
+
+    OVERLAPPING_CLASSES = "overlapping_classes", "同一学员同时在两个培训班"
+    SHARED_PHONE = "shared_phone", "同一电话号码登记3人以上"
+    OUTSIDE_WORKING_AGE = "outside_working_age", "报名时不在劳动年龄"
+    ATTENDANCE_OUTSIDE_DATES = "attendance_outside_dates", "考勤记录在培训班日期之外"
+    ALL_PRESENT = "all_present", "全班每个课次全部出勤"
+    EMPLOYER_IS_INSTITUTION = "employer_is_institution", "用人单位为培训机构本身"
+    CERTIFICATE_BEFORE_END = "certificate_before_end", "发证日期早于结业日期"
+    SUBSIDISED_TOO_OFTEN = "subsidised_too_often", "一年内享受补贴性培训超过规定次数"
+    WITHDRAWN_ON_CLAIM = "withdrawn_on_claim", "已退学学员出现在补贴申领中"
+
+
+class Flag(models.Model):
+    """An anomaly found by the automatic checks, with a link to its evidence, resolved by HR with
+    a note. One row per finding: re-running the checks never duplicates or reopens it."""
+
+    kind = models.CharField("类型", max_length=40, choices=FlagKind.choices)
+    key = models.CharField("识别码", max_length=200, help_text="同一发现的唯一标识,用于避免重复。")
+    summary = models.CharField("情况", max_length=300)
+    evidence_url = models.CharField("证据链接", max_length=300, blank=True)
+    institution = models.ForeignKey(TrainingInstitution, models.SET_NULL, null=True, blank=True, related_name="flags",
+                                    verbose_name="培训机构")
+    detected_at = models.DateTimeField("发现时间", auto_now_add=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
+                                    verbose_name="处理人")
+    resolved_at = models.DateTimeField("处理时间", null=True, blank=True)
+    resolution_note = models.TextField("处理意见", blank=True)
+
+    class Meta:
+        verbose_name = "异常提示"
+        verbose_name_plural = "异常提示"
+        ordering = ["resolved_at", "-detected_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "key"], name="institutions_flag_one_per_finding",
+                                    violation_error_code="one_per_finding", violation_error_message="该异常已记录。"),
+            models.CheckConstraint(
+                condition=Q(kind__in=FlagKind.values), name="institutions_flag_kind_valid",
+                violation_error_code="kind_valid", violation_error_message="异常类型无效。",
+            ),
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True, resolved_by__isnull=True)
+                | Q(resolved_at__isnull=False, resolved_by__isnull=False) & ~Q(resolution_note=""),
+                name="institutions_flag_resolution_complete", violation_error_code="resolution_complete",
+                violation_error_message="处理异常须记录处理人、时间和处理意见。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}:{self.summary}"

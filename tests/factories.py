@@ -26,6 +26,7 @@ from courses.models import (
     TrainingMode,
 )
 from institutions.models import (
+    Flag,
     Inspection,
     InspectionMethod,
     InstitutionKind,
@@ -425,3 +426,12 @@ class CalendarDayFactory(DjangoModelFactory):
     day = factory.Sequence(lambda n: datetime.date(2027, 1, 1) + datetime.timedelta(days=n))
     is_workday = False
     note = "元旦"
+
+
+class FlagFactory(DjangoModelFactory):
+    class Meta:
+        model = Flag
+
+    kind = "shared_phone"
+    key = factory.Sequence(lambda n: f"1391111{n:04d}")
+    summary = "电话139****1111登记了4名学员"

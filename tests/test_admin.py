@@ -38,12 +38,14 @@ def populate(rows):
         factories.institution_user(enrolment.training_class.institution)
         factories.ClaimObjectionFactory(line=claim_line, recorded_by=hr)
         factories.CalendarDayFactory()
+        factories.FlagFactory()
 
 
 MODELS = sorted(admin.site._registry, key=lambda m: m._meta.label)
 # Written only by services, which check the rules: the admin shows them read-only.
 SERVICE_ONLY = {"subsidies.ClaimLine", "courses.ClassTransition", "courses.Enrolment", "courses.Session",
-                "courses.AttendanceRecord", "subsidies.SubsidyClaim", "certification.Assessment", "subsidies.Voucher"}
+                "courses.AttendanceRecord", "subsidies.SubsidyClaim", "certification.Assessment", "subsidies.Voucher",
+                "institutions.Flag"}
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: m._meta.label)

@@ -12,7 +12,7 @@ writes the history rows itself, dated when the demo says the thing happened; aut
 
 import time as clock
 from collections import Counter, defaultdict
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from random import Random
 
@@ -223,6 +223,7 @@ class Seeder:
         self.seed_claims()
         self.seed_small_enterprise_subsidies()
         self.seed_inspections()
+        self.seed_anomalies()
 
     def seed_policy_year(self):
         """2018 with the model's defaults, the demo placement reward (R8) and the voucher pilot."""
@@ -516,6 +517,31 @@ class Seeder:
                 changed.append(field)
         if changed:
             TrainingClass.objects.filter(pk=klass.pk).update(**{f: getattr(klass, f).name for f in changed})
+
+    def seed_anomalies(self):
+        """Plant what supervision should catch (三(七) 系统监测), then run the checks: an agent
+        who registered four people of 韩店镇 under one phone number, and an institution that
+        reported itself as a trainee's employer. Nothing else in the demo is flagged."""
+        from institutions.flags import detect_flags
+
+        shared = "13835500000"
+        for trainee in Trainee.objects.filter(township__name="韩店镇").order_by("pk")[:4]:
+            if trainee.phone != shared:
+                trainee.phone = shared
+                trainee._change_reason = "载入演示数据"
+                trainee.save()
+        klass = self.classes[demo.CLASSES[2].code]
+        enrolment = klass.enrolments.filter(is_withdrawn=False, employment__isnull=True).order_by("pk").first()
+        institution = klass.institution
+        if enrolment is not None and not EmploymentRecord.objects.filter(
+                enrolment__training_class=klass, is_employer_the_institution=True).exists():
+            EmploymentRecord.objects.create(
+                trainee=enrolment.trainee, enrolment=enrolment, employer_name=institution.name,
+                employer_credit_code=institution.credit_code, started_on=klass.end_on + timedelta(days=20),
+                contract_months=12, evidence_kind="employer_letter", is_employer_the_institution=True,
+                recorded_by=self.user(self.plan.klass(klass.code).clerk),
+            )
+        detect_flags()
 
     def seed_transitions(self):
         """The audit trail of each class's steps, in the order its dates say they happened."""
