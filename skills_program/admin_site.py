@@ -15,6 +15,34 @@ class SkillsAdminSite(admin.AdminSite):
 
         self.add_action(export_selected_xlsx, "export_selected_xlsx")
 
+    def get_urls(self):
+        from django.urls import path
+
+        return [path("dashboard/", self.admin_view(self.dashboard_view), name="dashboard"), *super().get_urls()]
+
+    def dashboard_view(self, request):
+        """HR's dashboard for the current policy year (or ?year=): tables, SVG charts, exports."""
+        from django.shortcuts import get_object_or_404
+        from django.template.response import TemplateResponse
+
+        from skills_program import dashboard
+        from skills_program.excel import workbook_response
+        from skills_program.models import PolicyYear
+        from skills_program.selectors import current_policy_year
+
+        year = (get_object_or_404(PolicyYear, year=request.GET["year"]) if request.GET.get("year", "").isdigit()
+                else current_policy_year())
+        data = dashboard.figures(year) if year else {}
+        table = request.GET.get("export")
+        if year and table in dashboard.TABLES:
+            title, headers = dashboard.TABLES[table]
+            return workbook_response(f"{year.year}年{title}.xlsx", f"{year.year}年度{title}", headers, data[table])
+        return TemplateResponse(request, "admin/dashboard.html", {
+            **self.each_context(request), "title": f"{year.year}年度工作台" if year else "工作台", "year": year,
+            "data": data, "charts": dashboard.charts(data) if year else {},
+            "years": PolicyYear.objects.values_list("year", flat=True),
+        })
+
     def has_permission(self, request):
         from accounts.scope import scope_of
 

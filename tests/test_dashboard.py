@@ -1,0 +1,57 @@
+"""The HR dashboard: its numbers match direct counts, it renders with charts, exports, HR only."""
+
+import datetime
+from io import BytesIO
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from certification import services as certification
+from courses.models import Enrolment
+from skills_program import dashboard
+from tests import factories
+from tests.scenarios import START, completed_class
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def county(policy_year):
+    first = completed_class(trainees=3)
+    second = completed_class(trainees=2, certified=False, target_line=first.target_line)
+    record = certification.record_employment(first.enrolments.first(), by=first.clerk, employer_name="某公司",
+                                             started_on=START + datetime.timedelta(days=30), evidence_kind="contract")
+    certification.verify_employment(record, by=first.officer)
+    factories.TownshipTargetFactory(township=first.enrolments.first().trainee.township, policy_year=policy_year)
+    return first, second
+
+
+def test_figures_match_direct_counts(county, policy_year):
+    first, second = county
+    data = dashboard.figures(policy_year)
+    line = next(row for row in data["lines"] if row[0] == first.target_line.name)
+    enrolled = Enrolment.objects.filter(training_class__target_line=first.target_line, is_withdrawn=False)
+    assert line[2:] == (enrolled.count(), enrolled.count(), enrolled.filter(certificates__isnull=False).count(), 1)
+    assert line[2:] == (5, 5, 3, 1)
+    statuses = dict(data["statuses"])
+    assert statuses["已结业"] == 2
+    league = {row[0]: row for row in data["league"]}
+    from decimal import Decimal
+
+    assert league[first.institution.name][1:4] == (3, Decimal("1.0000"), Decimal("0.3333"))
+    assert league[second.institution.name][2] == 0
+
+
+def test_dashboard_renders_charts_and_exports(county, hr_client, policy_year):
+    page = hr_client.get(reverse("admin:dashboard")).content.decode()
+    assert "<svg" in page and "年度任务进度" in page and "培训机构合格率与就业率" in page
+    response = hr_client.get(reverse("admin:dashboard") + "?export=league")
+    rows = list(load_workbook(BytesIO(response.content)).active.values)
+    assert rows[1][0] == "培训机构" and len(rows) == 4
+
+
+def test_dashboard_is_hr_only(client, county):
+    first, _ = county
+    client.force_login(first.clerk)
+    assert client.get(reverse("admin:dashboard")).status_code == 302
