@@ -1,5 +1,7 @@
 """The annual institution performance (R11) for a whole year in a fixed number of queries."""
 
+from decimal import Decimal
+
 from django.db.models import Exists, F, OuterRef
 
 from certification.models import Certificate, EmploymentRecord
@@ -47,3 +49,43 @@ def annual_performance(policy_year):
     ]
 
 
+
+
+def todo_for_institution(user, *, today):
+    """What an institution's clerk has to do now: returned applications, sessions without
+    attendance, trainees about to miss the attendance threshold, employment follow-ups still due
+    in the window, claims to generate or submit."""
+    from courses.models import ClassStatus
+    from courses.selectors import AttendanceSheet, classes_visible_to
+    from subsidies.models import ClaimStatus
+    from subsidies.policy import employment_window_ends_on
+
+    classes = classes_visible_to(user).select_related("policy_year")
+    todo = {"returned": list(classes.filter(status=ClassStatus.RETURNED)), "sessions": [], "at_risk": [],
+            "employment": [], "claims": []}
+    for training_class in classes.filter(status=ClassStatus.IN_PROGRESS):
+        p = training_class.policy_year.params()
+        sheet = AttendanceSheet(training_class)
+        for session in sheet.sessions:
+            if session.held_on <= today and any((e.pk, session.pk) not in sheet.marks
+                                                for e in sheet.roster_for(session)):
+                todo["sessions"].append((training_class, session))
+        for enrolment in sheet.active_enrolments:
+            standing = sheet.standing(enrolment, p)
+            if standing.best_reachable_rate < p.min_attendance_rate + Decimal("0.05"):
+                todo["at_risk"].append((training_class, enrolment, standing))
+    for training_class in classes.filter(status=ClassStatus.COMPLETED).prefetch_related("claims"):
+        p = training_class.policy_year.params()
+        window_end = employment_window_ends_on(training_class.end_on, p=p)
+        if today <= window_end:
+            missing = training_class.enrolments.filter(is_withdrawn=False, meets_attendance=True,
+                                                       employment__isnull=True).count()
+            if missing:
+                todo["employment"].append((training_class, missing, window_end))
+        claims = list(training_class.claims.all())
+        if not any(c.instalment == "first" for c in claims):
+            todo["claims"].append((training_class, "生成首期申领"))
+        for claim in claims:
+            if claim.status == ClaimStatus.DRAFT:
+                todo["claims"].append((training_class, f"提交{claim.get_instalment_display()}申领"))
+    return todo

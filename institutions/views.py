@@ -2,6 +2,7 @@
 
 from django.db.models import Count, Q, Sum
 from django.shortcuts import render
+from django.utils import timezone
 
 from accounts.decorators import role_required
 from accounts.models import Role
@@ -9,6 +10,7 @@ from accounts.scope import scope_of
 from certification.selectors import certificates_visible_to
 from courses.models import ClassStatus
 from courses.selectors import classes_visible_to, enrolments_visible_to
+from institutions.selectors import todo_for_institution
 from subsidies.selectors import claims_visible_to
 
 
@@ -33,8 +35,10 @@ def home(request):
         "claimed": claims_visible_to(request.user).aggregate(total=Sum("total_amount"))["total"] or 0,
     }
     status_rows = [(label, by_status.get(value, 0)) for value, label in ClassStatus.choices]
+    todo = todo_for_institution(request.user, today=timezone.localdate()) if scope.is_institution else None
     return render(
         request,
         "institutions/home.html",
-        {"party": party, "scope": scope, "classes": classes[:50], "figures": figures, "status_rows": status_rows},
+        {"party": party, "scope": scope, "classes": classes[:50], "figures": figures, "status_rows": status_rows,
+         "todo": todo},
     )

@@ -21,7 +21,8 @@ def test_institution_home_shows_own_name_and_numbers(client, django_assert_max_n
     factories.TrainingClassFactory(institution=institution, status=ClassStatus.IN_PROGRESS)
     other = factories.TrainingClassFactory()
     client.force_login(factories.institution_user(institution))
-    with django_assert_max_num_queries(12):
+    # The to-do list reads each ongoing class's attendance sheet (3 queries per ongoing class).
+    with django_assert_max_num_queries(19):
         response = client.get(reverse("institutions:home"))
     content = response.content.decode()
     assert institution.name in content and other.code not in content
@@ -136,3 +137,20 @@ def test_error_pages_are_chinese(client, settings):
     forbidden = client.get(reverse("institutions:home"))
     assert forbidden.status_code == 403 and "无权访问" in forbidden.content.decode()
     assert "Not Found" not in missing.content.decode() and "Forbidden" not in forbidden.content.decode()
+
+
+def test_institution_home_lists_what_needs_doing(client, monkeypatch):
+    import datetime as dt
+
+    from tests.scenarios import START, completed_class
+
+    done = completed_class(trainees=2)
+    client.force_login(done.clerk)
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: START + dt.timedelta(days=20))
+    todo = client.get(reverse("institutions:home")).context["todo"]
+    assert [(c, what) for c, what in todo["claims"]] == [(done, "生成首期申领")]
+    assert todo["employment"][0][:2] == (done, 2)
+    returned = factories.TrainingClassFactory(institution=done.institution, status="returned",
+                                              decision_note="请补充教材")
+    todo = client.get(reverse("institutions:home")).context["todo"]
+    assert todo["returned"] == [returned]
