@@ -1,6 +1,5 @@
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
-from django.db.models import Count, Q, Sum
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -38,32 +37,38 @@ def healthz(request):
 
 @require_GET
 def public_home(request):
-    """Aggregate figures for public supervision (《实施方案》五(三)); never a person's data."""
-    from courses.models import ClassStatus, Enrolment, TrainingClass
-    from subsidies.models import ClaimStatus, SubsidyClaim
+    """Aggregate figures for public supervision (《实施方案》五(三)): targets and results by target
+    line, category and township, the listed institutions with their pass and employment rates,
+    money paid by institution and occupation, and the claims on public notice (R19) with masked
+    names and ID numbers. Never a full ID number, a phone, an address or a household status."""
+    from django.db.models import Sum
 
-    year = current_policy_year()
-    figures = {}
-    if year is not None:
-        classes = TrainingClass.objects.filter(policy_year=year)
-        figures = classes.aggregate(
-            classes=Count("pk", filter=Q(status__in=[ClassStatus.IN_PROGRESS, ClassStatus.COMPLETED,
-                                                       ClassStatus.CLOSED])),
-            completed=Count("pk", filter=Q(status__in=[ClassStatus.COMPLETED, ClassStatus.CLOSED])),
-        )
-        figures["trained"] = Enrolment.objects.filter(
-            training_class__policy_year=year, is_withdrawn=False,
-            training_class__status__in=[ClassStatus.COMPLETED, ClassStatus.CLOSED],
-        ).count()
-        figures["certified"] = Enrolment.objects.filter(
-            training_class__policy_year=year, certificates__isnull=False
-        ).values("pk").distinct().count()
-        figures["paid"] = SubsidyClaim.objects.filter(
-            training_class__policy_year=year, status=ClaimStatus.PAID
-        ).aggregate(total=Sum("total_amount"))["total"] or 0
+    from institutions.models import InstitutionYear
+    from skills_program import dashboard
+    from skills_program.models import PolicyYear
+    from subsidies.models import ClaimStatus, SubsidyClaim
     from subsidies.views import public_notices
 
-    return render(request, "public/home.html", {"year": year, "figures": figures, "notices": public_notices(year)})
+    year_param = request.GET.get("year", "")
+    year = PolicyYear.objects.filter(year=int(year_param)).first() if year_param.isdigit() else current_policy_year()
+    context = {"year": year, "years": PolicyYear.objects.values_list("year", flat=True)}
+    if year is not None:
+        data = dashboard.figures(year)
+        paid = SubsidyClaim.objects.filter(training_class__policy_year=year, status=ClaimStatus.PAID)
+        listed = InstitutionYear.objects.filter(policy_year=year, is_listed=True).select_related("institution")
+        league = {row[0]: row for row in data["league"]}
+        context.update({
+            "data": data, "charts": dashboard.charts(data),
+            "institutions": [(row.institution.name, row.is_disqualified, league.get(row.institution.name))
+                             for row in listed.order_by("institution__name")],
+            "paid_by_institution": paid.values_list("institution__name").annotate(t=Sum("total_amount"))
+            .order_by("institution__name"),
+            "paid_by_occupation": paid.values_list("training_class__occupation__name").annotate(t=Sum("total_amount"))
+            .order_by("training_class__occupation__name"),
+            "paid_total": paid.aggregate(t=Sum("total_amount"))["t"] or 0,
+            "notices": public_notices(year),
+        })
+    return render(request, "public/home.html", context)
 
 
 def csrf_failure(request, reason=""):

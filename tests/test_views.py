@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
 
-from courses.models import ClassStatus
+from courses.models import ClassStatus, Enrolment
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -84,7 +84,8 @@ def test_public_page_shows_aggregates_only(client, policy_year):
     response = client.get(reverse("public-home"))
     assert response.status_code == 200
     content = response.content.decode()
-    assert response.context["figures"]["trained"] == 1
+    assert dict((r[0], r[3]) for r in response.context["data"]["lines"])[
+        Enrolment.objects.get().training_class.target_line.name] == 1
     assert "张小明" not in content and trainee.id_number not in content
 
 
@@ -154,3 +155,21 @@ def test_institution_home_lists_what_needs_doing(client, monkeypatch):
                                               decision_note="请补充教材")
     todo = client.get(reverse("institutions:home")).context["todo"]
     assert todo["returned"] == [returned]
+
+
+def test_public_pages_leak_no_personal_data_on_the_demo(client, settings):
+    """Every demo trainee's full ID number and phone is searched for in every public page."""
+    from subsidies.models import SubsidyClaim
+    from trainees.models import Trainee
+
+    settings.DEBUG = True
+    call_command("seed_demo", verbosity=0)
+    pages = [client.get(reverse("public-home")).content.decode(),
+             client.get(reverse("public-home") + "?year=2018").content.decode()]
+    assert SubsidyClaim.objects.filter(status="publicised").exists()
+    assert "公示期" in pages[0] and "********" in pages[0]
+    for number, phone, address in Trainee.objects.values_list("id_number", "phone", "address"):
+        for page in pages:
+            assert number not in page
+            assert not phone or phone not in page
+            assert not address or address not in page
