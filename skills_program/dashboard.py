@@ -51,10 +51,11 @@ def _counts(queryset, key):
     return defaultdict(int, queryset.values_list(key).annotate(n=Count("trainee_id", distinct=True)).order_by())
 
 
-def progress(year, key, labels_of):
+def progress(year, key, labels_of, enrolments=None):
     """Per group (`key` path on Enrolment): enrolled, trained (finished classes), certified and
-    employed trainees of the year, counted once each."""
-    enrolments = Enrolment.objects.filter(training_class__policy_year=year, is_withdrawn=False)
+    employed trainees of the year, counted once each (optionally within `enrolments`)."""
+    enrolments = (enrolments if enrolments is not None else Enrolment.objects).filter(
+        training_class__policy_year=year, is_withdrawn=False)
     enrolled = _counts(enrolments, key)
     trained = _counts(enrolments.filter(training_class__status__in=FINISHED), key)
     certified = _counts(enrolments.filter(certificates__isnull=False), key)

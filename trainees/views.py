@@ -4,6 +4,7 @@ from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.decorators import role_required
 from accounts.models import Role
@@ -11,6 +12,7 @@ from certification.models import EvidenceKind
 from courses.models import ClassStatus
 from skills_program.models import TownshipTarget
 from skills_program.selectors import current_policy_year
+from trainees.models import TraineeCategory
 from trainees.selectors import trainees_visible_to
 
 FINISHED = [ClassStatus.COMPLETED, ClassStatus.CLOSED]
@@ -36,10 +38,21 @@ def home(request):
     target = TownshipTarget.objects.filter(township=township, policy_year=year).first() if year else None
     progress = _progress(request.user, year)
     latest = trainees.order_by("-pk")[:30]
+    by_category = []
+    if year is not None:
+        from courses.selectors import enrolments_visible_to
+        from skills_program.dashboard import progress as progress_of
+
+        registered = dict(trainees.filter(categories__held_until__isnull=True).values_list("categories__category")
+                          .annotate(n=Count("pk", distinct=True)).order_by())
+        by_category = [(label, registered.get(value, 0), *rest) for (label, *rest), (value, _) in zip(
+            progress_of(year, "category", TraineeCategory.choices, enrolments_visible_to(request.user)),
+            TraineeCategory.choices, strict=True)]
     return render(
         request,
         "trainees/home.html",
-        {"township": township, "year": year, "target": target, "progress": progress, "trainees": latest},
+        {"township": township, "year": year, "target": target, "progress": progress, "trainees": latest,
+         "by_category": by_category},
     )
 
 
@@ -59,6 +72,7 @@ def trainee_detail(request, pk):
             "vouchers": trainee.vouchers.order_by("-issued_on"),
             "finished": [e for e in enrolments if e.training_class.status in FINISHED and not e.is_withdrawn],
             "evidence_kinds": EvidenceKind.choices,
+            "category_choices": TraineeCategory.choices,
         },
     )
 
@@ -104,3 +118,85 @@ def export(request, what):
                                  [[target.target_count if target else "", progress["registered"], progress["enrolled"],
                                    progress["trained"], progress["certified"]]])
     raise Http404
+
+
+@role_required(Role.TOWNSHIP)
+def register(request):
+    """Register a trainee from the ID card; a person registered anywhere is shown, not duplicated."""
+    from django.core.exceptions import ValidationError
+    from django.shortcuts import redirect
+
+    from trainees.forms import RegistrationForm
+    from trainees.services import AlreadyRegistered, register_trainee
+
+    township = request.user.profile.township
+    form = RegistrationForm(request.POST or None)
+    existing = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            trainee = register_trainee(by=request.user, township=township, id_number=data["id_number"],
+                                       name=data["name"], phone=data["phone"], category=data["category"],
+                                       held_from=data["held_from"], education=data["education"],
+                                       address=data["address"])
+        except AlreadyRegistered as error:
+            existing = error.trainee
+            form.add_error("id_number", error)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            from django.contrib import messages
+
+            messages.success(request, f"已登记学员{trainee.name}。")
+            return redirect("trainees:trainee-detail", pk=trainee.pk)
+    return render(request, "trainees/register.html", {
+        "form": form, "township": township, "existing": existing,
+        "existing_is_ours": existing is not None and existing.township_id == township.pk,
+    })
+
+
+@role_required(Role.TOWNSHIP)
+def trainee_list(request):
+    """The township's trainees, masked; search by name (GET) or by full ID number (POST, so the
+    number never appears in a URL or a log)."""
+    trainees = trainees_visible_to(request.user).order_by("-pk")
+    query = request.GET.get("q", "").strip()
+    id_number = request.POST.get("id_number", "").strip() if request.method == "POST" else ""
+    if id_number:
+        trainees = trainees.by_id_number(id_number)
+    elif query:
+        trainees = trainees.filter(name__contains=query)
+    return render(request, "trainees/trainee_list.html", {"trainees": trainees[:200], "q": query,
+                                                           "searched_id": bool(id_number)})
+
+
+@role_required(Role.TOWNSHIP)
+def categories(request, pk):
+    """Add an eligible category to a trainee of the township, or end one."""
+    from datetime import date
+
+    from django.contrib import messages
+    from django.core.exceptions import ValidationError
+    from django.shortcuts import redirect
+
+    from trainees.forms import CategoryForm
+    from trainees.services import add_category, end_category
+
+    trainee = get_object_or_404(trainees_visible_to(request.user), pk=pk)
+    if request.method == "POST":
+        try:
+            if request.POST.get("end"):
+                membership = get_object_or_404(trainee.categories, pk=request.POST["end"])
+                end_category(membership, by=request.user,
+                             held_until=date.fromisoformat(request.POST.get("held_until") or str(timezone.localdate())))
+            else:
+                form = CategoryForm(request.POST)
+                if form.is_valid():
+                    add_category(trainee, by=request.user, **form.cleaned_data)
+                else:
+                    raise ValidationError("请选择类别并填写起始日期。", code="invalid")
+        except (ValidationError, ValueError) as error:
+            messages.error(request, ";".join(getattr(error, "messages", [str(error)])))
+        else:
+            messages.success(request, "培训对象类别已更新。")
+    return redirect("trainees:trainee-detail", pk=trainee.pk)

@@ -1,0 +1,66 @@
+"""Registering trainees and their categories (township portal)."""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.scope import scope_of
+from trainees.models import CategoryMembership, Trainee
+from trainees.policy import parse_id_number
+
+
+class AlreadyRegistered(ValidationError):
+    """The person exists: the caller shows them instead of creating a duplicate."""
+
+    def __init__(self, trainee):
+        super().__init__("该身份证号已在%(township)s登记(%(name)s),不能重复登记。", code="already_registered",
+                         params={"township": trainee.township.name, "name": trainee.name})
+        self.trainee = trainee
+
+
+@transaction.atomic
+def register_trainee(*, by, id_number, name, township, category, held_from=None, phone="", education="",
+                     address=""):
+    """学员登记: one person one row. A person registered anywhere is found, not duplicated; a
+    township official registers only for their own township."""
+    scope = scope_of(by)
+    if not (scope.is_hr or scope.township_id == township.pk):
+        raise ValidationError("只能登记本乡镇的学员。", code="not_own_township")
+    info = parse_id_number(id_number, today=timezone.localdate())
+    existing = Trainee.objects.select_related("township").filter(id_number=info.number).first()
+    if existing is not None:
+        raise AlreadyRegistered(existing)
+    trainee = Trainee(id_number=info.number, name=name.strip(), township=township, phone=phone, education=education,
+                      address=address, registered_by=by)
+    trainee.full_clean()
+    try:
+        with transaction.atomic():
+            trainee.save()
+    except IntegrityError:
+        raise AlreadyRegistered(Trainee.objects.get(id_number=info.number)) from None
+    add_category(trainee, by=by, category=category, held_from=held_from or timezone.localdate())
+    return trainee
+
+
+@transaction.atomic
+def add_category(trainee, *, by, category, held_from, evidence=""):
+    """Record an eligible category (三(一)) the trainee holds from `held_from`."""
+    scope = scope_of(by)
+    if not (scope.is_hr or scope.township_id == trainee.township_id):
+        raise ValidationError("只能修改本乡镇学员的类别。", code="not_own_township")
+    membership = CategoryMembership(trainee=trainee, category=category, held_from=held_from, evidence=evidence)
+    membership.full_clean()
+    membership.save()
+    return membership
+
+
+@transaction.atomic
+def end_category(membership, *, by, held_until):
+    """The trainee no longer holds the category from `held_until` (R18 keeps the history)."""
+    scope = scope_of(by)
+    if not (scope.is_hr or scope.township_id == membership.trainee.township_id):
+        raise ValidationError("只能修改本乡镇学员的类别。", code="not_own_township")
+    membership.held_until = held_until
+    membership.full_clean()
+    membership.save()
+    return membership
