@@ -239,6 +239,8 @@ def complete_class(training_class, *, by, today: date):
     bulk_update_with_history(enrolments, Enrolment, ["attendance_rate", "meets_attendance"], default_user=by,
                              default_change_reason="结业时记录到课率")
     tc.completed_on = sheet.sessions[-1].held_on
+    # The sessions say when training actually ran, even if the class was marked started late.
+    tc.started_on = min(tc.started_on or sheet.sessions[0].held_on, sheet.sessions[0].held_on)
     tc.attendance_rate = sheet.class_standing(p).best_reachable_rate
     return _move(tc, ClassStatus.COMPLETED, by=by)
 

@@ -389,3 +389,17 @@ def test_completion_records_who_met_the_threshold(clerk, officer):
     assert (poor.attendance_rate, poor.meets_attendance) == (Decimal("0.8000"), False)
     assert withdrawn.meets_attendance is None
     assert Enrolment.objects.filter(training_class=training_class).count() == 3
+
+
+def test_a_class_marked_started_late_completes_with_its_real_dates(clerk, officer):
+    """Sessions held before the clerk pressed 开班 still date the training (seen in the browser)."""
+    training_class = running_class(clerk, officer, trainees=1)
+    training_class.started_on = date(2018, 6, 5)
+    training_class.save()
+    sessions = schedule_all(training_class, clerk)
+    enrolment = training_class.enrolments.get()
+    for session in sessions:
+        services.record_attendance(session, by=clerk, today=date(2018, 6, 30), marks={enrolment.pk: True})
+    services.complete_class(training_class, by=clerk, today=date(2018, 6, 30))
+    training_class.refresh_from_db()
+    assert (training_class.started_on, training_class.completed_on) == (date(2018, 6, 1), date(2018, 6, 10))
