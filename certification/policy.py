@@ -9,7 +9,8 @@ from institutions.validators import normalise_credit_code
 COUNTY_HR = "长治县人力资源和社会保障局"
 
 
-def ensure_may_be_assessed(*, class_status: str, meets_attendance: bool | None, is_withdrawn: bool) -> None:
+def ensure_may_be_assessed(*, class_status: str, meets_attendance: bool | None, is_withdrawn: bool,
+                           min_attendance_rate) -> None:
     """R3 《实施方案》三(五): only trainees of a completed class who met the attendance threshold
     sit the end-of-course assessment."""
     if class_status not in ("completed", "closed"):
@@ -18,7 +19,8 @@ def ensure_may_be_assessed(*, class_status: str, meets_attendance: bool | None, 
         raise ValidationError("该学员已退学,不能参加考核。", code="withdrawn")
     if not meets_attendance:
         raise ValidationError(
-            "该学员到课率未达到85%(R3《实施方案》三(五)),不能参加结业考核。", code="attendance_below_threshold"
+            "该学员到课率未达到%(min)s(R3《实施方案》三(五)),不能参加结业考核。", code="attendance_below_threshold",
+            params={"min": f"{(min_attendance_rate * 100).normalize():f}%"},
         )
 
 
@@ -48,7 +50,7 @@ def ensure_certificate_matches(*, occupation_kind: str, kind: str, level: str, p
     elif kind != "qualification" and level:
         raise ValidationError("该类证书不分等级(R12)。", code="level_not_applicable")
     if issued_on < class_end_on:
-        raise ValidationError("发证日期%(day)s早于培训班结业日期%(end)s,不能登记:请核对。",
+        raise ValidationError("发证日期%(day)s早于培训班结业日期%(end)s,不能登记(R12):请核对。",
                               code="certificate_before_class_end", params={"day": issued_on, "end": class_end_on})
     if issued_on > today:
         raise ValidationError("发证日期不能晚于今天。", code="certificate_in_future")

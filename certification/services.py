@@ -14,7 +14,8 @@ from courses.models import Enrolment
 def _lock_enrolment(enrolment):
     return (
         Enrolment.objects.select_for_update(of=("self",))
-        .select_related("training_class__occupation", "training_class__institution", "trainee")
+        .select_related("training_class__occupation", "training_class__institution", "training_class__policy_year",
+                        "trainee")
         .get(pk=enrolment.pk)
     )
 
@@ -25,7 +26,8 @@ def record_assessment(enrolment, *, by, result, assessed_on: date, theory_score=
     enrolment = _lock_enrolment(enrolment)
     tc = enrolment.training_class
     policy.ensure_may_be_assessed(class_status=tc.status, meets_attendance=enrolment.meets_attendance,
-                                  is_withdrawn=enrolment.is_withdrawn)
+                                  is_withdrawn=enrolment.is_withdrawn,
+                                  min_attendance_rate=tc.policy_year.min_attendance_rate)
     if assessed_on < tc.end_on:
         raise ValidationError("考核日期不能早于结业日期%(end)s。", code="assessment_before_class_end",
                               params={"end": tc.end_on})
