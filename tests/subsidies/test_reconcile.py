@@ -56,3 +56,17 @@ def test_a_duplicate_line_slipped_past_the_index_is_named(approved):
     with pytest.raises(CommandError):
         call_command("reconcile_claims", stderr=err)
     assert f"学员名册 #{line.enrolment_id}" in err.getvalue()
+
+
+def test_a_line_rewritten_consistently_is_still_caught(approved):
+    """A raw edit that keeps total = first + second (so every constraint holds) but does not match
+    R6 for the line's days is named."""
+    line = approved.lines.first()
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE subsidies_claimline SET total_subsidy_amount = 2000, first_amount = 1600, "
+                       "second_amount = 400, amount = 1600 WHERE id = %s", [line.pk])
+        cursor.execute("UPDATE subsidies_subsidyclaim SET total_amount = 2800 WHERE id = %s", [approved.pk])
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("reconcile_claims", stderr=err)
+    assert f"申领明细 #{line.pk}" in err.getvalue() and "1500.00" in err.getvalue()

@@ -1,8 +1,8 @@
 """`manage.py reconcile_claims`: check the money against itself.
 
 Every approved, publicised, payable or paid claim's total equals the sum of its lines (amounts
-plus job-placement rewards), and no trainee's instalment sits on two live lines of claims that
-were not rejected. Exits with status 1, naming each row, when anything disagrees.
+plus job-placement rewards), every line's amounts are what R6 and R7 give for its training days,
+and no trainee's instalment sits on two live lines of claims that were not rejected. Exits with status 1, naming each row, when anything disagrees.
 """
 
 from decimal import Decimal
@@ -10,7 +10,9 @@ from decimal import Decimal
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count, Q, Sum
 
+from skills_program.models import PolicyYear
 from subsidies.models import ClaimLine, ClaimStatus, SubsidyClaim
+from subsidies.policy import split_instalments, training_subsidy
 
 CHECKED = [ClaimStatus.APPROVED, ClaimStatus.PUBLICISED, ClaimStatus.PAYABLE, ClaimStatus.PAID]
 
@@ -31,6 +33,16 @@ class Command(BaseCommand):
                     f"申领 #{claim.pk}({claim.training_class.code} {claim.get_instalment_display()}):"
                     f"申领金额 {claim.total_amount} 元,明细合计 {expected} 元"
                 )
+        params = {}
+        lines = ClaimLine.objects.filter(is_void=False, claim__status__in=CHECKED).values_list(
+            "pk", "training_days", "total_subsidy_amount", "first_amount", "second_amount",
+            "claim__training_class__policy_year_id")
+        for pk, days, total, first, second, year in lines.iterator():
+            if year not in params:
+                params[year] = PolicyYear.objects.get(pk=year).params()
+            expected = training_subsidy(days=days, p=params[year])
+            if (total, (first, second)) != (expected, split_instalments(expected, p=params[year])):
+                problems.append(f"申领明细 #{pk}:{days}天应为 {expected} 元(R6、R7),记录为 {total} 元({first} + {second})")
         duplicates = (
             ClaimLine.objects.filter(is_void=False).exclude(claim__status=ClaimStatus.REJECTED)
             .values("enrolment_id", "instalment").annotate(n=Count("pk")).filter(n__gt=1)
