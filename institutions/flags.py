@@ -9,6 +9,7 @@ from collections import defaultdict
 
 from django.db import transaction
 from django.db.models import Count, F, Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -30,8 +31,9 @@ def overlapping_classes():
     """A trainee on two live rosters whose class dates overlap (any institutions)."""
     rows = (
         Enrolment.objects.filter(is_withdrawn=False, training_class__status__in=LIVE_CLASS)
-        .values_list("pk", "trainee_id", "training_class__code", "training_class__planned_start_on",
-                     "training_class__planned_end_on", "training_class__institution_id")
+        .annotate(ends_on=Coalesce("training_class__completed_on", "training_class__planned_end_on"))
+        .values_list("pk", "trainee_id", "training_class__code", "training_class__planned_start_on", "ends_on",
+                     "training_class__institution_id")
         .order_by("trainee_id", "training_class__planned_start_on")
     )
     by_trainee = defaultdict(list)
@@ -88,10 +90,10 @@ def attendance_outside_dates():
 
 
 def all_present(min_sessions=4):
-    """A class whose every mark over at least `min_sessions` sessions is 'present' (real classes
-    have absences; a perfect sheet deserves a look)."""
+    """A completed class whose every mark over at least `min_sessions` sessions is 'present' (real
+    classes have absences; a perfect sheet deserves a look)."""
     classes = (
-        TrainingClass.objects.filter(status__in=[ClassStatus.IN_PROGRESS, ClassStatus.COMPLETED, ClassStatus.CLOSED])
+        TrainingClass.objects.filter(status__in=[ClassStatus.COMPLETED, ClassStatus.CLOSED])
         .annotate(session_count=Count("sessions", distinct=True),
                   absent=Count("sessions__attendance", filter=Q(sessions__attendance__is_present=False)),
                   marks=Count("sessions__attendance"))

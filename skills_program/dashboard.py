@@ -108,16 +108,19 @@ def figures(year):
     return {
         "lines": by_line, "townships": by_township, "categories": by_category, "occupations": by_occupation,
         "money": money, "statuses": by_status, "league": league,
-        "certificates": Certificate.objects.filter(enrolment__training_class__policy_year=year).count(),
+        # People (not certificate rows) certified on the year's live rosters, as in the tables.
+        "certificates": Certificate.objects.filter(enrolment__training_class__policy_year=year,
+                                                   enrolment__is_withdrawn=False)
+        .values("trainee_id").distinct().count(),
         "employment": EmploymentRecord.objects.filter(enrolment__training_class__policy_year=year).count(),
     }
 
 
 TABLES = {
-    "lines": ("年度任务进度", ["任务类别", "任务人数", "参训", "结业", "取证", "就业"]),
-    "townships": ("乡镇任务进度", ["乡镇", "任务人数", "已登记", "参训", "结业", "取证", "就业"]),
-    "categories": ("按培训对象类别", ["类别", "参训", "结业", "取证", "就业"]),
-    "occupations": ("按职业(工种)", ["职业(工种)", "参训", "结业", "取证", "就业"]),
+    "lines": ("年度任务进度", ["任务类别", "任务人数", "参训", "结业", "取证", "就业(已核实)"]),
+    "townships": ("乡镇任务进度", ["乡镇", "任务人数", "累计登记", "参训", "结业", "取证", "就业(已核实)"]),
+    "categories": ("按培训对象类别", ["类别", "参训", "结业", "取证", "就业(已核实)"]),
+    "occupations": ("按职业(工种)", ["职业(工种)", "参训", "结业", "取证", "就业(已核实)"]),
     "money": ("补贴金额按月(元)", ["月份", "审批金额", "拨付金额"]),
     "statuses": ("培训班状态", ["状态", "班数"]),
     "league": ("培训机构排行", ["培训机构", "结业人数", "合格率", "就业率", "平均到课率", "已拨付(元)", "保留下年资格"]),

@@ -159,7 +159,8 @@ def public_notices(year):
     from subsidies.models import ClaimLine
 
     lines = (
-        ClaimLine.objects.filter(claim__status=ClaimStatus.PUBLICISED, is_void=False)
+        ClaimLine.objects.filter(claim__status=ClaimStatus.PUBLICISED, is_void=False,
+                                 claim__training_class__policy_year=year)
         .select_related("claim__training_class__occupation", "claim__institution", "enrolment__trainee")
         .order_by("claim__publicity_ends_on", "claim_id", "pk")
     )

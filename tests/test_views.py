@@ -53,6 +53,8 @@ def test_township_pages_mask_personal_data(client):
         content = client.get(url).content.decode()
         assert "110105********002X" in content and "138****5678" in content
         assert "11010519491231002X" not in content and "13812345678" not in content
+        # The birth date is the masked part of the ID number: never beside it.
+        assert "1949年12月31日" not in content and "1949-12-31" not in content
 
 
 @pytest.mark.parametrize(

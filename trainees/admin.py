@@ -12,7 +12,7 @@ class CategoryMembershipInline(admin.TabularInline):
 
 @admin.register(Trainee)
 class TraineeAdmin(IdNumberSearchMixin, HistoryAdmin):
-    list_display = ["name", "masked_id", "sex", "birth_on", "township", "masked_phone_column", "category_count",
+    list_display = ["name", "masked_id", "sex", "age", "township", "masked_phone_column", "category_count",
                     "enrolment_count", "registered_at"]
     list_filter = ["township", "sex", "education", "categories__category"]
     search_fields = ["name", "phone"]
@@ -33,6 +33,10 @@ class TraineeAdmin(IdNumberSearchMixin, HistoryAdmin):
             _category_count=Count("categories", distinct=True),
             _enrolment_count=Count("enrolments", filter=Q(enrolments__is_withdrawn=False), distinct=True),
         )
+
+    @admin.display(description="年龄", ordering="-birth_on")
+    def age(self, obj):
+        return obj.age
 
     @admin.display(description="身份证号", ordering="id_number")
     def masked_id(self, obj):

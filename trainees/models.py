@@ -108,6 +108,16 @@ class Trainee(models.Model):
     def masked_phone(self):
         return mask_phone(self.phone)
 
+    @property
+    def age(self):
+        """Completed years today. Lists show the age, never the birth date: the birth date is
+        exactly the part of the ID number that masking hides."""
+        from django.utils import timezone
+
+        from trainees.policy import age_on
+
+        return age_on(self.birth_on, timezone.localdate())
+
     def _derive_from_id_number(self, *, strict):
         from django.utils import timezone
 

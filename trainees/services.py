@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from accounts.scope import scope_of
 from trainees.models import CategoryMembership, Trainee
-from trainees.policy import parse_id_number
+from trainees.policy import mask_name, parse_id_number
 
 
 class AlreadyRegistered(ValidationError):
@@ -14,7 +14,7 @@ class AlreadyRegistered(ValidationError):
 
     def __init__(self, trainee):
         super().__init__("该身份证号已在%(township)s登记(%(name)s),不能重复登记。", code="already_registered",
-                         params={"township": trainee.township.name, "name": trainee.name})
+                         params={"township": trainee.township.name, "name": mask_name(trainee.name)})
         self.trainee = trainee
 
 

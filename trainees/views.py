@@ -13,6 +13,7 @@ from courses.models import ClassStatus
 from skills_program.models import TownshipTarget
 from skills_program.selectors import current_policy_year
 from trainees.models import TraineeCategory
+from trainees.policy import mask_name
 from trainees.selectors import trainees_visible_to
 
 FINISHED = [ClassStatus.COMPLETED, ClassStatus.CLOSED]
@@ -100,8 +101,8 @@ def export(request, what):
     if what == "trainees":
         trainees = trainees_visible_to(request.user).order_by("pk")
         return workbook_response(f"{township.name}学员.xlsx", f"{township.name}登记学员",
-                                 ["姓名", "身份证号", "性别", "出生日期", "联系电话", "文化程度", "登记时间"],
-                                 [[t.name, t.masked_id_number, t.get_sex_display(), t.birth_on, t.masked_phone,
+                                 ["姓名", "身份证号", "性别", "年龄", "联系电话", "文化程度", "登记时间"],
+                                 [[t.name, t.masked_id_number, t.get_sex_display(), t.age, t.masked_phone,
                                    t.get_education_display(), t.registered_at] for t in trainees])
     if what == "vouchers":
         vouchers = vouchers_visible_to(request.user).select_related("holder").order_by("-issued_on", "pk")
@@ -152,6 +153,7 @@ def register(request):
     return render(request, "trainees/register.html", {
         "form": form, "township": township, "existing": existing,
         "existing_is_ours": existing is not None and existing.township_id == township.pk,
+        "existing_masked_name": mask_name(existing.name) if existing else "",
     })
 
 
@@ -195,8 +197,10 @@ def categories(request, pk):
                     add_category(trainee, by=request.user, **form.cleaned_data)
                 else:
                     raise ValidationError("请选择类别并填写起始日期。", code="invalid")
-        except (ValidationError, ValueError) as error:
-            messages.error(request, ";".join(getattr(error, "messages", [str(error)])))
+        except ValidationError as error:
+            messages.error(request, ";".join(error.messages))
+        except ValueError:
+            messages.error(request, "日期格式不正确,请重新选择日期。")
         else:
             messages.success(request, "培训对象类别已更新。")
     return redirect("trainees:trainee-detail", pk=trainee.pk)

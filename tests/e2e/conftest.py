@@ -24,6 +24,8 @@ def pytest_collection_modifyitems(config, items):
             import playwright  # noqa: F401
         except ImportError:
             missing = "浏览器测试需要 pytest-playwright(make test 会安装)"
+    if missing and os.environ.get("E2E_REQUIRED"):
+        raise pytest.UsageError(f"E2E_REQUIRED is set but {missing}")
     for item in items:
         if "e2e" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
@@ -36,7 +38,8 @@ def browser_type_launch_args():
     return {
         "executable_path": CHROMIUM,
         "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+                 "--lang=zh-CN"],
     }
 
 

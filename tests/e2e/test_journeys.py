@@ -4,7 +4,7 @@ import datetime
 import re
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, Permission, User
 from django.utils import timezone
 
 from accounts.models import Role, UserProfile
@@ -21,9 +21,18 @@ PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 900}
 
 
+def hr_group():
+    """County HR staff as the demo has them: ordinary staff with the programme's permissions."""
+    group, _ = Group.objects.get_or_create(name="县人社局工作人员")
+    group.permissions.set(Permission.objects.filter(content_type__app_label__in=[
+        "skills_program", "accounts", "trainees", "institutions", "courses", "certification", "subsidies"]))
+    return group
+
+
 def user(username, role, **party):
-    account = User.objects.create_user(username, password=PASSWORD, is_staff=role == Role.HR,
-                                       is_superuser=role == Role.HR, last_name=username)
+    account = User.objects.create_user(username, password=PASSWORD, is_staff=role == Role.HR, last_name=username)
+    if role == Role.HR:
+        account.groups.add(hr_group())
     UserProfile.objects.create(user=account, role=role, **party)
     return account
 

@@ -102,11 +102,6 @@ def test_demo_flags_are_all_genuine(settings):
     settings.DEBUG = True
     call_command("seed_demo", verbosity=0)
     flags = {flag.kind: flag for flag in Flag.objects.all()}
-    assert set(flags) <= {"shared_phone", "employer_is_institution", "all_present"}
-    assert {"shared_phone", "employer_is_institution"} <= set(flags)
+    assert set(flags) == {"shared_phone", "employer_is_institution"} and Flag.objects.count() == 2
     assert Trainee.objects.filter(phone=flags["shared_phone"].key).count() > 3
     assert EmploymentRecord.objects.filter(is_employer_the_institution=True).count() == 1
-    if "all_present" in flags:
-        training_class_id = int(flags["all_present"].key)
-        assert not AttendanceRecord.objects.filter(session__training_class_id=training_class_id,
-                                                   is_present=False).exists()
