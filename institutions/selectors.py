@@ -59,6 +59,7 @@ def todo_for_institution(user, *, today):
     from courses.selectors import AttendanceSheet, classes_visible_to
     from subsidies.models import ClaimStatus
     from subsidies.policy import employment_window_ends_on
+    from subsidies.services import APPROVED_OR_LATER
 
     classes = classes_visible_to(user).select_related("policy_year")
     todo = {"returned": list(classes.filter(status=ClassStatus.RETURNED)), "sessions": [], "at_risk": [],
@@ -85,6 +86,9 @@ def todo_for_institution(user, *, today):
         claims = list(training_class.claims.all())
         if not any(c.instalment == "first" for c in claims):
             todo["claims"].append((training_class, "生成首期申领"))
+        elif today > window_end and not any(c.instalment == "second" for c in claims) and any(
+                c.instalment == "first" and c.status in APPROVED_OR_LATER for c in claims):
+            todo["claims"].append((training_class, "就业认定期已结束,生成二期申领"))
         for claim in claims:
             if claim.status == ClaimStatus.DRAFT:
                 todo["claims"].append((training_class, f"提交{claim.get_instalment_display()}申领"))

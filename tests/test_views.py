@@ -157,6 +157,13 @@ def test_institution_home_lists_what_needs_doing(client, monkeypatch):
                                               decision_note="请补充教材")
     todo = client.get(reverse("institutions:home")).context["todo"]
     assert todo["returned"] == [returned]
+    from subsidies.models import SubsidyClaim
+
+    SubsidyClaim.objects.create(institution=done.institution, training_class=done, instalment="first",
+                                status="paid")
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: START + dt.timedelta(days=120))
+    todo = client.get(reverse("institutions:home")).context["todo"]
+    assert todo["claims"] == [(done, "就业认定期已结束,生成二期申领")]
 
 
 def test_public_pages_leak_no_personal_data_on_the_demo(client, settings):
