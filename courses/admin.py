@@ -1,6 +1,5 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 from django.template.response import TemplateResponse
@@ -23,6 +22,7 @@ from skills_program.admin_mixins import (
     annotation_column,
     masked_id_column,
     related_column,
+    run_all_or_nothing,
 )
 
 
@@ -210,25 +210,14 @@ class TrainingClassAdmin(HistoryAdmin):
         form = DecisionForm(request.POST if "confirm" in request.POST else None)
         if form.is_valid():
             note, acknowledged = form.cleaned_data["note"], form.cleaned_data["acknowledge_warnings"]
-            failures = []
-            with transaction.atomic():
-                for training_class in classes:
-                    try:
-                        if decision == "approve":
-                            service(training_class, by=request.user, acknowledge_warnings=acknowledged, note=note)
-                        else:
-                            service(training_class, by=request.user, reason=note)
-                    except ValidationError as error:
-                        failures.append((training_class, error.messages))
-                if failures:
-                    transaction.set_rollback(True)
-            if failures:
-                for training_class, reasons in failures:
-                    self.message_user(request, f"{training_class.code}:{';'.join(reasons)}", messages.ERROR)
-                self.message_user(request, f"以上原因,所选{len(classes)}个培训班均未{label}。", messages.WARNING)
+            if decision == "approve":
+                def call(training_class):
+                    service(training_class, by=request.user, acknowledge_warnings=acknowledged, note=note)
             else:
-                self.message_user(request, f"已{label}{len(classes)}个培训班。", messages.SUCCESS)
-            return None
+                def call(training_class):
+                    service(training_class, by=request.user, reason=note)
+            return run_all_or_nothing(self, request, classes, label=label, call=call,
+                                      describe=lambda tc: tc.code)
         checks = []
         for training_class in classes:
             try:

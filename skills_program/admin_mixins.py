@@ -78,9 +78,7 @@ def service_action(modeladmin, request, queryset, *, label, call, form_class=Non
     cleaned_data)` for each object inside one transaction; if any refuses, nothing is kept and
     every refusal is shown with its reason. With a form, it first shows an intermediate page.
     """
-    from django.contrib import admin, messages
-    from django.core.exceptions import ValidationError
-    from django.db import transaction
+    from django.contrib import admin
     from django.template.response import TemplateResponse
 
     objects = list(queryset)
@@ -95,11 +93,23 @@ def service_action(modeladmin, request, queryset, *, label, call, form_class=Non
                 "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
             })
     data = form.cleaned_data if form is not None else {}
+    run_all_or_nothing(modeladmin, request, objects, label=label, describe=describe,
+                       call=lambda obj: call(obj, request.user, data))
+    return None
+
+
+def run_all_or_nothing(modeladmin, request, objects, *, label, call, describe=str):
+    """Call `call(obj)` for every object in one transaction; if any refuses, keep nothing and
+    show every refusal with its reason."""
+    from django.contrib import messages
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
+
     failures = []
     with transaction.atomic():
         for obj in objects:
             try:
-                call(obj, request.user, data)
+                call(obj)
             except ValidationError as error:
                 failures.append((obj, error.messages))
         if failures:

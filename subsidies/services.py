@@ -242,6 +242,16 @@ def _move(claim, target, **fields):
     return claim
 
 
+def _void_line(line, claim, reason, *, change_reason):
+    """Take a line off its claim (kept, marked void with the reason) and recompute the total."""
+    line.is_void, line.void_reason = True, reason[:200]
+    line._change_reason = change_reason
+    line.full_clean(validate_constraints=False)
+    line.save()
+    _recompute_total(claim)
+    claim.save(update_fields=["total_amount"])
+
+
 def _recompute_total(claim):
     totals = claim.lines.filter(is_void=False).aggregate(amount=Sum("amount"), reward=Sum("placement_reward_amount"))
     claim.total_amount = (totals["amount"] or Decimal(0)) + (totals["reward"] or Decimal(0))
@@ -280,11 +290,7 @@ def remove_line(line, *, by, reason):
     if not (reason or "").strip():
         raise ValidationError("请写明移除原因。", code="reason_required")
     line = ClaimLine.objects.select_for_update().get(pk=line.pk)
-    line.is_void, line.void_reason = True, f"机构移除:{reason}"[:200]
-    line.full_clean(validate_constraints=False)
-    line.save()
-    _recompute_total(claim)
-    claim.save(update_fields=["total_amount"])
+    _void_line(line, claim, f"机构移除:{reason}", change_reason="机构移除")
     return line
 
 
@@ -386,13 +392,7 @@ def decide_objection(objection, *, by, upheld: bool, note):
     objection.full_clean()
     objection.save()
     if upheld:
-        line = objection.line
-        line.is_void, line.void_reason = True, f"公示异议成立:{note}"[:200]
-        line._change_reason = "公示异议成立,剔除"
-        line.full_clean(validate_constraints=False)
-        line.save()
-        _recompute_total(claim)
-        claim.save(update_fields=["total_amount"])
+        _void_line(objection.line, claim, f"公示异议成立:{note}", change_reason="公示异议成立,剔除")
     return objection
 
 
