@@ -1,9 +1,34 @@
+"""Every view states who may reach it (deny by default, SPEC.md §1).
+
+`LoginRequiredMiddleware` sends anyone not signed in to the login page unless the view is
+`public`. Each portal view then carries one of these decorators, which also records the decision
+on the view (`view.access`) so that a test walking the URL resolver finds any view without one.
+The HR back office is the admin site, whose `has_permission` admits county HR only.
+"""
+
 from functools import wraps
 
+from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 
 from accounts.scope import scope_of
+
+PUBLIC = "public"
+SIGNED_IN = "signed-in"
+
+
+def public(view):
+    """Anyone, signed in or not: the login page, the health probe and the public figures."""
+    view = login_not_required(view)
+    view.access = PUBLIC
+    return view
+
+
+def signed_in(view):
+    """Any signed-in user, whatever their role (the view itself decides what each role sees)."""
+    view.access = SIGNED_IN
+    return view
 
 
 def role_required(*roles):
@@ -19,6 +44,7 @@ def role_required(*roles):
                 raise PermissionDenied("您的账号无权访问此页面。")
             return view(request, *args, **kwargs)
 
+        wrapped.access = tuple(roles)
         return wrapped
 
     return decorator

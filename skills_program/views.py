@@ -1,15 +1,15 @@
-from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from accounts.decorators import public, signed_in
 from accounts.scope import scope_of
 from skills_program.selectors import current_policy_year
 
 
-@login_required
+@signed_in
 def home(request):
     """Send each user to where they work: HR to the admin, the others to their portal."""
     scope = scope_of(request.user)
@@ -22,6 +22,7 @@ def home(request):
     return render(request, "no_role.html", status=403)
 
 
+@public
 @never_cache
 @require_GET
 def healthz(request):
@@ -35,6 +36,7 @@ def healthz(request):
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
+@public
 @require_GET
 def public_home(request):
     """Aggregate figures for public supervision (《实施方案》五(三)): targets and results by target
