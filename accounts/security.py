@@ -17,12 +17,13 @@ from accounts.scope import scope_of
 log = logging.getLogger("skills_program.security")
 
 
-def client_address(request):
+def client_address(request) -> str | None:
+    """The client's address (behind the proxies counted by PROXY_COUNT), None when unknown."""
     if request is None:
-        return "-"
+        return None
     from axes.helpers import get_client_ip_address
 
-    return get_client_ip_address(request) or request.META.get("REMOTE_ADDR") or "-"
+    return get_client_ip_address(request) or request.META.get("REMOTE_ADDR") or None
 
 
 def _who(user):
@@ -33,17 +34,18 @@ def _who(user):
 
 @receiver(user_logged_in, dispatch_uid="security_log_login")
 def log_login(sender, request, user, **kwargs):
-    log.info("login succeeded %s ip=%s", _who(user), client_address(request))
+    log.info("login succeeded %s ip=%s", _who(user), client_address(request) or "-")
 
 
 @receiver(user_logged_out, dispatch_uid="security_log_logout")
 def log_logout(sender, request, user, **kwargs):
-    log.info("logout %s ip=%s", _who(user), client_address(request))
+    log.info("logout %s ip=%s", _who(user), client_address(request) or "-")
 
 
 @receiver(user_login_failed, dispatch_uid="security_log_login_failed")
 def log_login_failed(sender, credentials, request=None, **kwargs):
-    log.warning("login failed username=%r ip=%s", (credentials or {}).get("username", ""), client_address(request))
+    log.warning("login failed username=%r ip=%s", (credentials or {}).get("username", ""),
+                client_address(request) or "-")
 
 
 def log_lockout(sender, request, username, ip_address, **kwargs):
@@ -68,7 +70,7 @@ class SecurityHeadersAndLogMiddleware:
         user = getattr(request, "user", None)
         if response.status_code == 403:
             log.warning("permission denied %s %s %s ip=%s", _who(user), request.method, request.path,
-                        client_address(request))
+                        client_address(request) or "-")
         if user is not None and user.is_authenticated:
             patch_cache_control(response, no_store=True, no_cache=True, private=True, max_age=0)
         return response

@@ -1,22 +1,57 @@
 """Shared admin behaviour for the HR back office."""
 
 import re
+import secrets
 
-from trainees.policy import normalise_id_number
+from trainees.policy import mask_id_number, normalise_id_number
 
 _ID_LIKE = re.compile(r"^[0-9]{17}[0-9X]$")
 
 
 class IdNumberSearchMixin:
-    """An 18-character resident ID number typed into the search box is matched exactly through
-    the unique index (full-width digits, spaces and a lower-case x are normalised first);
-    anything else falls back to the ordinary `search_fields`."""
+    """Search by resident ID number without the number ever appearing in a URL (SPEC.md §2).
+
+    The list page carries a second search box that POSTs the number; it is kept in the session
+    under a random token and the list is shown at `?_idq=<token>`, matched exactly through the
+    unique index (full-width digits, spaces and a lower-case x normalised first). An ID number
+    typed into the ordinary (GET) search box is not searched: the page says to use the other box.
+    Names and other terms search through `search_fields` as usual.
+    """
 
     id_number_lookup = "id_number"
+    _session_key = "admin_id_searches"
+
+    def changelist_view(self, request, extra_context=None):
+        from django.contrib import messages
+        from django.http import HttpResponseRedirect
+
+        if request.method == "POST" and "_id_search" in request.POST:
+            term = normalise_id_number(request.POST.get("_id_search", ""))
+            if not _ID_LIKE.match(term):
+                messages.error(request, "请输入18位身份证号(最后一位可以是X);按姓名查询请用上方的搜索框。")
+                return HttpResponseRedirect(request.path)
+            token = secrets.token_urlsafe(8)
+            searches = dict(list(request.session.get(self._session_key, {}).items())[-9:])
+            searches[token] = term
+            request.session[self._session_key] = searches
+            return HttpResponseRedirect(f"{request.path}?_idq={token}")
+        if _ID_LIKE.match(normalise_id_number(request.GET.get("q", ""))):
+            messages.error(request, "为保护个人信息,身份证号不能出现在网址中:请用“按身份证号查询”框查询。")
+            return HttpResponseRedirect(request.path)
+        token = request.GET.get("_idq")
+        if token is not None:
+            request._id_number_term = request.session.get(self._session_key, {}).get(token, "")
+            request.GET = request.GET.copy()
+            del request.GET["_idq"]
+        return super().changelist_view(request, extra_context={
+            **(extra_context or {}),
+            "id_search": True,
+            "id_search_term": mask_id_number(getattr(request, "_id_number_term", "")),
+        })
 
     def get_search_results(self, request, queryset, search_term):
-        term = normalise_id_number(search_term)
-        if _ID_LIKE.match(term):
+        term = getattr(request, "_id_number_term", None)
+        if term is not None:
             return queryset.filter(**{self.id_number_lookup: term}), False
         return super().get_search_results(request, queryset, search_term)
 

@@ -5,9 +5,11 @@ from decimal import Decimal
 
 import pytest
 from django.contrib import admin
+from django.test import Client
 from django.urls import reverse
 
 from tests import factories
+from trainees.models import IdNumberView
 
 pytestmark = pytest.mark.django_db
 
@@ -39,13 +41,14 @@ def populate(rows):
         factories.ClaimObjectionFactory(line=claim_line, recorded_by=hr)
         factories.CalendarDayFactory()
         factories.FlagFactory()
+        IdNumberView.objects.create(trainee=enrolment.trainee, viewer=hr, place="admin")
 
 
 MODELS = sorted(admin.site._registry, key=lambda m: m._meta.label)
 # Written only by services, which check the rules: the admin shows them read-only.
 SERVICE_ONLY = {"subsidies.ClaimLine", "courses.ClassTransition", "courses.Enrolment", "courses.Session",
                 "courses.AttendanceRecord", "subsidies.SubsidyClaim", "certification.Assessment", "subsidies.Voucher",
-                "institutions.Flag"}
+                "institutions.Flag", "trainees.IdNumberView"}
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: m._meta.label)
@@ -103,15 +106,34 @@ def test_admin_index_is_chinese(hr_client):
     assert "Site administration" not in content and "Recent actions" not in content
 
 
-def test_search_by_exact_id_number_finds_one_trainee(hr_client):
-    """Typing a full ID number (lower-case x, spaces) finds exactly that trainee by equality."""
-    wanted = factories.TraineeFactory(id_number="11010519491231002X", name="王秀英")
-    factories.TraineeFactory(name="王秀兰")
-    response = hr_client.get(reverse("admin:trainees_trainee_changelist"), {"q": "110105 19491231 002x"})
+@pytest.mark.parametrize("changelist", [
+    "admin:trainees_trainee_changelist", "admin:courses_enrolment_changelist",
+    "admin:certification_certificate_changelist", "admin:subsidies_claimline_changelist",
+])
+def test_id_number_search_is_posted_and_never_in_a_url(hr_client, changelist):
+    """A full ID number (lower-case x, spaces) is POSTed, matched by equality through the index,
+    and the list is shown at an address that carries a token, not the number."""
+    wanted = factories.ClaimLineFactory(enrolment__trainee__id_number="11010519491231002X")
+    factories.CertificateFactory(enrolment=wanted.enrolment)
+    factories.ClaimLineFactory(enrolment__trainee__name="王秀兰")
+    url = reverse(changelist)
+    response = hr_client.post(url, {"_id_search": "110105 19491231 002x"})
+    assert response.status_code == 302 and "11010519491231002" not in response["Location"]
+    response = hr_client.get(response["Location"])
     rows = list(response.context["cl"].result_list)
-    assert rows == [wanted]
+    assert len(rows) == 1 and "110105********002X" in response.content.decode()
+    assert "11010519491231002X" not in response.content.decode()
     sql = str(response.context["cl"].queryset.query)
     assert "UPPER" not in sql and "LIKE" not in sql
+    # The same number typed into the ordinary (GET) search box is refused, not searched.
+    refused = hr_client.get(url, {"q": "11010519491231002X"})
+    assert refused.status_code == 302 and refused["Location"] == url
+    assert "身份证号不能出现在网址中" in hr_client.get(url).content.decode()
+    # Another user's session does not know the token.
+    other = Client()
+    other.force_login(factories.hr_user("hr_other"))
+    token_url = response.request["PATH_INFO"] + "?" + response.request["QUERY_STRING"]
+    assert len(list(other.get(token_url).context["cl"].result_list)) == 0
 
 
 def test_search_by_name(hr_client):

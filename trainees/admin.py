@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.db.models import Count, Q
 
 from skills_program.admin_mixins import HistoryAdmin, IdNumberSearchMixin, annotation_column
-from trainees.models import CategoryMembership, Trainee
+from trainees.models import CategoryMembership, IdNumberView, Trainee, ViewPlace
 
 
 class CategoryMembershipInline(admin.TabularInline):
@@ -50,6 +50,29 @@ class TraineeAdmin(IdNumberSearchMixin, HistoryAdmin):
 
     enrolment_count = annotation_column("_enrolment_count", "参训次数")
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The trainee's page shows the full ID number to county HR; each showing is recorded."""
+        response = super().change_view(request, object_id, form_url, extra_context)
+        self._record_id_view(request, response, object_id)
+        return response
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        response = super().history_form_view(request, object_id, version_id, extra_context)
+        self._record_id_view(request, response, object_id)
+        return response
+
+    def _record_id_view(self, request, response, object_id):
+        """A page that showed the number (a GET answered 200) is one recorded view."""
+        from django.contrib.admin.utils import unquote
+
+        from accounts.security import client_address
+        from trainees.services import reveal_id_number
+
+        if request.method == "GET" and response.status_code == 200:
+            trainee = Trainee.objects.filter(pk=unquote(object_id)).first() if str(object_id).isdigit() else None
+            if trainee is not None:
+                reveal_id_number(trainee, by=request.user, place=ViewPlace.ADMIN, address=client_address(request))
+
     def save_model(self, request, obj, form, change):
         if not change:
             obj.registered_by = request.user
@@ -88,3 +111,24 @@ class CategoryMembershipAdmin(IdNumberSearchMixin, HistoryAdmin):
     ordering = ["-pk"]
     list_select_related = ["trainee"]
     autocomplete_fields = ["trainee"]
+
+
+@admin.register(IdNumberView)
+class IdNumberViewAdmin(admin.ModelAdmin):
+    """Who saw which trainee's full ID number, where and when: read only, never deleted."""
+
+    list_display = ["viewed_at", "viewer", "trainee", "place", "address"]
+    list_filter = ["place", "viewed_at"]
+    search_fields = ["viewer__username", "trainee__name"]
+    list_select_related = ["viewer", "trainee"]
+    date_hierarchy = "viewed_at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -165,3 +165,29 @@ class CategoryMembership(models.Model):
         return f"{self.trainee.name} · {self.get_category_display()}"
 
 
+
+
+class ViewPlace(models.TextChoices):
+    ADMIN = "admin", "县人社局后台学员页"
+    TOWNSHIP = "township", "乡镇学员页"
+
+
+class IdNumberView(models.Model):
+    """One showing of a trainee's full ID number (SPEC.md §2: each such view is recorded).
+    Written by `trainees.services.reveal_id_number`, never edited or deleted."""
+
+    trainee = models.ForeignKey(Trainee, on_delete=models.PROTECT, related_name="id_number_views",
+                                verbose_name="学员")
+    viewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                               verbose_name="查看人")
+    place = models.CharField("查看位置", max_length=16, choices=ViewPlace.choices)
+    address = models.GenericIPAddressField("来源地址", null=True, blank=True)
+    viewed_at = models.DateTimeField("查看时间", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "完整身份证号查看记录"
+        ordering = ["-viewed_at", "-pk"]
+        indexes = [models.Index(fields=["trainee", "-viewed_at"], name="idview_trainee_time")]
+
+    def __str__(self):
+        return f"{self.viewer} 查看 {self.trainee} ({self.viewed_at:%Y-%m-%d %H:%M})"

@@ -115,6 +115,13 @@ def mask_id_number(number: str) -> str:
     return number[:6] + "*" * (len(number) - 10) + number[-4:]
 
 
+def may_see_full_id_number(*, is_hr: bool, viewer_township_id: int | None, trainee_township_id: int) -> bool:
+    """SPEC.md §2: "The full ID number is shown only to county HR staff and to the trainee's own
+    township, on the trainee's page, and each such view is recorded." Everyone else, everywhere
+    else, sees it masked."""
+    return is_hr or (viewer_township_id is not None and viewer_township_id == trainee_township_id)
+
+
 def mask_phone(phone: str) -> str:
     """138****5678: the first 3 and last 4 digits (SPEC.md §2)."""
     if not phone:

@@ -64,3 +64,18 @@ def end_category(membership, *, by, held_until):
     membership.full_clean()
     membership.save()
     return membership
+
+
+def reveal_id_number(trainee, *, by, place, address=None) -> str:
+    """The full ID number for the trainee's page, recorded as one `IdNumberView` (SPEC.md §2).
+    Refused to anyone but county HR and the trainee's own township."""
+    from trainees.models import IdNumberView
+    from trainees.policy import may_see_full_id_number
+
+    scope = scope_of(by)
+    if not may_see_full_id_number(is_hr=scope.is_hr, viewer_township_id=scope.township_id,
+                                  trainee_township_id=trainee.township_id):
+        raise ValidationError("完整身份证号只向县人社局和学员所在乡镇显示(SPEC §2 个人信息保护),"
+                              "如需核对请联系学员所在乡镇。", code="id_not_visible")
+    IdNumberView.objects.create(trainee=trainee, viewer=by, place=place, address=address)
+    return trainee.id_number

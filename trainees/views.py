@@ -59,14 +59,24 @@ def home(request):
 
 @role_required(Role.TOWNSHIP)
 def trainee_detail(request, pk):
-    """One trainee of the township with their classes; another township's trainee is 404."""
+    """One trainee of the township with their classes; another township's trainee is 404. The ID
+    number is masked; a POST asks to see it in full, which is recorded (SPEC.md §2)."""
     trainee = get_object_or_404(trainees_visible_to(request.user).select_related("township"), pk=pk)
+    full_id_number = None
+    if request.method == "POST":
+        from accounts.security import client_address
+        from trainees.models import ViewPlace
+        from trainees.services import reveal_id_number
+
+        full_id_number = reveal_id_number(trainee, by=request.user, place=ViewPlace.TOWNSHIP,
+                                          address=client_address(request))
     enrolments = trainee.enrolments.select_related("training_class", "training_class__institution").order_by("-pk")
     return render(
         request,
         "trainees/trainee_detail.html",
         {
             "trainee": trainee,
+            "full_id_number": full_id_number,
             "enrolments": enrolments,
             "categories": trainee.categories.all(),
             "certificates": trainee.certificates.select_related("occupation"),

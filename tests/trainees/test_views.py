@@ -76,3 +76,60 @@ def test_home_shows_progress_by_category(official, township, policy_year):
 def test_registration_page_loads_the_id_helper(official):
     page = official.get(reverse("trainees:register")).content.decode()
     assert "portal/id-number.js" in page and "data-id-number" in page
+
+
+def test_full_id_number_is_shown_to_the_own_township_on_request_and_each_view_is_recorded(client):
+    from trainees.models import IdNumberView
+
+    trainee = factories.TraineeFactory()
+    official = factories.township_user(trainee.township)
+    client.force_login(official)
+    url = reverse("trainees:trainee-detail", args=[trainee.pk])
+    page = client.get(url).content.decode()
+    assert trainee.masked_id_number in page and trainee.id_number not in page
+    assert IdNumberView.objects.count() == 0
+    for expected in (1, 2):
+        shown = client.post(url, {"reveal": "id_number"})
+        assert shown.status_code == 200 and trainee.id_number in shown.content.decode()
+        assert "no-store" in shown["Cache-Control"]
+        assert IdNumberView.objects.filter(trainee=trainee, viewer=official, place="township").count() == expected
+
+
+def test_full_id_number_is_refused_to_everyone_else(client):
+    from trainees.models import IdNumberView
+
+    trainee = factories.TraineeFactory()
+    url = reverse("trainees:trainee-detail", args=[trainee.pk])
+    client.force_login(factories.township_user(factories.TownshipFactory()))
+    assert client.post(url, {"reveal": "id_number"}).status_code == 404
+    client.force_login(factories.institution_user(factories.TrainingInstitutionFactory()))
+    assert client.post(url, {"reveal": "id_number"}).status_code == 403
+    assert IdNumberView.objects.count() == 0
+
+
+def test_hr_sees_the_full_id_number_on_the_trainee_page_only_and_it_is_recorded(client):
+    from trainees.models import IdNumberView
+
+    trainee = factories.TraineeFactory()
+    hr = factories.hr_user()
+    client.force_login(hr)
+    listing = client.get(reverse("admin:trainees_trainee_changelist")).content.decode()
+    assert trainee.id_number not in listing and IdNumberView.objects.count() == 0
+    page = client.get(reverse("admin:trainees_trainee_change", args=[trainee.pk])).content.decode()
+    assert trainee.id_number in page
+    view = IdNumberView.objects.get()
+    assert (view.trainee, view.viewer, view.place) == (trainee, hr, "admin")
+    history = trainee.history.first()
+    client.get(reverse("admin:trainees_trainee_simple_history", args=[trainee.pk, history.pk]))
+    assert IdNumberView.objects.count() == 2
+    audit = client.get(reverse("admin:trainees_idnumberview_changelist")).content.decode()
+    assert trainee.masked_id_number in audit and trainee.id_number not in audit
+
+
+def test_the_full_id_rule():
+    from trainees.policy import may_see_full_id_number
+
+    assert may_see_full_id_number(is_hr=True, viewer_township_id=None, trainee_township_id=3)
+    assert may_see_full_id_number(is_hr=False, viewer_township_id=3, trainee_township_id=3)
+    assert not may_see_full_id_number(is_hr=False, viewer_township_id=4, trainee_township_id=3)
+    assert not may_see_full_id_number(is_hr=False, viewer_township_id=None, trainee_township_id=3)
