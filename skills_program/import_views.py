@@ -5,6 +5,7 @@ import time
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -37,14 +38,22 @@ def handle_import(request, importer, *, kind, target="", title, back_url, base_t
         plan = importer.plan(checked)
         if plan.is_clean:
             try:
-                written = importer.write(plan)
+                # The rows and the batch's "imported" mark commit together: a crash between them
+                # cannot leave a written sheet that still offers itself for confirmation.
+                with transaction.atomic():
+                    locked = ImportBatch.objects.select_for_update().filter(pk=batch.pk,
+                                                                            imported_at__isnull=True).first()
+                    if locked is None:
+                        raise ValidationError("该表格已经导入,不能重复导入:请在列表中查看导入结果。",
+                                              code="already_imported")
+                    written = importer.write(plan)
+                    locked.imported_at = timezone.now()
+                    locked.summary = f"导入{written}行,跳过{len(plan.skipped)}行"
+                    locked.save(update_fields=["imported_at", "summary"])
             except ValidationError as error:
                 messages.error(request, ";".join(error.messages))
             else:
-                batch.imported_at = timezone.now()
-                batch.summary = f"导入{written}行,跳过{len(plan.skipped)}行"
-                batch.save(update_fields=["imported_at", "summary"])
-                messages.success(request, f"导入完成:{batch.summary}。")
+                messages.success(request, f"导入完成:{locked.summary}。")
                 return redirect(back_url)
         return render(request, "imports/preview.html", {**context, "plan": plan, "batch": batch})
     if request.method == "POST":

@@ -33,10 +33,19 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def pytest_sessionstart(session):
+    from tests import leakwatch
+
+    leakwatch.start()
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests marked `postgres` prove locking and concurrency; SQLite has neither row locks nor
-    concurrent writers, so there they are skipped with the reason."""
+    concurrent writers, so there they are skipped with the reason. Tests marked `last` run after
+    all the others (they inspect what the whole run left behind)."""
     from django.conf import settings as django_settings
+
+    items.sort(key=lambda item: "last" in item.keywords)
 
     if django_settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         return

@@ -181,3 +181,33 @@ def test_every_state_changing_request_needs_the_csrf_token(client):
     response = strict.post(reverse("trainees:categories", args=[trainee.pk]),
                            {"csrfmiddlewaretoken": token, "category": "rural_labour"})
     assert response.status_code in (200, 302)
+
+
+def test_a_crash_shows_a_generic_page_and_logs_no_personal_data(monkeypatch, caplog):
+    """An unexpected error answers 500 with a page that names nothing internal; the log keeps the
+    traceback with ID numbers and phones masked."""
+    from django.test import Client
+
+    from tests.ids import make_id_number
+
+    factories.PolicyYearFactory(year=2018)
+    number = make_id_number()
+
+    def crash(year):
+        raise RuntimeError(f"unexpected state for {number} 13912345678")
+
+    monkeypatch.setattr("subsidies.views.public_notices", crash)
+    response = Client(raise_request_exception=False).get(reverse("public-home"))
+    assert response.status_code == 500
+    content = response.content.decode()
+    assert "系统暂时无法处理您的请求" in content
+    assert "RuntimeError" not in content and "Traceback" not in content and number not in content
+    from skills_program.log_filters import RedactPersonalData
+
+    redact = RedactPersonalData()
+    errors = [r for r in caplog.records if r.levelname == "ERROR" and r.name == "django.request"]
+    assert errors
+    for record in errors:
+        redact.filter(record)
+        assert number not in record.getMessage() + (record.exc_text or "")
+        assert "13912345678" not in (record.exc_text or "") and "139****5678" in record.exc_text

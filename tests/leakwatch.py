@@ -1,0 +1,44 @@
+"""Everything the suite logs, kept to be searched for personal data at the end of the run.
+
+The capture handler carries the same filters as the production console handler (settings.LOGGING),
+so what it holds is what a server's log would hold. Every ID number and phone the suite stores is
+noted by a signal on Trainee save.
+"""
+
+import io
+import logging
+
+captured = io.StringIO()
+id_numbers: set[str] = set()
+phones: set[str] = set()
+_handler = None
+
+
+def note_trainee(sender, instance, **kwargs):
+    if instance.id_number:
+        id_numbers.add(instance.id_number)
+    if instance.phone:
+        phones.add(instance.phone)
+
+
+def start():
+    """Attach the capture handler where the production handlers are (root, and the loggers that
+    do not propagate to it)."""
+    global _handler
+    from django.db.models.signals import post_save
+
+    from trainees.models import Trainee
+
+    production = next(h for h in logging.getLogger().handlers if type(h) is logging.StreamHandler)
+    _handler = logging.StreamHandler(captured)
+    _handler.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
+    for log_filter in production.filters:
+        _handler.addFilter(log_filter)
+    for name in ("", "django", "django.server"):
+        logging.getLogger(name).addHandler(_handler)
+    post_save.connect(note_trainee, sender=Trainee, dispatch_uid="leakwatch")
+
+
+def text():
+    _handler.flush()
+    return captured.getvalue()
