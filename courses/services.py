@@ -415,7 +415,7 @@ def parse_mark(value, session_hours: Decimal):
         hours = Decimal(text)
     except ArithmeticError:
         hours = None
-    if hours is None or not Decimal(0) < hours <= session_hours:
+    if hours is None or not hours.is_finite() or not Decimal(0) < hours <= session_hours:
         raise ValidationError(
             "考勤「%(value)s」无法识别:请填写 到/缺、1/0,或实到课时(0到%(hours)s之间)。",
             code="mark_invalid", params={"value": text, "hours": session_hours},

@@ -9,7 +9,10 @@ _FORMAT = re.compile(r"^[0-9A-HJ-NP-RTUWXY]{2}[0-9]{6}[0-9A-HJ-NP-RTUWXY]{10}$")
 
 
 def normalise_credit_code(value: str) -> str:
-    return uscc.compact(value or "")
+    """Upper case, without spaces or hyphens; a value that is not text is read as its digits.
+    Upper-cased before stdnum's clean-up too, so normalising twice gives the same text (ΐ
+    upper-cases to a combining accent that the clean-up turns into an apostrophe)."""
+    return uscc.compact(("" if value is None else str(value)).upper())
 
 
 def validate_credit_code(value: str) -> None:

@@ -131,14 +131,22 @@ def parse_cell(column: Column, value):
             number = Decimal(clean_text(value))
         except InvalidOperation:
             number = None
-        if number is None or number != number.to_integral_value():
+        if number is None or not number.is_finite():  # NaN and Infinity are not integers
+            raise ValidationError("应填写整数。", code="integer_invalid")
+        # Checked before any arithmetic: 1E+999999999 overflows, and int() of it takes hours.
+        if number.copy_abs() >= 10**18:
+            raise ValidationError("数值过大:应填写不超过18位的整数。", code="integer_too_large")
+        if number != number.to_integral_value():
             raise ValidationError("应填写整数。", code="integer_invalid")
         return int(number)
     if column.kind == "decimal":
         try:
-            return Decimal(clean_text(value))
+            number = Decimal(clean_text(value))
         except InvalidOperation:
-            raise ValidationError("应填写数字。", code="decimal_invalid") from None
+            number = None
+        if number is None or not number.is_finite():  # NaN and Infinity are not numbers to record
+            raise ValidationError("应填写数字。", code="decimal_invalid")
+        return number
     if column.kind == "choice":
         text = clean_text(value)
         lookup = dict(zip(column.choices, column.values, strict=True))

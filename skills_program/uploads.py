@@ -58,7 +58,7 @@ def guard_xlsx(upload) -> CheckedUpload:
     try:
         archive = zipfile.ZipFile(BytesIO(content))
         members = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError):
+    except (zipfile.BadZipFile, ValueError, OSError, NotImplementedError):  # see below
         refuse("文件已损坏或不完整(可能上传中断):请重新保存后再上传。", "corrupt")
     if len(members) > MAX_MEMBERS:
         refuse("文件结构异常(包含过多部件),系统拒绝读取:请用模板重新填写。", "zip_bomb")
@@ -81,7 +81,9 @@ def guard_xlsx(upload) -> CheckedUpload:
                 # A spreadsheet never needs a DTD: entity bombs and external entities start here.
                 if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
                     refuse("文件包含不安全的内容(XML 实体),系统拒绝读取:请用模板重新填写。", "unsafe_xml")
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error):
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error, NotImplementedError):
+        # NotImplementedError: a damaged header naming a zip version or a compression method
+        # that zipfile does not support.
         refuse("文件已损坏或不完整(可能上传中断):请重新保存后再上传。", "corrupt")
     return CheckedUpload(name=name, content=content)
 

@@ -74,6 +74,13 @@ class TraineeRegistration(SheetImport):
             if len(item["name"] or "") > 50:
                 plan.errors.append(self.error(item, "name", "姓名过长。"))
                 continue
+            # The rows are written in bulk, without the model's length checks.
+            if len(item["phone"] or "") > 20:
+                plan.errors.append(self.error(item, "phone", "联系电话过长(最多20个字符):请只填写一个号码。"))
+                continue
+            if len(item["address"] or "") > 200:
+                plan.errors.append(self.error(item, "address", "住址过长(最多200字)。"))
+                continue
             candidates.append((item, info))
         existing = {}
         numbers = [info.number for _, info in candidates]

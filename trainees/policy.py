@@ -46,14 +46,26 @@ def normalise_id_number(value) -> str:
 
     Full-width digits and letters (１４０４２１…Ｘ) become ASCII; spaces of any width anywhere are
     removed. A number (int or float) is refused: a spreadsheet has already lost its last digits.
+    Normalising twice gives the same text (the folding is repeated until it settles: upper-casing
+    can leave text that NFKC composes again, e.g. ΐ).
     """
     if isinstance(value, bool | int | float):
         raise ValidationError(
             "身份证号被表格当作数字保存,末几位已经丢失:请将身份证号列设置为\"文本\"格式后重新填写。",
             code="id_not_text",
         )
-    text = unicodedata.normalize("NFKC", str(value or ""))
-    return "".join(text.split()).upper()
+    text = str(value or "")
+    for _ in range(5):  # any text settles within three rounds
+        folded = "".join(unicodedata.normalize("NFKC", text).split()).upper()
+        if folded == text:
+            break
+        text = folded
+    return text
+
+
+def _digits(text: str) -> bool:
+    """ASCII digits only: str.isdigit() also accepts ٣, ፩ and other scripts' digits."""
+    return text.isascii() and text.isdigit()
 
 
 def parse_id_number(value, *, today: date) -> IdNumber:
@@ -72,11 +84,11 @@ def parse_id_number(value, *, today: date) -> IdNumber:
             code="id_not_text",
             params={"value": number},
         )
-    if len(number) == 15 and number.isdigit():
+    if len(number) == 15 and _digits(number):
         raise ValidationError(
             "这是15位的第一代身份证号,已于2013年停止使用:请填写18位第二代居民身份证号。", code="id_first_generation"
         )
-    if len(number) == 17 and number.isdigit():
+    if len(number) == 17 and _digits(number):
         raise ValidationError(
             "身份证号只有17位:末位的校验码(可能是X)缺失,请对照身份证补全。", code="id_missing_check_digit"
         )
@@ -84,7 +96,7 @@ def parse_id_number(value, *, today: date) -> IdNumber:
         raise ValidationError(
             "身份证号应为18位,当前为%(length)d位:请对照身份证核对。", code="id_length", params={"length": len(number)}
         )
-    if not (number[:17].isdigit() and (number[17].isdigit() or number[17] == "X")):
+    if not (_digits(number[:17]) and (_digits(number[17]) or number[17] == "X")):
         raise ValidationError("身份证号前17位应为数字,末位为数字或X:请对照身份证核对。", code="id_characters")
     if number[:2] not in PROVINCE_CODES:
         raise ValidationError("身份证号前两位 %(code)s 不是有效的省级代码:请核对。", code="id_province",
