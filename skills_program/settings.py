@@ -52,6 +52,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Benchmark servers only (QUERY_COUNT_HEADER=true): every response says how many queries it ran.
+    "skills_program.middleware.QueryCountHeaderMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -84,6 +86,8 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Lockouts are read and lifted with `manage.py axes_list_attempts` / `axes_reset_username`.
 AXES_ENABLE_ADMIN = False
 AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+
+QUERY_COUNT_HEADER = env.bool("QUERY_COUNT_HEADER", default=False)
 
 ROOT_URLCONF = "skills_program.urls"
 WSGI_APPLICATION = "skills_program.wsgi.application"

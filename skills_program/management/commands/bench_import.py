@@ -35,11 +35,11 @@ def id_numbers(count, region="140421"):
     return numbers
 
 
-def registration_sheet(rows, township):
+def registration_sheet(rows, township, region="140421"):
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("学员登记")
     sheet.append(["身份证号", "姓名", "联系电话", "所属乡镇", "文化程度", "培训对象类别", "类别起始日期", "住址"])
-    for i, number in enumerate(id_numbers(rows)):
+    for i, number in enumerate(id_numbers(rows, region=region)):
         sheet.append([number, f"学员{i}", f"139{i:08d}", township, "初中", "农村劳动力", "2018-05-14", f"韩店村{i}号"])
     buffer = BytesIO()
     workbook.save(buffer)
