@@ -9,6 +9,7 @@ from skills_program.admin_mixins import (
     HistoryAdmin,
     IdNumberSearchMixin,
     NoDeleteMixin,
+    PrefixSearchMixin,
     annotation_column,
     masked_id_column,
     related_column,
@@ -78,7 +79,9 @@ class EvaluationPlanAdmin(admin.ModelAdmin):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(NoDeleteMixin, IdNumberSearchMixin, HistoryAdmin):
+class AssessmentAdmin(NoDeleteMixin, IdNumberSearchMixin, PrefixSearchMixin, HistoryAdmin):
+    name_prefix_fields = ("enrolment__trainee__name",)
+    code_prefix_fields = ("enrolment__training_class__code",)
     id_number_lookup = "enrolment__trainee__id_number"
     list_display = ["trainee_name", "masked_id", "class_code", "result", "theory_score", "practical_score",
                     "assessed_on"]
@@ -103,7 +106,9 @@ class AssessmentAdmin(NoDeleteMixin, IdNumberSearchMixin, HistoryAdmin):
 
 
 @admin.register(Certificate)
-class CertificateAdmin(NoDeleteMixin, IdNumberSearchMixin, HistoryAdmin):
+class CertificateAdmin(NoDeleteMixin, IdNumberSearchMixin, PrefixSearchMixin, HistoryAdmin):
+    name_prefix_fields = ("trainee__name",)
+    code_prefix_fields = ("number",)
     id_number_lookup = "trainee__id_number"
     list_display = ["number", "trainee_name", "masked_id", "occupation", "kind", "level", "issuer_name", "issued_on"]
     list_filter = ["kind", "level", "occupation__policy_year", "evaluation_body", "trainee__township"]
@@ -129,7 +134,9 @@ class CertificateAdmin(NoDeleteMixin, IdNumberSearchMixin, HistoryAdmin):
 
 
 @admin.register(EmploymentRecord)
-class EmploymentRecordAdmin(NoDeleteMixin, IdNumberSearchMixin, HistoryAdmin):
+class EmploymentRecordAdmin(NoDeleteMixin, IdNumberSearchMixin, PrefixSearchMixin, HistoryAdmin):
+    name_prefix_fields = ("trainee__name",)
+    code_prefix_fields = ("employer_credit_code",)
     id_number_lookup = "trainee__id_number"
     list_display = ["trainee_name", "masked_id", "employer_name", "started_on", "contract_months", "evidence_kind",
                     "is_employer_the_institution", "is_verified"]

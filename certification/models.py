@@ -145,6 +145,7 @@ class Certificate(models.Model):
         verbose_name = "证书"
         verbose_name_plural = "证书"
         ordering = ["-issued_on", "-pk"]
+        indexes = [models.Index(fields=["number"], name="certificate_number_prefix", opclasses=["varchar_pattern_ops"])]
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind__in=CertificateKind.values), name="certification_certificate_kind_valid", violation_error_code="kind_valid",

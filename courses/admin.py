@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, Sum
+from django.db.models import Count
 from django.db.models.functions import Coalesce
 from django.template.response import TemplateResponse
 
@@ -19,9 +19,13 @@ from courses.models import (
 from skills_program.admin_mixins import (
     HistoryAdmin,
     IdNumberSearchMixin,
+    LargeTablePaginator,
+    PrefixSearchMixin,
     annotation_column,
     masked_id_column,
     related_column,
+    related_count,
+    related_sum,
     run_all_or_nothing,
 )
 
@@ -177,8 +181,8 @@ class TrainingClassAdmin(HistoryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(
-            _enrolled_count=Count("enrolments", filter=Q(enrolments__is_withdrawn=False), distinct=True),
-            _session_days=Count("sessions__held_on", distinct=True),
+            _enrolled_count=related_count(Enrolment, "training_class", is_withdrawn=False),
+            _session_days=related_count(Session, "training_class", distinct="held_on"),
         )
 
     enrolled_count = annotation_column("_enrolled_count", "在册人数")
@@ -267,7 +271,9 @@ class TextbookAdmin(admin.ModelAdmin):
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(ReadOnlyAdminMixin, IdNumberSearchMixin, HistoryAdmin):
+class EnrolmentAdmin(ReadOnlyAdminMixin, IdNumberSearchMixin, PrefixSearchMixin, HistoryAdmin):
+    name_prefix_fields = ("trainee__name",)
+    code_prefix_fields = ("training_class__code",)
     id_number_lookup = "trainee__id_number"
     list_display = ["trainee_name", "masked_id", "training_class", "institution", "source", "enrolled_on",
                     "attended_hours", "is_withdrawn"]
@@ -287,10 +293,8 @@ class EnrolmentAdmin(ReadOnlyAdminMixin, IdNumberSearchMixin, HistoryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(
-            _attended_hours=Sum(
-                Coalesce("attendance__hours_present", "attendance__session__hours"),
-                filter=Q(attendance__is_present=True),
-            )
+            _attended_hours=related_sum(AttendanceRecord, "enrolment", Coalesce("hours_present", "session__hours"),
+                                        is_present=True),
         )
 
     trainee_name = related_column("trainee.name", "学员")
@@ -311,6 +315,8 @@ class EnrolmentAdmin(ReadOnlyAdminMixin, IdNumberSearchMixin, HistoryAdmin):
 
 @admin.register(Session)
 class SessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    paginator = LargeTablePaginator
+    show_full_result_count = False
     list_display = ["training_class", "held_on", "starts_at", "kind", "hours", "topic", "teacher", "present_count",
                     "absent_count"]
     list_filter = ["kind", "training_class__policy_year", "training_class__institution"]
@@ -321,8 +327,8 @@ class SessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(
-            _present=Count("attendance", filter=Q(attendance__is_present=True)),
-            _absent=Count("attendance", filter=Q(attendance__is_present=False)),
+            _present=related_count(AttendanceRecord, "session", is_present=True),
+            _absent=related_count(AttendanceRecord, "session", is_present=False),
         )
 
     present_count = annotation_column("_present", "出勤人数")
@@ -331,13 +337,16 @@ class SessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(AttendanceRecord)
-class AttendanceRecordAdmin(ReadOnlyAdminMixin, IdNumberSearchMixin, HistoryAdmin):
+class AttendanceRecordAdmin(ReadOnlyAdminMixin, IdNumberSearchMixin, PrefixSearchMixin, HistoryAdmin):
+    name_prefix_fields = ("enrolment__trainee__name",)
+    code_prefix_fields = ("enrolment__training_class__code",)
     id_number_lookup = "enrolment__trainee__id_number"
     list_display = ["trainee_name", "masked_id", "class_code", "session_day", "is_present", "hours_present",
                     "recorded_by", "recorded_at"]
     list_filter = ["is_present", "session__kind", "enrolment__training_class__institution"]
     search_fields = ["enrolment__trainee__name", "enrolment__training_class__code"]
-    ordering = ["-session__held_on", "-pk"]
+    # Newest marks first by key: sorting ten million marks by their session's date cannot use an index.
+    ordering = ["-pk"]
     list_select_related = ["enrolment__trainee", "enrolment__training_class", "session", "recorded_by"]
     raw_id_fields = ["enrolment", "session"]
     readonly_fields = ["recorded_by", "recorded_at"]

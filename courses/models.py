@@ -193,7 +193,10 @@ class TrainingClass(models.Model):
         verbose_name = "培训班"
         verbose_name_plural = "培训班"
         ordering = ["-planned_start_on", "-pk"]
-        indexes = [models.Index(fields=["institution", "status"], name="courses_class_inst_status_idx")]
+        indexes = [
+            models.Index(fields=["institution", "status"], name="courses_class_inst_status_idx"),
+            models.Index(fields=["code"], name="class_code_prefix", opclasses=["varchar_pattern_ops"]),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(practical_hours__lte=F("total_hours")),

@@ -10,6 +10,7 @@ from skills_program.admin_mixins import (
     HistoryAdmin,
     IdNumberSearchMixin,
     NoDeleteMixin,
+    PrefixSearchMixin,
     annotation_column,
     masked_id_column,
     related_column,
@@ -52,7 +53,9 @@ class NoteForm(forms.Form):
 
 
 @admin.register(Voucher)
-class VoucherAdmin(NoDeleteMixin, IdNumberSearchMixin, HistoryAdmin):
+class VoucherAdmin(NoDeleteMixin, IdNumberSearchMixin, PrefixSearchMixin, HistoryAdmin):
+    name_prefix_fields = ("holder__name",)
+    code_prefix_fields = ("code",)
     id_number_lookup = "holder__id_number"
     list_display = ["code", "holder_name", "masked_id", "township", "issued_on", "expires_on", "status",
                     "redeemed_on"]
@@ -204,7 +207,9 @@ class SubsidyClaimAdmin(NoDeleteMixin, HistoryAdmin):
 
 
 @admin.register(ClaimLine)
-class ClaimLineAdmin(NoDeleteMixin, IdNumberSearchMixin, HistoryAdmin):
+class ClaimLineAdmin(NoDeleteMixin, IdNumberSearchMixin, PrefixSearchMixin, HistoryAdmin):
+    name_prefix_fields = ("enrolment__trainee__name",)
+    code_prefix_fields = ("claim__training_class__code",)
     id_number_lookup = "enrolment__trainee__id_number"
     list_display = ["claim", "trainee_name", "masked_id", "instalment", "training_days", "total_subsidy_amount",
                     "amount", "placement_reward_amount", "is_void"]

@@ -1,7 +1,12 @@
 from django.contrib import admin
-from django.db.models import Count, Q
 
-from skills_program.admin_mixins import HistoryAdmin, IdNumberSearchMixin, annotation_column
+from skills_program.admin_mixins import (
+    HistoryAdmin,
+    IdNumberSearchMixin,
+    PrefixSearchMixin,
+    annotation_column,
+    related_count,
+)
 from trainees.models import CategoryMembership, IdNumberView, Trainee, ViewPlace
 
 
@@ -11,7 +16,9 @@ class CategoryMembershipInline(admin.TabularInline):
 
 
 @admin.register(Trainee)
-class TraineeAdmin(IdNumberSearchMixin, HistoryAdmin):
+class TraineeAdmin(IdNumberSearchMixin, PrefixSearchMixin, HistoryAdmin):
+    name_prefix_fields = ("name",)
+    code_prefix_fields = ("phone",)
     list_display = ["name", "masked_id", "sex", "age", "township", "masked_phone_column", "category_count",
                     "enrolment_count", "registered_at"]
     list_filter = ["township", "sex", "education", "categories__category"]
@@ -29,9 +36,11 @@ class TraineeAdmin(IdNumberSearchMixin, HistoryAdmin):
     show_full_result_count = False
 
     def get_queryset(self, request):
+        from courses.models import Enrolment
+
         return super().get_queryset(request).annotate(
-            _category_count=Count("categories", distinct=True),
-            _enrolment_count=Count("enrolments", filter=Q(enrolments__is_withdrawn=False), distinct=True),
+            _category_count=related_count(CategoryMembership, "trainee"),
+            _enrolment_count=related_count(Enrolment, "trainee", is_withdrawn=False),
         )
 
     @admin.display(description="年龄", ordering="-birth_on")
@@ -103,7 +112,9 @@ class TraineeAdmin(IdNumberSearchMixin, HistoryAdmin):
 
 
 @admin.register(CategoryMembership)
-class CategoryMembershipAdmin(IdNumberSearchMixin, HistoryAdmin):
+class CategoryMembershipAdmin(IdNumberSearchMixin, PrefixSearchMixin, HistoryAdmin):
+    name_prefix_fields = ("trainee__name",)
+    code_prefix_fields = ()
     id_number_lookup = "trainee__id_number"
     list_display = ["trainee", "category", "held_from", "held_until", "evidence"]
     list_filter = ["category"]

@@ -1,0 +1,63 @@
+"""Admin lists that stay fast at province scale: estimated counts unfiltered, no deep pages,
+prefix search through indexes, per-row figures computed for the page's rows only."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from skills_program.admin_mixins import LargeTablePaginator
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_name_search_matches_from_the_first_character_through_the_index(hr_client):
+    wanted = factories.TraineeFactory(name="郭建平", phone="13911112222")
+    factories.TraineeFactory(name="李郭建")
+    url = reverse("admin:trainees_trainee_changelist")
+    with CaptureQueriesContext(connection) as queries:
+        response = hr_client.get(url, {"q": "郭建"})
+    assert list(response.context["cl"].result_list) == [wanted]
+    search_sql = next(q["sql"] for q in queries.captured_queries if "LIKE" in q["sql"] and "trainees_trainee" in q["sql"])
+    assert "UPPER" not in search_sql and "%%郭建" not in search_sql
+    assert list(hr_client.get(url, {"q": "139111"}).context["cl"].result_list) == [wanted]
+
+
+def test_enrolment_search_by_trainee_name_or_class_code(hr_client):
+    enrolment = factories.EnrolmentFactory(trainee__name="王秀英", training_class__code="2018-HD-007")
+    factories.EnrolmentFactory(trainee__name="张王五")
+    url = reverse("admin:courses_enrolment_changelist")
+    assert list(hr_client.get(url, {"q": "王秀"}).context["cl"].result_list) == [enrolment]
+    assert list(hr_client.get(url, {"q": "2018-HD"}).context["cl"].result_list) == [enrolment]
+
+
+def test_per_row_figures_are_right(hr_client):
+    trainee = factories.TraineeFactory()
+    trainee.categories.create(category="veteran", held_from="2018-01-01")
+    factories.EnrolmentFactory(trainee=trainee)
+    factories.EnrolmentFactory(trainee=trainee, is_withdrawn=True, withdrawn_on="2018-06-02",
+                               withdrawal_reason="外出务工")
+    row = hr_client.get(reverse("admin:trainees_trainee_changelist")).context["cl"].result_list[0]
+    assert (row._category_count, row._enrolment_count) == (2, 1)
+
+
+@pytest.mark.postgres
+def test_unfiltered_lists_use_the_planners_estimate_and_stop_at_the_last_allowed_page(hr_client, monkeypatch):
+    factories.TraineeFactory.create_batch(5)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE trainees_trainee")
+    monkeypatch.setattr(LargeTablePaginator, "estimate_above", 0)
+    monkeypatch.setattr(LargeTablePaginator, "max_pages", 2)
+    monkeypatch.setattr("trainees.admin.TraineeAdmin.list_per_page", 2)
+    url = reverse("admin:trainees_trainee_changelist")
+    with CaptureQueriesContext(connection) as queries:
+        response = hr_client.get(url)
+    assert response.status_code == 200
+    assert not any(q["sql"].startswith("SELECT COUNT(") for q in queries.captured_queries)
+    assert any("reltuples" in q["sql"] for q in queries.captured_queries)
+    assert response.context["cl"].paginator.num_pages == 2
+    assert hr_client.get(url, {"p": "3"})["Location"].endswith("?e=1")  # past the last allowed page
+    with CaptureQueriesContext(connection) as queries:
+        filtered = hr_client.get(url, {"q": "学员"})
+    assert filtered.context["cl"].result_count == 5  # searched: counted exactly
