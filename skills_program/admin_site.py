@@ -18,7 +18,10 @@ class SkillsAdminSite(admin.AdminSite):
     def get_urls(self):
         from django.urls import path
 
-        return [path("dashboard/", self.admin_view(self.dashboard_view), name="dashboard"), *super().get_urls()]
+        from skills_program.routers import reads_from_replica
+
+        return [path("dashboard/", self.admin_view(reads_from_replica(self.dashboard_view)), name="dashboard"),
+                *super().get_urls()]
 
     def dashboard_view(self, request):
         """HR's dashboard for the current policy year (or ?year=): tables, SVG charts, exports."""

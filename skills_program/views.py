@@ -6,6 +6,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.decorators import public, signed_in
 from accounts.scope import scope_of
+from skills_program.routers import reads_from_replica
 from skills_program.selectors import current_policy_year
 
 
@@ -38,6 +39,7 @@ def healthz(request):
 
 @public
 @require_GET
+@reads_from_replica
 def public_home(request):
     """Aggregate figures for public supervision (《实施方案》五(三)): targets and results by target
     line, category and township, the listed institutions with their pass and employment rates,
