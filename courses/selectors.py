@@ -2,8 +2,10 @@
 
 from decimal import Decimal
 
+from django.db.models import F
+
 from accounts.scope import scope_of
-from courses.models import AttendanceRecord, Enrolment, TrainingClass
+from courses.models import AttendanceRecord, Enrolment, Session, TrainingClass
 from courses.policy import attendance_standing
 
 # An evaluation body sees classes that run or ran, never applications or cancelled ones.
@@ -55,18 +57,34 @@ class AttendanceSheet:
     """A class's roster, sessions and marks, loaded in three queries, with the attendance of
     R3 worked out over every scheduled session (not only those held so far)."""
 
-    def __init__(self, training_class):
+    def __init__(self, training_class, *, loaded=None):
         self.training_class = training_class
-        self.enrolments = list(
-            training_class.enrolments.select_related("trainee__township").order_by("is_withdrawn", "pk")
-        )
-        self.sessions = list(training_class.sessions.order_by("held_on", "starts_at", "pk"))
-        self.marks = {
-            (m.enrolment_id, m.session_id): m
-            for m in AttendanceRecord.objects.filter(session__training_class=training_class).only(
-                "pk", "enrolment_id", "session_id", "is_present", "hours_present")
-        }
+        if loaded is None:
+            loaded = self._load([training_class])[training_class.pk]
+        self.enrolments, self.sessions, self.marks = loaded
         self.scheduled_hours = sum((s.hours for s in self.sessions), Decimal(0))
+
+    @classmethod
+    def for_classes(cls, classes):
+        """One sheet per class, all loaded in the same three queries however many classes."""
+        classes = list(classes)
+        loaded = cls._load(classes)
+        return [cls(training_class, loaded=loaded[training_class.pk]) for training_class in classes]
+
+    @staticmethod
+    def _load(classes):
+        ids = [c.pk for c in classes]
+        loaded = {pk: ([], [], {}) for pk in ids}
+        for enrolment in (Enrolment.objects.filter(training_class_id__in=ids)
+                          .select_related("trainee__township").order_by("is_withdrawn", "pk")):
+            loaded[enrolment.training_class_id][0].append(enrolment)
+        for session in Session.objects.filter(training_class_id__in=ids).order_by("held_on", "starts_at", "pk"):
+            loaded[session.training_class_id][1].append(session)
+        for mark in (AttendanceRecord.objects.filter(session__training_class_id__in=ids)
+                     .only("pk", "enrolment_id", "session_id", "is_present", "hours_present")
+                     .annotate(class_id=F("session__training_class_id"))):
+            loaded[mark.class_id][2][(mark.enrolment_id, mark.session_id)] = mark
+        return loaded
 
     @property
     def active_enrolments(self):

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Count, Exists, F, OuterRef
 
 from certification.models import Certificate, EmploymentRecord
 from courses.models import Enrolment
@@ -64,9 +64,9 @@ def todo_for_institution(user, *, today):
     classes = classes_visible_to(user).select_related("policy_year")
     todo = {"returned": list(classes.filter(status=ClassStatus.RETURNED)), "sessions": [], "at_risk": [],
             "employment": [], "claims": []}
-    for training_class in classes.filter(status=ClassStatus.IN_PROGRESS):
+    for sheet in AttendanceSheet.for_classes(classes.filter(status=ClassStatus.IN_PROGRESS)):
+        training_class = sheet.training_class
         p = training_class.policy_year.params()
-        sheet = AttendanceSheet(training_class)
         for session in sheet.sessions:
             if session.held_on <= today and any((e.pk, session.pk) not in sheet.marks
                                                 for e in sheet.roster_for(session)):
@@ -75,12 +75,18 @@ def todo_for_institution(user, *, today):
             standing = sheet.standing(enrolment, p)
             if standing.best_reachable_rate < p.min_attendance_rate + Decimal("0.05"):
                 todo["at_risk"].append((training_class, enrolment, standing))
-    for training_class in classes.filter(status=ClassStatus.COMPLETED).prefetch_related("claims"):
+    completed = list(classes.filter(status=ClassStatus.COMPLETED).prefetch_related("claims"))
+    # Trainees still without an employment record, per class, in one query.
+    unemployed = dict(
+        Enrolment.objects.filter(training_class__in=[c.pk for c in completed], is_withdrawn=False,
+                                 meets_attendance=True, employment__isnull=True)
+        .values_list("training_class").annotate(n=Count("pk")).order_by()
+    )
+    for training_class in completed:
         p = training_class.policy_year.params()
         window_end = employment_window_ends_on(training_class.end_on, p=p)
         if today <= window_end:
-            missing = training_class.enrolments.filter(is_withdrawn=False, meets_attendance=True,
-                                                       employment__isnull=True).count()
+            missing = unemployed.get(training_class.pk, 0)
             if missing:
                 todo["employment"].append((training_class, missing, window_end))
         claims = list(training_class.claims.all())
