@@ -35,14 +35,14 @@ class SkillsAdminSite(admin.AdminSite):
 
         year = (get_object_or_404(PolicyYear, year=request.GET["year"]) if request.GET.get("year", "").isdigit()
                 else current_policy_year())
-        data = dashboard.figures(year) if year else {}
+        data, computed_at = dashboard.snapshot(year) if year else ({}, None)
         table = request.GET.get("export")
         if year and table in dashboard.TABLES:
             title, headers = dashboard.TABLES[table]
             return workbook_response(f"{year.year}年{title}.xlsx", f"{year.year}年度{title}", headers, data[table])
         return TemplateResponse(request, "admin/dashboard.html", {
             **self.each_context(request), "title": f"{year.year}年度工作台" if year else "工作台", "year": year,
-            "data": data, "charts": dashboard.charts(data) if year else {},
+            "data": data, "charts": dashboard.charts(data) if year else {}, "computed_at": computed_at,
             "years": PolicyYear.objects.values_list("year", flat=True),
         })
 

@@ -116,6 +116,57 @@ def figures(year):
     }
 
 
+def _encode(value):
+    """JSON for the snapshot: Decimals kept exact ({"d": "1.23"}), tuples as lists."""
+    if isinstance(value, Decimal):
+        return {"d": str(value)}
+    if isinstance(value, dict):
+        return {k: _encode(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_encode(v) for v in value]
+    return value
+
+
+def _decode(value):
+    if isinstance(value, dict):
+        return Decimal(value["d"]) if set(value) == {"d"} else {k: _decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    return value
+
+
+def refresh(year):
+    """Compute the year's figures now and keep them as its snapshot. Returns (figures, when)."""
+    import time
+
+    from django.utils import timezone
+
+    from skills_program.models import FigureSnapshot
+
+    started = time.perf_counter()
+    encoded = _encode(figures(year))
+    now = timezone.now()
+    FigureSnapshot.objects.update_or_create(policy_year=year, defaults={
+        "data": encoded, "computed_at": now, "seconds": round(time.perf_counter() - started, 3)})
+    return _decode(encoded), now  # the same shapes as a snapshot read later
+
+
+def snapshot(year):
+    """The year's figures as last computed (one query), recomputed when missing or older than
+    settings.FIGURES_MAX_AGE seconds. Returns (figures, when computed)."""
+    import datetime
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from skills_program.models import FigureSnapshot
+
+    row = FigureSnapshot.objects.filter(policy_year=year).first()
+    if row is None or timezone.now() - row.computed_at > datetime.timedelta(seconds=settings.FIGURES_MAX_AGE):
+        return refresh(year)
+    return _decode(row.data), row.computed_at
+
+
 TABLES = {
     "lines": ("年度任务进度", ["任务类别", "任务人数", "参训", "结业", "取证", "就业(已核实)"]),
     "townships": ("乡镇任务进度", ["乡镇", "任务人数", "累计登记", "参训", "结业", "取证", "就业(已核实)"]),

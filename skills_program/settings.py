@@ -94,6 +94,9 @@ AXES_ENABLE_ADMIN = False
 AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
 
 QUERY_COUNT_HEADER = env.bool("QUERY_COUNT_HEADER", default=False)
+# The dashboard and the public page show figures at most this many seconds old (recomputed by
+# the first request after, or by `manage.py refresh_figures` from cron so no visitor waits).
+FIGURES_MAX_AGE = env.int("FIGURES_MAX_AGE", default=600)
 
 ROOT_URLCONF = "skills_program.urls"
 WSGI_APPLICATION = "skills_program.wsgi.application"

@@ -57,12 +57,12 @@ def public_home(request):
     year = PolicyYear.objects.filter(year=int(year_param)).first() if year_param.isdigit() else current_policy_year()
     context = {"year": year, "years": PolicyYear.objects.values_list("year", flat=True)}
     if year is not None:
-        data = dashboard.figures(year)
+        data, computed_at = dashboard.snapshot(year)
         paid = SubsidyClaim.objects.filter(training_class__policy_year=year, status=ClaimStatus.PAID)
         listed = InstitutionYear.objects.filter(policy_year=year, is_listed=True).select_related("institution")
         league = {row[0]: row for row in data["league"]}
         context.update({
-            "data": data, "charts": dashboard.charts(data),
+            "data": data, "charts": dashboard.charts(data), "computed_at": computed_at,
             "institutions": [(row.institution.name, row.is_disqualified, league.get(row.institution.name))
                              for row in listed.order_by("institution__name")],
             "paid_by_institution": paid.values_list("institution__name").annotate(t=Sum("total_amount"))

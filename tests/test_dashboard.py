@@ -1,7 +1,8 @@
 """The HR dashboard: its numbers match direct counts, it renders with charts, exports, HR only."""
 
 import datetime
-from io import BytesIO
+from decimal import Decimal
+from io import BytesIO, StringIO
 
 import pytest
 from django.urls import reverse
@@ -55,3 +56,28 @@ def test_dashboard_is_hr_only(client, county):
     first, _ = county
     client.force_login(first.clerk)
     assert client.get(reverse("admin:dashboard")).status_code == 302
+
+
+def test_pages_read_the_years_snapshot_until_it_is_refreshed(county, policy_year, client, settings):
+    from django.core.management import call_command
+
+    from skills_program.models import FigureSnapshot
+
+    settings.FIGURES_MAX_AGE = 600
+    client.force_login(factories.hr_user("hr_snapshot"))
+    first = client.get(reverse("admin:dashboard"))
+    snapshot = FigureSnapshot.objects.get(policy_year=policy_year)
+    assert "统计截至" in first.content.decode()
+    assert first.context["data"]["lines"] == [list(row) for row in dashboard.figures(policy_year)["lines"]]
+    before = first.context["data"]["certificates"]
+    extra = completed_class(trainees=2, target_line=county[0].target_line)  # two more certified people
+    assert client.get(reverse("admin:dashboard")).context["data"]["certificates"] == before  # the snapshot
+    out = StringIO()
+    call_command("refresh_figures", stdout=out)
+    assert "年度统计已更新" in out.getvalue()
+    assert client.get(reverse("admin:dashboard")).context["data"]["certificates"] == before + 2
+    assert client.get(reverse("public-home")).context["data"]["certificates"] == before + 2
+    snapshot.refresh_from_db()
+    assert snapshot.seconds >= 0 and extra.pk
+    # Money keeps its exact value through the snapshot.
+    assert all(isinstance(row[5], Decimal) for row in client.get(reverse("admin:dashboard")).context["data"]["league"])
