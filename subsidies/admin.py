@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, Sum
+from django.db.models import Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -14,6 +14,7 @@ from skills_program.admin_mixins import (
     annotation_column,
     masked_id_column,
     related_column,
+    related_count,
     service_action,
 )
 from subsidies import policy, services
@@ -191,14 +192,16 @@ class SubsidyClaimAdmin(NoDeleteMixin, HistoryAdmin):
             c, by=u, payment_reference=d["payment_reference"]), PaidForm)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(_line_count=Count("lines", filter=Q(lines__is_void=False)))
+        return super().get_queryset(request).annotate(_line_count=related_count(ClaimLine, "claim", is_void=False))
 
     line_count = annotation_column("_line_count", "人数")
 
     def get_readonly_fields(self, request, obj=None):
+        # The supervision record is set by the approval action (ApproveForm), never typed here; an
+        # editable select would also list every inspection of the province.
         if obj is not None:
-            return [*CLAIM_WORKFLOW, "institution", "training_class", "instalment"]
-        return CLAIM_WORKFLOW
+            return [*self.readonly_fields, "institution", "training_class", "instalment"]
+        return self.readonly_fields
 
     def save_model(self, request, obj, form, change):
         if not change:

@@ -3,6 +3,7 @@ current policy year (or --year), so that no visitor waits for them. Run it from 
 minutes, on one machine (README "Running it in production")."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from skills_program import dashboard
 from skills_program.models import PolicyYear
@@ -21,4 +22,5 @@ class Command(BaseCommand):
             raise CommandError("没有这个政策年度。")
         _, when = dashboard.refresh(year)
         seconds = year.figure_snapshot.seconds
+        when = timezone.localtime(when)
         self.stdout.write(f"{year.year}年度统计已更新({when:%Y-%m-%d %H:%M:%S},用时 {seconds:.1f} 秒)。")
