@@ -61,6 +61,7 @@ def public_home(request):
         paid = SubsidyClaim.objects.filter(training_class__policy_year=year, status=ClaimStatus.PAID)
         listed = InstitutionYear.objects.filter(policy_year=year, is_listed=True).select_related("institution")
         league = {row[0]: row for row in data["league"]}
+        notices_page, notices = public_notices(year, request.GET.get("notices", 1))
         context.update({
             "data": data, "charts": dashboard.charts(data), "computed_at": computed_at,
             "institutions": [(row.institution.name, row.is_disqualified, league.get(row.institution.name))
@@ -70,7 +71,7 @@ def public_home(request):
             "paid_by_occupation": paid.values_list("training_class__occupation__name").annotate(t=Sum("total_amount"))
             .order_by("training_class__occupation__name"),
             "paid_total": paid.aggregate(t=Sum("total_amount"))["t"] or 0,
-            "notices": public_notices(year),
+            "notices": notices, "notices_page": notices_page,
         })
     return render(request, "public/home.html", context)
 

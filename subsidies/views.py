@@ -154,22 +154,22 @@ def issue_voucher(request, pk):
     return redirect("trainees:trainee-detail", pk=pk)
 
 
-def public_notices(year):
-    """Claims on public notice (R19): each line with the masked name and ID number."""
-    from subsidies.models import ClaimLine
+def public_notices(year, page=1, per_page=20):
+    """Claims on public notice (R19), `per_page` claims a page (a province has hundreds on notice
+    at once): each line with the masked name and ID number. Returns (page, notices)."""
+    from django.core.paginator import Paginator
 
-    lines = (
-        ClaimLine.objects.filter(claim__status=ClaimStatus.PUBLICISED, is_void=False,
-                                 claim__training_class__policy_year=year)
-        .select_related("claim__training_class__occupation", "claim__institution", "enrolment__trainee")
-        .order_by("claim__publicity_ends_on", "claim_id", "pk")
-    )
-    notices = {}
+    from subsidies.models import ClaimLine, SubsidyClaim
+
+    claims = (SubsidyClaim.objects.filter(status=ClaimStatus.PUBLICISED, training_class__policy_year=year)
+              .select_related("training_class__occupation", "institution").order_by("publicity_ends_on", "pk"))
+    shown = Paginator(claims, per_page).get_page(page)
+    notices = {claim.pk: {"claim": claim, "lines": []} for claim in shown}
+    lines = (ClaimLine.objects.filter(claim__in=list(notices), is_void=False).select_related("enrolment__trainee")
+             .order_by("claim_id", "pk"))
     for line in lines:
-        claim = line.claim
-        notice = notices.setdefault(claim.pk, {"claim": claim, "lines": []})
-        notice["lines"].append({
+        notices[line.claim_id]["lines"].append({
             "name": mask_name(line.enrolment.trainee.name), "id_number": mask_id_number(line.enrolment.trainee.id_number),
             "amount": line.amount + line.placement_reward_amount,
         })
-    return list(notices.values())
+    return shown, list(notices.values())

@@ -193,7 +193,7 @@ def test_a_crash_shows_a_generic_page_and_logs_no_personal_data(monkeypatch, cap
     factories.PolicyYearFactory(year=2018)
     number = make_id_number()
 
-    def crash(year):
+    def crash(*args):
         raise RuntimeError(f"unexpected state for {number} 13912345678")
 
     monkeypatch.setattr("subsidies.views.public_notices", crash)

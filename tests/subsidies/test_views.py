@@ -166,3 +166,20 @@ def test_admin_money_summary_and_performance_page(hr_client, policy_year):
     assert "按状态(元)" in page and "按月(元)" in page
     page = hr_client.get(reverse("admin:institutions_institutionyear_performance", args=[2018])).content.decode()
     assert "合格率" in page and "100.0%" in page
+
+
+def test_the_public_notices_come_twenty_claims_a_page(client):
+    from subsidies.models import SubsidyClaim
+
+    year = factories.PolicyYearFactory(year=2018)
+    for day in range(25):
+        line = factories.ClaimLineFactory(claim__training_class__policy_year=year)
+        SubsidyClaim.objects.filter(pk=line.claim_id).update(
+            status="publicised", publicity_starts_on=datetime.date(2018, 7, 1),
+            publicity_ends_on=datetime.date(2018, 7, 1) + datetime.timedelta(days=day))
+    first = client.get(reverse("public-home"), {"year": 2018})
+    assert len(first.context["notices"]) == 20 and "公示共25项" in first.content.decode()
+    second = client.get(reverse("public-home"), {"year": 2018, "notices": 2})
+    assert len(second.context["notices"]) == 5
+    shown = {n["claim"].pk for n in first.context["notices"]} | {n["claim"].pk for n in second.context["notices"]}
+    assert len(shown) == 25
