@@ -42,6 +42,26 @@ class PolicyYearAdmin(admin.ModelAdmin):
     ]
     inlines = [TargetLineInline, TownshipTargetInline]
 
+    # A county edits its townships' targets on the year's page; a province's 1,400 townships are
+    # edited in the 乡镇年度任务 list instead (a form of 1,400 rows is neither usable nor fast).
+    max_inline_township_targets = 100
+
+    def get_inlines(self, request, obj):
+        if obj is not None and obj.township_targets.count() > self.max_inline_township_targets:
+            return [TargetLineInline]
+        return self.inlines
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        from django.contrib import messages
+        from django.urls import reverse
+
+        year = self.get_object(request, object_id)
+        if request.method == "GET" and year is not None and TownshipTargetInline not in self.get_inlines(request, year):
+            url = reverse("admin:skills_program_townshiptarget_changelist")
+            messages.info(request, f"本年度共{year.township_targets.count()}个乡镇任务,请在“乡镇年度任务”列表中修改:"
+                                   f"{url}?policy_year__year__exact={year.year}")
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_target_line_total=Sum("target_lines__target_count"))
 
@@ -80,7 +100,8 @@ class TownshipAdmin(admin.ModelAdmin):
 @admin.register(TownshipTarget)
 class TownshipTargetAdmin(admin.ModelAdmin):
     list_display = ["township", "policy_year", "target_count"]
-    list_filter = ["policy_year", "township"]
+    list_editable = ["target_count"]
+    list_filter = ["policy_year", "township__county"]
     search_fields = ["township__name"]
     ordering = ["-policy_year_id", "township"]
     list_select_related = ["township", "policy_year"]

@@ -61,3 +61,19 @@ def test_unfiltered_lists_use_the_planners_estimate_and_stop_at_the_last_allowed
     with CaptureQueriesContext(connection) as queries:
         filtered = hr_client.get(url, {"q": "学员"})
     assert filtered.context["cl"].result_count == 5  # searched: counted exactly
+
+
+def test_a_provinces_township_targets_are_edited_in_their_own_list(hr_client, monkeypatch):
+    from skills_program.admin import PolicyYearAdmin
+
+    year = factories.PolicyYearFactory(year=2018)
+    for _ in range(3):
+        factories.TownshipTargetFactory(policy_year=year)
+    url = reverse("admin:skills_program_policyyear_change", args=[2018])
+    assert "township_targets-TOTAL_FORMS" in hr_client.get(url).content.decode()  # a county: inline
+    monkeypatch.setattr(PolicyYearAdmin, "max_inline_township_targets", 2)
+    page = hr_client.get(url).content.decode()
+    assert "township_targets-TOTAL_FORMS" not in page and "乡镇年度任务" in page
+    listing = hr_client.get(reverse("admin:skills_program_townshiptarget_changelist"),
+                            {"policy_year__year__exact": 2018})
+    assert listing.status_code == 200 and len(listing.context["cl"].result_list) == 3
