@@ -2,6 +2,7 @@
 
 import re
 import secrets
+import unicodedata
 
 from trainees.policy import mask_id_number, normalise_id_number
 
@@ -292,10 +293,13 @@ class PrefixSearchMixin:
     def get_search_results(self, request, queryset, search_term):
         from django.db.models import Q
 
-        term = " ".join(search_term.split())
+        term = " ".join(unicodedata.normalize("NFKC", search_term).split())
         if not term:
             return queryset, False
-        fields = self.name_prefix_fields if _HAS_CJK.search(term) else self.code_prefix_fields
+        is_name = bool(_HAS_CJK.search(term))
+        if not is_name:  # codes and phones are stored upper-case and without spaces
+            term = term.replace(" ", "").upper()
+        fields = self.name_prefix_fields if is_name else self.code_prefix_fields
         if not fields:
             return queryset.none(), False
         condition = Q()

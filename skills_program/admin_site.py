@@ -33,7 +33,7 @@ class SkillsAdminSite(admin.AdminSite):
         from skills_program.models import PolicyYear
         from skills_program.selectors import current_policy_year
 
-        year = (get_object_or_404(PolicyYear, year=request.GET["year"]) if request.GET.get("year", "").isdigit()
+        year = (get_object_or_404(PolicyYear, year=request.GET["year"]) if request.GET.get("year", "").isascii() and request.GET.get("year", "").isdigit()
                 else current_policy_year())
         data, computed_at = dashboard.snapshot(year) if year else ({}, None)
         table = request.GET.get("export")

@@ -6,6 +6,7 @@ from collections import defaultdict
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
+from django.db import connection, transaction
 from django.db.models import Avg, Count, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.safestring import mark_safe
@@ -135,6 +136,9 @@ def _decode(value):
     return value
 
 
+_LOCK = 20180001  # the advisory-lock class of figure refreshes (the second key is the year)
+
+
 def refresh(year):
     """Compute the year's figures now and keep them as its snapshot. Returns (figures, when)."""
     import time
@@ -162,9 +166,22 @@ def snapshot(year):
     from skills_program.models import FigureSnapshot
 
     row = FigureSnapshot.objects.filter(policy_year=year).first()
-    if row is None or timezone.now() - row.computed_at > datetime.timedelta(seconds=settings.FIGURES_MAX_AGE):
+    if row is not None and timezone.now() - row.computed_at <= datetime.timedelta(seconds=settings.FIGURES_MAX_AGE):
+        return _decode(row.data), row.computed_at
+    # One process recomputes; the others meanwhile serve the old figures, or, when there are
+    # none yet, wait for that one and read what it wrote.
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            if row is not None:
+                cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [_LOCK, year.pk])
+                if not cursor.fetchone()[0]:
+                    return _decode(row.data), row.computed_at
+            else:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK, year.pk])
+                row = FigureSnapshot.objects.filter(policy_year=year).first()
+                if row is not None:
+                    return _decode(row.data), row.computed_at
         return refresh(year)
-    return _decode(row.data), row.computed_at
 
 
 TABLES = {

@@ -54,7 +54,7 @@ def public_home(request):
     from subsidies.views import public_notices
 
     year_param = request.GET.get("year", "")
-    year = PolicyYear.objects.filter(year=int(year_param)).first() if year_param.isdigit() else current_policy_year()
+    year = PolicyYear.objects.filter(year=int(year_param)).first() if year_param.isascii() and year_param.isdigit() else current_policy_year()
     context = {"year": year, "years": PolicyYear.objects.values_list("year", flat=True)}
     if year is not None:
         data, computed_at = dashboard.snapshot(year)

@@ -77,3 +77,56 @@ def test_a_provinces_township_targets_are_edited_in_their_own_list(hr_client, mo
     listing = hr_client.get(reverse("admin:skills_program_townshiptarget_changelist"),
                             {"policy_year__year__exact": 2018})
     assert listing.status_code == 200 and len(listing.context["cl"].result_list) == 3
+
+
+def test_code_search_ignores_case_width_and_spaces(hr_client):
+    enrolment = factories.EnrolmentFactory(training_class__code="2018-HD-007")
+    url = reverse("admin:courses_enrolment_changelist")
+    for typed in ("2018-hd", "２０１８－ＨＤ", " 2018 -HD "):
+        assert list(hr_client.get(url, {"q": typed}).context["cl"].result_list) == [enrolment], typed
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_while_one_process_refreshes_the_figures_the_others_serve_the_old_ones(settings):
+    import datetime
+    import threading
+
+    from django.db import connections
+    from django.utils import timezone
+
+    from skills_program import dashboard
+    from skills_program.models import FigureSnapshot
+
+    settings.FIGURES_MAX_AGE = 60
+    year = factories.PolicyYearFactory(year=2018)
+    dashboard.refresh(year)
+    FigureSnapshot.objects.filter(policy_year=year).update(computed_at=timezone.now() - datetime.timedelta(hours=1),
+                                                           data={"marker": "old"})
+    holding, release, served = threading.Event(), threading.Event(), {}
+
+    def refresher():  # another process, busy recomputing: it holds the year's lock
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("BEGIN")
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [dashboard._LOCK, year.pk])
+            holding.set()
+            release.wait(10)
+            cursor.execute("COMMIT")
+        connection.close()
+
+    def visitor():
+        served["data"], served["at"] = dashboard.snapshot(year)
+        connections.close_all()
+
+    busy = threading.Thread(target=refresher)
+    busy.start()
+    holding.wait(10)
+    reader = threading.Thread(target=visitor)
+    reader.start()
+    reader.join(10)
+    release.set()
+    busy.join(10)
+    assert served["data"] == {"marker": "old"}  # served at once, not recomputed
+    assert dashboard.snapshot(year)[0] != {"marker": "old"}  # the lock free: recomputed

@@ -211,3 +211,17 @@ def test_a_crash_shows_a_generic_page_and_logs_no_personal_data(monkeypatch, cap
         redact.filter(record)
         assert number not in record.getMessage() + (record.exc_text or "")
         assert "13912345678" not in (record.exc_text or "") and "139****5678" in record.exc_text
+
+
+def test_the_log_filter_masks_phones_as_people_type_them():
+    from skills_program.log_filters import redact
+
+    for typed in ("13812345678", "+8613812345678", "8613812345678", "138-1234-5678", "+86 138 1234 5678"):
+        assert redact(f"phone {typed} refused") == "phone 138****5678 refused", typed
+    assert redact("110105194912310021") == "110105********0021"
+
+
+def test_odd_year_parameters_are_ignored_not_crashes(client):
+    factories.PolicyYearFactory(year=2018)
+    for value in ("²", "2018x", "", "99999999999999999999"):
+        assert client.get(reverse("public-home"), {"year": value}).status_code == 200, value

@@ -3,6 +3,7 @@ from django.contrib import admin
 from skills_program.admin_mixins import (
     HistoryAdmin,
     IdNumberSearchMixin,
+    NoDeleteMixin,
     PrefixSearchMixin,
     annotation_column,
     related_count,
@@ -16,7 +17,7 @@ class CategoryMembershipInline(admin.TabularInline):
 
 
 @admin.register(Trainee)
-class TraineeAdmin(IdNumberSearchMixin, PrefixSearchMixin, HistoryAdmin):
+class TraineeAdmin(NoDeleteMixin, IdNumberSearchMixin, PrefixSearchMixin, HistoryAdmin):
     name_prefix_fields = ("name",)
     code_prefix_fields = ("phone",)
     list_display = ["name", "masked_id", "sex", "age", "township", "masked_phone_column", "category_count",
@@ -62,6 +63,12 @@ class TraineeAdmin(IdNumberSearchMixin, PrefixSearchMixin, HistoryAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         """The trainee's page shows the full ID number to county HR; each showing is recorded."""
         response = super().change_view(request, object_id, form_url, extra_context)
+        self._record_id_view(request, response, object_id)
+        return response
+
+    def history_view(self, request, object_id, extra_context=None):
+        """The change history lists old and new ID numbers: a showing like the page itself."""
+        response = super().history_view(request, object_id, extra_context)
         self._record_id_view(request, response, object_id)
         return response
 

@@ -122,6 +122,9 @@ def test_hr_sees_the_full_id_number_on_the_trainee_page_only_and_it_is_recorded(
     history = trainee.history.first()
     client.get(reverse("admin:trainees_trainee_simple_history", args=[trainee.pk, history.pk]))
     assert IdNumberView.objects.count() == 2
+    client.get(reverse("admin:trainees_trainee_history", args=[trainee.pk]))  # old and new values listed
+    assert IdNumberView.objects.count() == 3
+    assert client.get(reverse("admin:trainees_trainee_delete", args=[trainee.pk])).status_code == 403
     audit = client.get(reverse("admin:trainees_idnumberview_changelist")).content.decode()
     assert trainee.masked_id_number in audit and trainee.id_number not in audit
 
