@@ -146,7 +146,6 @@ class Certificate(models.Model):
         verbose_name_plural = "证书"
         ordering = ["-issued_on", "-pk"]
         indexes = [
-            models.Index(fields=["number"], name="certificate_number_prefix", opclasses=["varchar_pattern_ops"]),
             # The admin list's order (newest first) read straight from the index.
             models.Index(fields=["-issued_on", "-id"], name="certificate_newest_first"),
         ]

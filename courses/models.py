@@ -195,7 +195,6 @@ class TrainingClass(models.Model):
         ordering = ["-planned_start_on", "-pk"]
         indexes = [
             models.Index(fields=["institution", "status"], name="courses_class_inst_status_idx"),
-            models.Index(fields=["code"], name="class_code_prefix", opclasses=["varchar_pattern_ops"]),
         ]
         constraints = [
             models.CheckConstraint(

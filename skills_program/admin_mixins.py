@@ -281,8 +281,9 @@ def related_sum(model, link, expression, **filters):
 
 class PrefixSearchMixin:
     """Search that the indexes can answer: a term matches the start of a field (a name typed from
-    its first character, a class code or phone from its beginning) through indexes with pattern
-    operators, instead of `LIKE '%term%'` over millions of rows. A term with Chinese characters
+    its first character, a class code or phone from its beginning) through the pattern-operator
+    index PostgreSQL keeps beside every indexed text column (`…_like`), instead of
+    `LIKE '%term%'` over millions of rows. A term with Chinese characters
     searches `name_prefix_fields`, any other term `code_prefix_fields`; one kind at a time, because
     an OR across two joined tables cannot use either index. ID numbers go through
     IdNumberSearchMixin (POST)."""

@@ -49,7 +49,6 @@ class Voucher(models.Model):
         verbose_name = "培训券"
         verbose_name_plural = "培训券"
         ordering = ["-issued_on", "-pk"]
-        indexes = [models.Index(fields=["code"], name="voucher_code_prefix", opclasses=["varchar_pattern_ops"])]
         constraints = [
             models.CheckConstraint(
                 condition=Q(expires_on__gte=F("issued_on")), name="subsidies_voucher_expiry_after_issue", violation_error_code="expiry_after_issue",

@@ -73,11 +73,6 @@ class Trainee(models.Model):
         verbose_name = "学员"
         verbose_name_plural = "学员"
         ordering = ["-pk"]
-        # Name and phone searches match from the first character (admin PrefixSearchMixin).
-        indexes = [
-            models.Index(fields=["name"], name="trainee_name_prefix", opclasses=["varchar_pattern_ops"]),
-            models.Index(fields=["phone"], name="trainee_phone_prefix", opclasses=["varchar_pattern_ops"]),
-        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(id_number__regex=r"^[1-9][0-9]{16}[0-9X]$"),
