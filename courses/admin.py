@@ -21,6 +21,7 @@ from skills_program.admin_mixins import (
     IdNumberSearchMixin,
     LargeTablePaginator,
     PrefixSearchMixin,
+    ReadOnlyAdminMixin,
     annotation_column,
     masked_id_column,
     related_column,
@@ -89,20 +90,6 @@ class TextbookInline(FrozenAfterSubmissionMixin, admin.TabularInline):
     extra = 0
 
 
-class ReadOnlyAdminMixin:
-    """Rosters, sessions and attendance change only through the services the institution portal
-    calls (R1, R3, R5, R13, R16 checked there); HR sees and audits them here."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 class SessionInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Session
     extra = 0
@@ -110,15 +97,10 @@ class SessionInline(ReadOnlyAdminMixin, admin.TabularInline):
     readonly_fields = fields
 
 
-class ClassTransitionInline(admin.TabularInline):
+class ClassTransitionInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ClassTransition
     extra = 0
-    can_delete = False
     fields = ["acted_at", "acted_by", "from_status", "to_status", "note", "acknowledged_warnings"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 DECISIONS = {

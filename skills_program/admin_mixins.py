@@ -4,6 +4,10 @@ import re
 import secrets
 import unicodedata
 
+from django.core.paginator import EmptyPage, Paginator
+from django.db import connections
+from django.utils.functional import cached_property
+
 from trainees.policy import mask_id_number, normalise_id_number
 
 _ID_LIKE = re.compile(r"^[0-9]{17}[0-9X]$")
@@ -55,6 +59,20 @@ class IdNumberSearchMixin:
         if term is not None:
             return queryset.filter(**{self.id_number_lookup: term}), False
         return super().get_search_results(request, queryset, search_term)
+
+
+class ReadOnlyAdminMixin:
+    """Records that change only through the services (rosters, sessions, attendance, claim lines,
+    class decisions: the rules are checked there); HR sees and audits them in the admin."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class NoDeleteMixin:
@@ -159,51 +177,41 @@ def run_all_or_nothing(modeladmin, request, objects, *, label, call, describe=st
     return None
 
 
-def _large_table_paginator():
-    from django.core.paginator import EmptyPage, Paginator
-    from django.db import connections
-    from django.utils.functional import cached_property
+class LargeTablePaginator(Paginator):
+    """Admin lists of tables that grow to millions of rows (SPEC.md §7).
 
-    class LargeTablePaginator(Paginator):
-        """Admin lists of tables that grow to millions of rows (SPEC.md §7).
+    Unfiltered, the row count is PostgreSQL's estimate (pg_class.reltuples, kept by ANALYZE
+    and autovacuum) instead of COUNT(*) over the whole table; filtered or searched, it is
+    counted exactly (the filter's index keeps that small). Pages stop at `max_pages`: a deeper
+    page would make the database read and throw away every row before it, and no one pages
+    through ten thousand rows. Filter or search instead.
+    """
 
-        Unfiltered, the row count is PostgreSQL's estimate (pg_class.reltuples, kept by ANALYZE
-        and autovacuum) instead of COUNT(*) over the whole table; filtered or searched, it is
-        counted exactly (the filter's index keeps that small). Pages stop at `max_pages`: a deeper
-        page would make the database read and throw away every row before it, and no one pages
-        through ten thousand rows. Filter or search instead.
-        """
+    max_pages = 200
+    estimate_above = 100_000
 
-        max_pages = 200
-        estimate_above = 100_000
+    @cached_property
+    def count(self):
+        queryset = self.object_list
+        connection = connections[queryset.db]
+        if connection.vendor == "postgresql" and not queryset.query.where:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
+                               [queryset.model._meta.db_table])
+                row = cursor.fetchone()
+            if row and row[0] > self.estimate_above:
+                return row[0]
+        return super().count
 
-        @cached_property
-        def count(self):
-            queryset = self.object_list
-            connection = connections[queryset.db]
-            if connection.vendor == "postgresql" and not queryset.query.where:
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
-                                   [queryset.model._meta.db_table])
-                    row = cursor.fetchone()
-                if row and row[0] > self.estimate_above:
-                    return row[0]
-            return super().count
+    @cached_property
+    def num_pages(self):
+        return min(super().num_pages, self.max_pages)
 
-        @cached_property
-        def num_pages(self):
-            return min(super().num_pages, self.max_pages)
-
-        def validate_number(self, number):
-            number = super().validate_number(number)
-            if number > self.max_pages:
-                raise EmptyPage("页码超出范围:请用筛选或搜索缩小范围。")
-            return number
-
-    return LargeTablePaginator
-
-
-LargeTablePaginator = _large_table_paginator()
+    def validate_number(self, number):
+        number = super().validate_number(number)
+        if number > self.max_pages:
+            raise EmptyPage("页码超出范围:请用筛选或搜索缩小范围。")
+        return number
 
 
 def _history_admin():

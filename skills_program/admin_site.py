@@ -31,10 +31,10 @@ class SkillsAdminSite(admin.AdminSite):
         from skills_program import dashboard
         from skills_program.excel import workbook_response
         from skills_program.models import PolicyYear
-        from skills_program.selectors import current_policy_year
+        from skills_program.selectors import current_policy_year, year_asked
 
-        year = (get_object_or_404(PolicyYear, year=request.GET["year"]) if request.GET.get("year", "").isascii() and request.GET.get("year", "").isdigit()
-                else current_policy_year())
+        asked = year_asked(request.GET.get("year", ""))
+        year = get_object_or_404(PolicyYear, year=asked) if asked is not None else current_policy_year()
         data, computed_at = dashboard.snapshot(year) if year else ({}, None)
         table = request.GET.get("export")
         if year and table in dashboard.TABLES:

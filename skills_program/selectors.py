@@ -8,3 +8,8 @@ def current_policy_year(today=None):
     today = today or timezone.localdate()
     years = PolicyYear.objects.order_by("-year")
     return years.filter(year=today.year).first() or years.first()
+
+
+def year_asked(value) -> int | None:
+    """The year a `?year=` parameter names, None when it is absent or not plain ASCII digits."""
+    return int(value) if value.isascii() and value.isdigit() else None

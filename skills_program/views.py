@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET
 from accounts.decorators import public, signed_in
 from accounts.scope import scope_of
 from skills_program.routers import reads_from_replica
-from skills_program.selectors import current_policy_year
+from skills_program.selectors import current_policy_year, year_asked
 
 
 @signed_in
@@ -53,8 +53,8 @@ def public_home(request):
     from subsidies.models import ClaimStatus, SubsidyClaim
     from subsidies.views import public_notices
 
-    year_param = request.GET.get("year", "")
-    year = PolicyYear.objects.filter(year=int(year_param)).first() if year_param.isascii() and year_param.isdigit() else current_policy_year()
+    asked = year_asked(request.GET.get("year", ""))
+    year = PolicyYear.objects.filter(year=asked).first() if asked is not None else current_policy_year()
     context = {"year": year, "years": PolicyYear.objects.values_list("year", flat=True)}
     if year is not None:
         data, computed_at = dashboard.snapshot(year)

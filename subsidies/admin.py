@@ -11,6 +11,7 @@ from skills_program.admin_mixins import (
     IdNumberSearchMixin,
     NoDeleteMixin,
     PrefixSearchMixin,
+    ReadOnlyAdminMixin,
     annotation_column,
     masked_id_column,
     related_column,
@@ -81,17 +82,11 @@ class VoucherAdmin(NoDeleteMixin, IdNumberSearchMixin, PrefixSearchMixin, Histor
     holder_name = related_column("holder.name", "持券人")
 
 
-
-class ClaimLineInline(admin.TabularInline):
+class ClaimLineInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ClaimLine
     extra = 0
-    can_delete = False
     fields = ["enrolment", "training_days", "total_subsidy_amount", "first_amount", "second_amount", "amount",
               "placement_reward_amount", "reason", "is_void", "void_reason"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("enrolment__trainee", "enrolment__training_class")
@@ -100,17 +95,6 @@ class ClaimLineInline(admin.TabularInline):
 CLAIM_WORKFLOW = ["status", "total_amount", "created_by", "created_at", "submitted_by", "submitted_at",
                   "reviewed_by", "reviewed_at", "approved_by", "approved_at", "publicity_starts_on",
                   "publicity_ends_on", "paid_by", "paid_at", "payment_reference", "return_reason"]
-
-
-class ObjectionInline(admin.TabularInline):
-    model = ClaimObjection
-    extra = 0
-    can_delete = False
-    fields = ["received_on", "objector", "content", "is_upheld", "decision_note", "decided_by"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(SubsidyClaim)

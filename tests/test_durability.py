@@ -20,7 +20,6 @@ import threading
 import time
 from contextlib import contextmanager, suppress
 from http.cookies import SimpleCookie
-from io import BytesIO
 from pathlib import Path
 from unittest import mock
 from urllib.parse import quote, urlencode
@@ -33,7 +32,6 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.urls import reverse
-from openpyxl import Workbook
 from simple_history.models import HistoricalRecords
 
 from courses import services as courses
@@ -42,6 +40,7 @@ from skills_program.management.commands.bench_import import id_numbers, registra
 from subsidies import services as subsidies
 from subsidies.models import ClaimStatus, SubsidyClaim
 from tests import factories
+from tests.imports.corpus import sheet
 from tests.scenarios import START, completed_class
 from trainees import imports as trainee_imports
 from trainees.models import CategoryMembership, Trainee
@@ -104,16 +103,6 @@ def history_fails(model, *, nth=1, error=None, inspect=None):
 
     with mock.patch.object(HistoricalRecords, "create_historical_record", create_historical_record):
         yield fault
-
-
-def xlsx(headers, rows):
-    workbook = Workbook()
-    workbook.active.append(headers)
-    for row in rows:
-        workbook.active.append(list(row))
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return SimpleUploadedFile("表格.xlsx", buffer.getvalue())
 
 
 # 1. A fault in the middle of an operation keeps nothing of it ----------------------------------
@@ -258,7 +247,7 @@ def test_a_roster_sheet_failing_on_its_third_row_enrols_nobody(client):
     people = factories.TraineeFactory.create_batch(4)
     client.force_login(clerk)
     url = reverse("courses:import-roster", args=[training_class.pk])
-    response = client.post(url, {"file": xlsx(["身份证号", "培训券号", "姓名"],
+    response = client.post(url, {"file": sheet(["身份证号", "培训券号", "姓名"],
                                               [(p.id_number, "", p.name) for p in people])})
     batch = response.context["batch"]
     assert response.context["plan"].is_clean

@@ -3,6 +3,7 @@
 import zipfile
 from io import BytesIO
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
 from skills_program.uploads import OLE_MAGIC
@@ -73,3 +74,14 @@ def renamed_xls():
 
 def renamed_csv():
     return "姓名,身份证号\n张三,11010519491231002X\n".encode("gbk")
+
+
+def sheet(headers, rows):
+    """An uploaded .xlsx with `headers` and `rows` on its first sheet, as a browser sends it."""
+    workbook = Workbook()
+    workbook.active.append(headers)
+    for row in rows:
+        workbook.active.append(list(row))
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return SimpleUploadedFile("表格.xlsx", buffer.getvalue())

@@ -5,25 +5,15 @@ from decimal import Decimal
 from io import BytesIO
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from courses import services
 from courses.models import AttendanceRecord, Enrolment
 from tests import factories
+from tests.imports.corpus import sheet
 
 pytestmark = pytest.mark.django_db
-
-
-def sheet(headers, rows):
-    workbook = Workbook()
-    workbook.active.append(headers)
-    for row in rows:
-        workbook.active.append(list(row))
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return SimpleUploadedFile("表格.xlsx", buffer.getvalue())
 
 
 @pytest.fixture

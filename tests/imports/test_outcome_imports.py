@@ -1,17 +1,15 @@
 """Results, certificates and employment from spreadsheets; HR's trainee import in the admin."""
 
 import datetime
-from io import BytesIO
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
-from openpyxl import Workbook
 
 from certification.models import Assessment, Certificate, EmploymentRecord
 from tests import factories
 from tests.ids import make_id_number
+from tests.imports.corpus import sheet
 from tests.scenarios import START, completed_class
 from trainees.models import Trainee
 
@@ -19,16 +17,6 @@ pytestmark = pytest.mark.django_db
 END = START + datetime.timedelta(days=9)
 RESULTS = ["身份证号", "姓名", "考核结果", "考核日期", "理论成绩", "实操成绩", "证书编号", "发证日期"]
 JOBS = ["身份证号", "姓名", "用人单位", "统一社会信用代码", "就业日期", "合同期限(月)", "证明材料"]
-
-
-def sheet(headers, rows):
-    workbook = Workbook()
-    workbook.active.append(headers)
-    for row in rows:
-        workbook.active.append(list(row))
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return SimpleUploadedFile("表格.xlsx", buffer.getvalue())
 
 
 def run(client, url, file):
