@@ -1,6 +1,7 @@
 """Roster and attendance sheets of one class (institution portal)."""
 
 import datetime
+from dataclasses import replace
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -27,6 +28,14 @@ class RosterImport(ServiceRowImport):
     def __init__(self, *, user, training_class, **context):
         super().__init__(user=user, **context)
         self.training_class = training_class
+
+    def extent(self):
+        """No more rows than the class has seats (R1): a longer roster could never be enrolled,
+        and each row runs through the enrolment service twice (preview, confirmation)."""
+        capacity = self.training_class.capacity
+        return replace(super().extent(), max_rows=capacity,
+                       rows_message=f"本班计划人数为{capacity}人,名册表最多%(max)d行(R1《实施方案》三(五)):"
+                                    "请删除多余的行后重新上传。")
 
     def apply(self, item):
         if not item["id_number"] and not item["voucher_code"]:

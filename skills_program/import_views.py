@@ -35,7 +35,10 @@ def handle_import(request, importer, *, kind, target="", title, back_url, base_t
                                   target=target, imported_at__isnull=True)
         with batch.file.open("rb") as stored:
             checked = CheckedUpload(name=batch.original_name, content=stored.read())
-        plan = importer.plan(checked)
+        try:
+            plan = importer.plan(checked)
+        except ValidationError as error:
+            return render(request, "imports/upload.html", {**context, "refusal": error.messages[0]}, status=400)
         if plan.is_clean:
             try:
                 # The rows and the batch's "imported" mark commit together: a crash between them
@@ -63,10 +66,12 @@ def handle_import(request, importer, *, kind, target="", title, back_url, base_t
             return render(request, "imports/upload.html", context, status=400)
         started = time.perf_counter()
         try:
-            checked = guard_xlsx(upload)
+            checked = guard_xlsx(upload, extent=importer.extent())
+            plan = importer.plan(checked)
         except ValidationError as error:
+            # Refused by the guard, or by the reader on a part the guard could not judge:
+            # nothing is stored.
             return render(request, "imports/upload.html", {**context, "refusal": error.messages[0]}, status=400)
-        plan = importer.plan(checked)
         batch = ImportBatch(kind=kind, original_name=upload.name[:200], uploaded_by=request.user, target=target)
         batch.file.save(f"{kind}.xlsx", ContentFile(checked.content), save=False)
         batch.save()

@@ -21,7 +21,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from skills_program.uploads import CheckedUpload, read_rows
+from skills_program.uploads import MAX_ROWS, CheckedUpload, Extent, read_rows
 from trainees.policy import mask_id_number, mask_phone, normalise_id_number
 
 TEXT = "@"
@@ -163,10 +163,18 @@ class SheetImport:
     title = ""
     columns: list[Column] = []
     header_row = 1  # 1-based row of the headers in the template
+    # Columns a sheet may reach beyond the import's own (blank but formatted cells to the right):
+    # they fail the header check with a clear message instead of the guard's.
+    spare_columns = 16
 
     def __init__(self, *, user, **context):
         self.user = user
         self.context = context
+
+    def extent(self) -> Extent:
+        """How far an uploaded sheet may reach, checked by the upload guard before any parser."""
+        return Extent(max_rows=MAX_ROWS, max_columns=len(self.columns) + self.spare_columns,
+                      header_rows=self.header_row)
 
     # --- the template -----------------------------------------------------------------------
     def template(self) -> bytes:

@@ -2,26 +2,46 @@
 
 Checks, in order, each with its own refusal code and a Chinese message: size, file name, what
 the bytes really are (an .xls, a .csv or a password-protected workbook renamed .xlsx), the zip
-directory (corrupt or truncated, too many members, declared sizes and compression ratios of a
-zip bomb), the workbook parts, and any DTD (entity bombs, external entities). Rows are capped
-while reading (read_rows). openpyxl, which writes templates and exports, resolves XML through
-defusedxml (checked at start-up).
+directory (corrupt or truncated, duplicate or too many members, declared sizes and compression
+ratios of a zip bomb), the workbook parts, then every XML part read to its end with expat (so
+every CRC is verified): any DTD anywhere (entity bombs, external entities), any encoding other
+than UTF-8, and on every worksheet the extent the sheet claims (its <dimension> and each row and
+cell reference), bounded by the rows and columns the import expects. A reader builds the whole
+range from A1 to the farthest cell a sheet mentions (one cell at XFD1048576 asks for 512 GiB), so
+the extent is refused here, while the guard's own memory stays at one read buffer per part.
+openpyxl, which writes templates and exports, resolves XML through defusedxml (checked at
+start-up).
 """
 
+import posixpath
+import re
 import zipfile
 import zlib
 from dataclasses import dataclass
 from io import BytesIO
+from xml.parsers import expat
 
 from django.core.exceptions import ValidationError
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 10_000
+MAX_COLUMNS = 64
 MAX_MEMBERS = 200
 MAX_UNCOMPRESSED = 60 * 1024 * 1024
 MAX_RATIO = 100
+# Elements per cell a worksheet may carry on average (<c>, <v>, <is>, <t>, formatting runs):
+# past it a sheet spends the parser's time on something that is not data.
+ELEMENTS_PER_CELL = 8
+CHUNK = 64 * 1024
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTED_MARK = "EncryptionInfo".encode("utf-16-le")
+CELL_REFERENCE = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
+ROW_NUMBER = re.compile(r"[1-9][0-9]{0,6}")
+WORKSHEET_TYPE = "/worksheet"
+SHARED_STRINGS_TYPE = "/sharedStrings"
+WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
+
+CORRUPT = "文件已损坏或不完整(可能上传中断):请重新保存后再上传。"
 
 
 def refuse(message, code, **params):
@@ -34,9 +54,39 @@ class CheckedUpload:
     content: bytes
 
 
-def guard_xlsx(upload) -> CheckedUpload:
+@dataclass(frozen=True)
+class Extent:
+    """How far a worksheet may reach: data rows below the header row, and columns."""
+
+    max_rows: int = MAX_ROWS
+    max_columns: int = MAX_COLUMNS
+    header_rows: int = 1
+    rows_message: str = "每个文件最多%(max)d行数据,请删除多余的行或分成几个文件上传。"
+
+    @property
+    def last_row(self):
+        return self.max_rows + self.header_rows
+
+
+def column_number(letters: str) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+def column_letters(number: int) -> str:
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def guard_xlsx(upload, *, extent: Extent = Extent()) -> CheckedUpload:
     """Refuse anything that is not a sane .xlsx, before parsing. `upload` is a Django
-    UploadedFile (or any object with .name, .size and .read())."""
+    UploadedFile (or any object with .name, .size and .read()); `extent` bounds the rows and
+    columns a worksheet may mention (the import's own limits)."""
     name = getattr(upload, "name", "") or ""
     size = getattr(upload, "size", None)
     if size is not None and size > MAX_BYTES:
@@ -58,10 +108,14 @@ def guard_xlsx(upload) -> CheckedUpload:
     try:
         archive = zipfile.ZipFile(BytesIO(content))
         members = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError, NotImplementedError):  # see below
-        refuse("文件已损坏或不完整(可能上传中断):请重新保存后再上传。", "corrupt")
+    except (zipfile.BadZipFile, ValueError, OSError, NotImplementedError, EOFError):
+        refuse(CORRUPT, "corrupt")
     if len(members) > MAX_MEMBERS:
         refuse("文件结构异常(包含过多部件),系统拒绝读取:请用模板重新填写。", "zip_bomb")
+    names = [member.filename for member in members]
+    if len(set(names)) != len(names):
+        # Two parts of one name: a reader may take the other one than the guard checked.
+        refuse(CORRUPT, "corrupt")
     total = 0
     for member in members:
         total += member.file_size
@@ -70,29 +124,162 @@ def guard_xlsx(upload) -> CheckedUpload:
             refuse("文件解压后异常巨大(疑似压缩炸弹),系统拒绝读取:请用模板重新填写,每次不超过10000行。", "zip_bomb")
         if member.flag_bits & 0x1:
             refuse("该文件设置了密码,系统无法读取:请取消密码后另存为 .xlsx 再上传。", "encrypted")
-    names = {member.filename for member in members}
     if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
         refuse("该文件不是 Excel 工作簿:请用模板填写并另存为 .xlsx 后上传。", "not_xlsx")
     try:
-        for member in members:
-            if member.filename.endswith((".xml", ".rels")):
-                with archive.open(member) as part:
-                    head = part.read(4096)
-                # A spreadsheet never needs a DTD: entity bombs and external entities start here.
-                if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
-                    refuse("文件包含不安全的内容(XML 实体),系统拒绝读取:请用模板重新填写。", "unsafe_xml")
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error, NotImplementedError):
-        # NotImplementedError: a damaged header naming a zip version or a compression method
-        # that zipfile does not support.
-        refuse("文件已损坏或不完整(可能上传中断):请重新保存后再上传。", "corrupt")
+        targets = _workbook_targets(archive, set(names))
+        worksheets = targets[WORKSHEET_TYPE] | {n for n in names if n.startswith("xl/worksheets/") and
+                                                n.endswith(".xml")}
+        xml_parts = {n for n in names if n.endswith((".xml", ".rels"))} | worksheets | targets[SHARED_STRINGS_TYPE]
+        for part in sorted(xml_parts - {WORKBOOK_RELS}):
+            _scan_part(archive, part, extent if part in worksheets else None)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error, NotImplementedError, KeyError):
+        # BadZipFile: a CRC that does not match or a forged size; NotImplementedError: a damaged
+        # header naming a zip version or a compression method that zipfile does not support.
+        refuse(CORRUPT, "corrupt")
     return CheckedUpload(name=name, content=content)
+
+
+def _workbook_targets(archive, names) -> dict:
+    """The parts the workbook's relationships point at (its worksheets and shared strings, where a
+    reader will look whatever they are named), by relationship type."""
+    found = {WORKSHEET_TYPE: set(), SHARED_STRINGS_TYPE: set()}
+    if WORKBOOK_RELS not in names:
+        return found
+    relationships = []
+
+    def start(tag, attributes):
+        if tag.rsplit(" ", 1)[-1] == "Relationship":
+            relationships.append((attributes.get("Type", ""), attributes.get("Target", "")))
+
+    _scan_part(archive, WORKBOOK_RELS, None, on_start=start)
+    for kind, target in relationships:
+        if "://" in target:  # an external link: not a part of this file
+            continue
+        path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+        if path not in names:
+            continue
+        for suffix in found:
+            if kind.endswith(suffix):
+                found[suffix].add(path)
+    return found
+
+
+class _Refused(Exception):
+    def __init__(self, error):
+        super().__init__()
+        self.error = error
+
+
+def _refusal(message, code, **params):
+    return _Refused(ValidationError(message, code=code, params=params or None))
+
+
+def _scan_part(archive, part, extent, on_start=None):
+    """Read one XML part to its end through expat (no DTD, UTF-8 only), checking a worksheet's
+    extent as it goes. Memory: one chunk at a time."""
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+
+    def no_dtd(*args):
+        raise _refusal("文件包含不安全的内容(XML 实体),系统拒绝读取:请用模板重新填写。", "unsafe_xml")
+
+    def declaration(version, encoding, standalone):
+        if encoding and encoding.lower().replace("-", "") != "utf8":
+            raise _refusal("文件内部编码异常(只接受 UTF-8),系统拒绝读取:请在 Excel 或 WPS 中另存为 .xlsx 后上传。",
+                           "xml_encoding")
+
+    parser.StartDoctypeDeclHandler = no_dtd
+    parser.EntityDeclHandler = no_dtd
+    parser.XmlDeclHandler = declaration
+    if extent is not None:
+        parser.StartElementHandler = _SheetExtent(extent).start
+    elif on_start is not None:
+        parser.StartElementHandler = on_start
+    try:
+        with archive.open(part) as stream:
+            first = stream.read(CHUNK)
+            if first.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in first[:4]:
+                raise _refusal("文件内部编码异常(只接受 UTF-8),系统拒绝读取:请在 Excel 或 WPS 中另存为 .xlsx 后上传。",
+                               "xml_encoding")
+            chunk, size = first, 0
+            while chunk:
+                size += len(chunk)
+                parser.Parse(chunk, False)
+                chunk = stream.read(CHUNK)
+            parser.Parse(b"", True)
+        if size != archive.getinfo(part).file_size:
+            # A forged size: a reader that trusts it reads past the part's end or stops inside it.
+            refuse(CORRUPT, "corrupt")
+    except _Refused as refused:
+        raise refused.error from None
+    except expat.ExpatError:
+        refuse(CORRUPT, "corrupt")
+
+
+class _SheetExtent:
+    """Follows a worksheet's rows and cells (a cell without a reference sits right of the one
+    before it) and refuses the first one past the extent, or a malformed reference."""
+
+    def __init__(self, extent: Extent):
+        self.extent = extent
+        self.row = 0
+        self.column = 0
+        self.elements = 0
+        self.budget = (extent.last_row * extent.max_columns) * ELEMENTS_PER_CELL + 10_000
+
+    def start(self, tag, attributes):
+        self.elements += 1
+        if self.elements > self.budget:
+            raise _refusal("工作表内容异常(元素过多),系统拒绝读取:请用模板重新填写。", "sheet_too_large")
+        local = tag.rsplit(" ", 1)[-1]
+        if local == "c":
+            reference = attributes.get("r")
+            if reference is None:
+                self.column += 1
+            else:
+                match = CELL_REFERENCE.fullmatch(reference)
+                if match is None:
+                    raise _bad_reference(reference)
+                self.column = column_number(match[1])
+                self.row = int(match[2])
+            self.check(self.row, self.column)
+        elif local == "row":
+            reference = attributes.get("r")
+            if reference is None:
+                self.row += 1
+            elif ROW_NUMBER.fullmatch(reference):
+                self.row = int(reference)
+            else:
+                raise _bad_reference(reference)
+            self.column = 0
+            self.check(self.row, 1)
+        elif local == "dimension":
+            reference = attributes.get("ref", "")
+            for corner in reference.split(":"):
+                match = CELL_REFERENCE.fullmatch(corner)
+                if match is None:
+                    raise _bad_reference(reference)
+                self.check(int(match[2]), column_number(match[1]))
+
+    def check(self, row, column):
+        if column > self.extent.max_columns:
+            raise _refusal("表格有内容写到了第%(letters)s列,超出本表的%(max)d列:请删除表格右侧多余的列(包括空白但设了格式的单元格)后"
+                           "重新上传。", "too_many_columns", letters=column_letters(column), max=self.extent.max_columns)
+        if row > self.extent.last_row:
+            raise _refusal(self.extent.rows_message, "too_many_rows", max=self.extent.max_rows)
+
+
+def _bad_reference(reference):
+    return _refusal("文件中的单元格位置「%(reference)s」无效(文件已损坏):请在 Excel 或 WPS 中另存为 .xlsx 后上传。",
+                    "bad_reference", reference=reference[:20])
 
 
 def read_rows(checked: CheckedUpload, *, max_rows=MAX_ROWS):
     """The first worksheet's rows as tuples of cell values, refusing past `max_rows` data rows
     (the header row aside). Read with python-calamine (about nine times openpyxl's speed); the
-    guard has already refused any DTD, so no entity is ever expanded. Empty cells are None;
-    date cells arrive as date or datetime, numbers as int or float."""
+    guard has already refused any DTD and bounded the sheet's extent. Empty cells are None; date
+    cells arrive as date or datetime, numbers as int or float."""
     from python_calamine import CalamineWorkbook
 
     try:
@@ -105,7 +292,8 @@ def read_rows(checked: CheckedUpload, *, max_rows=MAX_ROWS):
             rows.append(tuple(None if value == "" else value for value in row))
     except ValidationError:
         raise
-    except Exception:  # the reader raises many kinds on malformed parts
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException:  # noqa: B036 the reader raises many kinds on malformed parts; a Rust panic is a BaseException
         refuse("无法读取该工作簿(内容格式有误):请用模板重新填写并另存为 .xlsx 后上传。", "unreadable")
     return rows
-

@@ -36,11 +36,16 @@ def test_roster_sheet_enrols_through_the_service(client, approved):
     url = reverse("courses:import-roster", args=[approved.pk])
     people = factories.TraineeFactory.create_batch(4)
     rows = [(p.id_number, "", p.name) for p in people]
-    response, plan = post(client, url, sheet(["身份证号", "培训券号", "姓名"], rows))
-    assert [e.row for e in plan.errors] == [5]
-    assert "已满3人" in plan.errors[0].reason
-    assert Enrolment.objects.count() == 0
+    # More rows than seats: refused before any row runs through the service.
+    response = client.post(url, {"file": sheet(["身份证号", "培训券号", "姓名"], rows)})
+    assert response.status_code == 400 and "计划人数为3人" in response.context["refusal"]
+    # One seat taken on screen: the sheet's third row is refused by the service, as on screen.
+    services.enrol_trainee(approved, by=approved.clerk, today=approved.planned_start_on, id_number=rows[3][0])
     response, plan = post(client, url, sheet(["身份证号", "培训券号", "姓名"], rows[:3]))
+    assert [e.row for e in plan.errors] == [4]
+    assert "已满3人" in plan.errors[0].reason
+    assert Enrolment.objects.count() == 1
+    response, plan = post(client, url, sheet(["身份证号", "培训券号", "姓名"], rows[:2]))
     assert plan.is_clean
     client.post(url, {"batch": response.context["batch"].pk})
     assert approved.enrolments.count() == 3

@@ -20,14 +20,7 @@ def bomb():
     return corpus.zip_bomb()
 
 
-CASES = {
-    "billion_laughs": (corpus.billion_laughs, "unsafe_xml"),
-    "xxe": (corpus.xxe, "unsafe_xml"),
-    "truncated": (corpus.truncated, "corrupt"),
-    "password": (corpus.password_protected, "encrypted"),
-    "xls": (corpus.renamed_xls, "xls_renamed"),
-    "csv": (corpus.renamed_csv, "not_xlsx"),
-}
+CASES = {case: entry for case, entry in corpus.CRAFTED.items() if case != "zip_bomb"}
 
 
 def refused_code(content, name="学员登记.xlsx"):
