@@ -8,6 +8,7 @@ neither the browser nor a proxy keeps a copy.
 
 import logging
 
+from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 from django.utils.cache import patch_cache_control
@@ -18,12 +19,31 @@ log = logging.getLogger("skills_program.security")
 
 
 def client_address(request) -> str | None:
-    """The client's address (behind the proxies counted by PROXY_COUNT), None when unknown."""
+    """The client's address, None when unknown: the one address that django-axes locks out
+    (settings.AXES_CLIENT_IP_CALLABLE), the security log writes and a full-ID view records.
+
+    `PROXY_COUNT` is the number of reverse proxies in front of the application, each of which
+    appends the address it was reached from to X-Forwarded-For (nginx's
+    `$proxy_add_x_forwarded_for`). With 0 the header is never read: REMOTE_ADDR is the client.
+    With N the client is the N-th address from the right; whatever stands left of it was sent by
+    the client and may be forged ("1.2.3.4, <real>" is the real one behind one proxy). A header
+    with fewer addresses did not pass all the proxies, so REMOTE_ADDR is used.
+    """
     if request is None:
         return None
-    from axes.helpers import get_client_ip_address
+    remote = request.META.get("REMOTE_ADDR") or None
+    hops = settings.PROXY_COUNT
+    if hops <= 0:
+        return remote
+    # django-ipware (checked at start-up when PROXY_COUNT > 0) parses the header: ports, IPv6,
+    # malformed entries. Its proxy_count counts the proxies listed after the client, and the
+    # proxy nearest the application is REMOTE_ADDR, not listed: hence hops - 1. strict=False
+    # lets a client's own junk entries, always left of the real address, be skipped.
+    from ipware.ip import get_client_ip
 
-    return get_client_ip_address(request) or request.META.get("REMOTE_ADDR") or None
+    address, _ = get_client_ip(request, proxy_count=hops - 1, strict=False,
+                               request_header_order=("HTTP_X_FORWARDED_FOR",))
+    return address or remote
 
 
 def _who(user):

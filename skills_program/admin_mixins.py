@@ -8,56 +8,95 @@ from django.core.paginator import EmptyPage, Paginator
 from django.db import connections
 from django.utils.functional import cached_property
 
-from trainees.policy import mask_id_number, normalise_id_number
+from trainees.policy import (
+    looks_like_phone,
+    mask_id_number,
+    mask_phone,
+    normalise_id_number,
+    normalise_phone,
+    phone_spellings,
+)
 
 _ID_LIKE = re.compile(r"^[0-9]{17}[0-9X]$")
 
 
 class IdNumberSearchMixin:
-    """Search by resident ID number without the number ever appearing in a URL (SPEC.md §2).
+    """Search by resident ID number, or phone, without the number ever appearing in a URL
+    (SPEC.md §2).
 
     The list page carries a second search box that POSTs the number; it is kept in the session
-    under a random token and the list is shown at `?_idq=<token>`, matched exactly through the
-    unique index (full-width digits, spaces and a lower-case x normalised first). An ID number
-    typed into the ordinary (GET) search box is not searched: the page says to use the other box.
-    Names and other terms search through `search_fields` as usual.
+    under a random token and the list is shown at `?_idq=<token>`. An ID number is matched exactly
+    through the unique index (full-width digits, spaces and a lower-case x normalised first). On
+    lists that search a phone (`phone_lookup`), the same box takes a phone typed with +86, spaces
+    or dashes, matched exactly against the ways it may have been stored. An ID number typed into
+    the ordinary (GET) search box is not searched, nor, on those lists, a run of 7 or more digits:
+    the page says to use the other box. Names and other terms search through `search_fields`.
     """
 
     id_number_lookup = "id_number"
+    phone_lookup: str | None = None
     _session_key = "admin_id_searches"
+
+    @property
+    def _private_search_label(self):
+        return "按身份证号或手机号查询" if self.phone_lookup else "按身份证号查询"
+
+    def _private_term(self, text):
+        """The POSTed number as searched: an ID number, a phone (digits) or "" if neither."""
+        term = normalise_id_number(text)
+        if _ID_LIKE.match(term):
+            return term
+        return normalise_phone(text) if self.phone_lookup else ""
 
     def changelist_view(self, request, extra_context=None):
         from django.contrib import messages
         from django.http import HttpResponseRedirect
 
+        label = self._private_search_label
         if request.method == "POST" and "_id_search" in request.POST:
-            term = normalise_id_number(request.POST.get("_id_search", ""))
-            if not _ID_LIKE.match(term):
-                messages.error(request, "请输入18位身份证号(最后一位可以是X);按姓名查询请用上方的搜索框。")
+            term = self._private_term(request.POST.get("_id_search", ""))
+            if not term:
+                wanted = "18位身份证号(最后一位可以是X)或手机号" if self.phone_lookup else "18位身份证号(最后一位可以是X)"
+                messages.error(request, f"请输入{wanted};按姓名查询请用上方的搜索框。")
                 return HttpResponseRedirect(request.path)
             token = secrets.token_urlsafe(8)
             searches = dict(list(request.session.get(self._session_key, {}).items())[-9:])
             searches[token] = term
             request.session[self._session_key] = searches
             return HttpResponseRedirect(f"{request.path}?_idq={token}")
-        if _ID_LIKE.match(normalise_id_number(request.GET.get("q", ""))):
-            messages.error(request, "为保护个人信息,身份证号不能出现在网址中:请用“按身份证号查询”框查询。")
+        typed = request.GET.get("q", "")
+        if _ID_LIKE.match(normalise_id_number(typed)):
+            messages.error(request, f"为保护个人信息,身份证号不能出现在网址中:请用“{label}”框查询。")
+            return HttpResponseRedirect(request.path)
+        if self.phone_lookup and looks_like_phone(typed):
+            messages.error(request, f"为保护个人信息,手机号等7位以上的号码不能出现在网址中:请用“{label}”框查询。")
             return HttpResponseRedirect(request.path)
         token = request.GET.get("_idq")
         if token is not None:
             request._id_number_term = request.session.get(self._session_key, {}).get(token, "")
             request.GET = request.GET.copy()
             del request.GET["_idq"]
+        term = getattr(request, "_id_number_term", "")
+        if _ID_LIKE.match(term):
+            shown = f"身份证号 {mask_id_number(term)}"
+        else:
+            shown = f"手机号 {mask_phone(term)}" if term else ""
         return super().changelist_view(request, extra_context={
             **(extra_context or {}),
             "id_search": True,
-            "id_search_term": mask_id_number(getattr(request, "_id_number_term", "")),
+            "id_search_label": label,
+            "id_search_placeholder": "18位身份证号或手机号" if self.phone_lookup else "18位身份证号",
+            "id_search_term": shown,
         })
 
     def get_search_results(self, request, queryset, search_term):
         term = getattr(request, "_id_number_term", None)
         if term is not None:
-            return queryset.filter(**{self.id_number_lookup: term}), False
+            if _ID_LIKE.match(term) or not self.phone_lookup:
+                return queryset.filter(**{self.id_number_lookup: term}), False
+            return queryset.filter(**{f"{self.phone_lookup}__in": phone_spellings(term)}), False
+        if self.phone_lookup and looks_like_phone(search_term):
+            return queryset.none(), False  # a GET search (e.g. autocomplete) never searches by phone
         return super().get_search_results(request, queryset, search_term)
 
 

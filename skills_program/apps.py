@@ -11,6 +11,7 @@ class SkillsProgramConfig(AppConfig):
     verbose_name = "年度政策与乡镇"
 
     def ready(self):
-        from skills_program.checks import ensure_openpyxl_defused
+        from skills_program.checks import ensure_openpyxl_defused, ensure_proxy_addresses_resolvable
 
         ensure_openpyxl_defused()
+        ensure_proxy_addresses_resolvable()

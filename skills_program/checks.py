@@ -11,3 +11,22 @@ def ensure_openpyxl_defused():
         raise ImproperlyConfigured(
             "openpyxl 未启用 defusedxml,上传的表格可能包含 XML 炸弹:请安装 defusedxml 并确认未设置 OPENPYXL_DEFUSEDXML=False。"
         )
+
+
+def ensure_proxy_addresses_resolvable():
+    """Behind a proxy (PROXY_COUNT > 0) every request comes from the proxy's address: the client's
+    is read from X-Forwarded-For by django-ipware (accounts.security.client_address). Without it,
+    one client's failed logins would lock an account out for everyone."""
+    from django.conf import settings
+
+    if settings.PROXY_COUNT < 0:
+        raise ImproperlyConfigured(f"PROXY_COUNT={settings.PROXY_COUNT} 无效:应为应用前反向代理的层数(0、1、2…)。")
+    if settings.PROXY_COUNT == 0:
+        return
+    try:
+        import ipware.ip  # noqa: F401
+    except ImportError:
+        raise ImproperlyConfigured(
+            f"PROXY_COUNT={settings.PROXY_COUNT},但未安装 django-ipware:无法识别客户端真实地址,"
+            "登录锁定会波及所有用户。请安装 django-ipware(pip install -e .)。"
+        ) from None

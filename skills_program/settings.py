@@ -91,7 +91,12 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Lockouts are read and lifted with `manage.py axes_list_attempts` / `axes_reset_username`.
 AXES_ENABLE_ADMIN = False
-AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+# Reverse proxies in front of the application (README "Running it in production": nginx is 1).
+# Each appends the address it was reached from to X-Forwarded-For; accounts.security.client_address
+# takes the PROXY_COUNT-th address from the right (0: REMOTE_ADDR only, the header is never read),
+# and django-axes, the security log and the full-ID view records all use it.
+PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "accounts.security.client_address"
 
 QUERY_COUNT_HEADER = env.bool("QUERY_COUNT_HEADER", default=False)
 # The dashboard and the public page show figures at most this many seconds old (recomputed by

@@ -19,7 +19,8 @@ class CategoryMembershipInline(admin.TabularInline):
 @admin.register(Trainee)
 class TraineeAdmin(NoDeleteMixin, IdNumberSearchMixin, PrefixSearchMixin, HistoryAdmin):
     name_prefix_fields = ("name",)
-    code_prefix_fields = ("phone",)
+    code_prefix_fields = ("phone",)  # the first digits only: 7 or more go through the POST box
+    phone_lookup = "phone"
     list_display = ["name", "masked_id", "sex", "age", "township", "masked_phone_column", "category_count",
                     "enrolment_count", "registered_at"]
     list_filter = ["township", "sex", "education", "categories__category"]

@@ -143,6 +143,44 @@ def mask_phone(phone: str) -> str:
     return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
 
 
+_PHONE_SEPARATORS = re.compile(r"[\s\-()（）.]")
+_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
+_LANDLINE = re.compile(r"^0[1-9][0-9]{8,10}$")
+_DIGIT_RUN = re.compile(r"[0-9]{7,}")
+
+
+def normalise_phone(value) -> str:
+    """A phone number as digits: 13812345678 from "+86 138-1234-5678" or "８６13812345678",
+    03551234567 from "0355-1234567"; "" when the text is not a mobile or a landline with its area
+    code (SPEC.md §2: a phone is personal data, searched only by POST)."""
+    text = _PHONE_SEPARATORS.sub("", unicodedata.normalize("NFKC", str(value or "")))
+    if text.startswith("+86"):
+        text = text[3:]
+    elif text.startswith("86") and len(text) == 13:
+        text = text[2:]
+    return text if _MOBILE.match(text) or _LANDLINE.match(text) else ""
+
+
+def looks_like_phone(text: str) -> bool:
+    """True when `text` holds a run of 7 or more digits once spaces, dashes and brackets are
+    taken out: a phone (or a long part of one, or of an ID number) that must not go into a URL."""
+    return bool(_DIGIT_RUN.search(_PHONE_SEPARATORS.sub("", unicodedata.normalize("NFKC", str(text or "")))))
+
+
+def phone_spellings(phone: str) -> list[str]:
+    """The ways a normalised phone may have been typed and stored ("13812345678", "138-1234-5678",
+    "+86 138 1234 5678", "0355-1234567", …), for an exact match through the index on the column."""
+    if _MOBILE.match(phone):
+        spaced, dashed = f"{phone[:3]} {phone[3:7]} {phone[7:]}", f"{phone[:3]}-{phone[3:7]}-{phone[7:]}"
+        return [phone, spaced, dashed, *(f"{prefix}{rest}" for prefix in ("+86", "+86 ", "86", "+86-")
+                                          for rest in (phone, spaced, dashed))]
+    if _LANDLINE.match(phone):
+        area = phone[:3] if phone[1] in "12" else phone[:4]  # 010 and 02x have three digits
+        rest = phone[len(area):]
+        return [phone, f"{area}-{rest}", f"{area} {rest}", f"({area}){rest}", f"（{area}）{rest}"]
+    return []
+
+
 def mask_name(name: str) -> str:
     """张*明 on public pages: the first and the last character, the middle starred (SPEC.md §2)."""
     if not name:

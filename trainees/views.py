@@ -13,7 +13,13 @@ from courses.models import ClassStatus
 from skills_program.models import TownshipTarget
 from skills_program.selectors import current_policy_year
 from trainees.models import TraineeCategory
-from trainees.policy import mask_name
+from trainees.policy import (
+    looks_like_phone,
+    mask_name,
+    normalise_id_number,
+    normalise_phone,
+    phone_spellings,
+)
 from trainees.selectors import trainees_visible_to
 
 FINISHED = [ClassStatus.COMPLETED, ClassStatus.CLOSED]
@@ -169,17 +175,30 @@ def register(request):
 
 @role_required(Role.TOWNSHIP)
 def trainee_list(request):
-    """The township's trainees, masked; search by name (GET) or by full ID number (POST, so the
-    number never appears in a URL or a log)."""
+    """The township's trainees, masked; search by name (GET) or by full ID number or phone (POST,
+    so the number never appears in a URL or a log). A number typed into the name box is refused,
+    not searched (SPEC.md §2)."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
     trainees = trainees_visible_to(request.user).order_by("-pk")
     query = request.GET.get("q", "").strip()
-    id_number = request.POST.get("id_number", "").strip() if request.method == "POST" else ""
-    if id_number:
-        trainees = trainees.by_id_number(id_number)
+    if looks_like_phone(query):
+        messages.error(request, "为保护个人信息,身份证号、手机号不能出现在网址中:请用“身份证号或手机号”框查找。")
+        return redirect("trainees:trainee-list")
+    number = request.POST.get("id_number", "").strip() if request.method == "POST" else ""
+    if number:
+        phone = normalise_phone(number)
+        if len(normalise_id_number(number)) == 18:
+            trainees = trainees.by_id_number(number)
+        elif phone:
+            trainees = trainees.filter(phone__in=phone_spellings(phone))
+        else:
+            trainees = trainees.none()
     elif query:
         trainees = trainees.filter(name__contains=query)
     return render(request, "trainees/trainee_list.html", {"trainees": trainees[:200], "q": query,
-                                                           "searched_id": bool(id_number)})
+                                                           "searched_id": bool(number)})
 
 
 @role_required(Role.TOWNSHIP)
