@@ -10,6 +10,7 @@ from django.utils import timezone
 from courses import services
 from courses.selectors import AttendanceSheet
 from skills_program.imports import Column, Plan, RowError, ServiceRowImport, SheetError, clean_text
+from trainees.policy import mask_id_number
 
 
 class RosterImport(ServiceRowImport):
@@ -85,7 +86,9 @@ class AttendanceImport(ServiceRowImport):
             per_day[session.held_on] = per_day.get(session.held_on, 0) + 1
         self.sessions = {session_header(s, per_day[s.held_on]): s for s in self.sheet.sessions}
         self.columns = [
-            Column("身份证号", "id_number", kind="id_number", width=22, note="本班名册中的学员;本列为文本格式。"),
+            Column("身份证号", "id_number", kind="id_number", width=22,
+                   note="本班名册中的学员。模板已按名册填好(身份证号中间8位隐去,与页面一致);自行添加的行请填写完整的18位"
+                        "身份证号。本列为文本格式。"),
             Column("姓名", "name", required=False, note="仅供核对。"),
             *[Column(header, f"s{session.pk}", required=False, kind="choice", choices=tuple(MARKS),
                      values=tuple(MARKS.values()), width=12, note="1 或 到 表示出勤,0 或 缺 表示缺勤,空白表示不记录。")
@@ -93,7 +96,23 @@ class AttendanceImport(ServiceRowImport):
         ]
 
     def template_rows(self):
-        return [[e.trainee.id_number, e.trainee.name] for e in self.sheet.active_enrolments]
+        """The roster as the attendance screen shows it: ID numbers masked (SPEC.md §2); the
+        import matches a masked number to the one trainee of the roster it can be."""
+        return [[e.trainee.masked_id_number, e.trainee.name] for e in self.sheet.active_enrolments]
+
+    def find_enrolment(self, id_number, roster):
+        """The roster's enrolment for a full or a masked (as in the template) ID number, or a
+        refusal saying what to write instead."""
+        if id_number in roster:
+            return roster[id_number]
+        if "*" in id_number:
+            matches = [e for number, e in roster.items() if mask_id_number(number) == id_number]
+            if len(matches) == 1:
+                return matches[0]
+            if matches:
+                raise ValidationError("本班有多名学员的身份证号前6位和后4位与此相同:请填写该学员完整的18位身份证号。",
+                                      code="masked_ambiguous")
+        raise ValidationError("不在本班名册中:请先报名,或删除该行。", code="not_on_roster")
 
     def template(self):
         from io import BytesIO
@@ -129,9 +148,10 @@ class AttendanceImport(ServiceRowImport):
         for item in rows:
             if item["_row"] in bad_rows:
                 continue
-            enrolment = roster.get(item["id_number"])
-            if enrolment is None:
-                plan.errors.append(self.error(item, "id_number", "不在本班名册中:请先报名,或删除该行。"))
+            try:
+                enrolment = self.find_enrolment(item["id_number"], roster)
+            except ValidationError as error:
+                plan.errors.append(self.error(item, "id_number", error.messages[0]))
                 continue
             for session in self.sheet.sessions:
                 value = item.get(f"s{session.pk}")

@@ -9,7 +9,7 @@ from skills_program.bulk import insert_history, insert_rows
 from skills_program.imports import Column, Plan, SheetImport
 from skills_program.models import Township
 from trainees.models import CategoryMembership, Education, Trainee, TraineeCategory
-from trainees.policy import parse_id_number
+from trainees.policy import parse_id_number, person_label
 from trainees.validators import validate_phone
 
 BATCH = 1000
@@ -85,13 +85,16 @@ class TraineeRegistration(SheetImport):
         existing = {}
         numbers = [info.number for _, info in candidates]
         for start in range(0, len(numbers), BATCH):
-            for number, name, township in Trainee.objects.filter(id_number__in=numbers[start:start + BATCH]).values_list(
-                    "id_number", "name", "township__name"):
-                existing[number] = (name, township)
+            for number, name, township_id, township in Trainee.objects.filter(
+                    id_number__in=numbers[start:start + BATCH]).values_list("id_number", "name", "township_id",
+                                                                           "township__name"):
+                existing[number] = (name, township_id, township)
         for item, info in candidates:
             if info.number in existing:
-                name, township = existing[info.number]
-                plan.skipped.append((item["_row"], f"{name}({info.number[:6]}********{info.number[-4:]})",
+                name, township_id, township = existing[info.number]
+                # Another township's person is named as the registration screen names them.
+                visible = self.scope.is_hr or township_id == self.scope.township_id
+                plan.skipped.append((item["_row"], person_label(name=name, id_number=info.number, name_visible=visible),
                                      f"已在{township}登记,本次未作任何修改;如需变更请在学员页面修改。"))
                 continue
             trainee = Trainee(id_number=info.number, name=item["name"], phone=item["phone"] or "",

@@ -192,6 +192,14 @@ def mask_name(name: str) -> str:
     return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
+def person_label(*, name: str, id_number: str, name_visible: bool) -> str:
+    """How a person is named wherever a list, preview or file names someone: 张三丰(140421********123X)
+    when the name may be shown (SPEC.md §2: county HR, and a township for its own people), else
+    张*丰(140421********123X). The ID number is always masked here; the full number is shown only
+    on the trainee's page, on request."""
+    return f"{name if name_visible else mask_name(name)}({mask_id_number(id_number)})"
+
+
 def ensure_working_age(*, birth_on: date, on: date, min_age: int, max_age: int | None) -> None:
     """R13 《实施方案》三(一): a trainee is of working age at enrolment (default 16 and over; an
     upper limit only where the policy year sets one)."""

@@ -81,8 +81,51 @@ def test_attendance_template_lists_roster_and_sessions(client, running):
     assert [c.value for c in ws[1]] == ["身份证号", "姓名", "2018-06-01 08:00", "2018-06-01 14:00",
                                         "2018-06-02 08:00", "2018-06-02 14:00"]
     ids = [ws.cell(row=r, column=1).value for r in (2, 3, 4)]
-    assert ids[0] and ids[1] and ids[2] is None
+    assert ids[:2] == [e.trainee.masked_id_number for e in running.enrolments.order_by("pk")] and ids[2] is None
     assert ws["A2"].number_format == "@"
+
+
+def test_the_masked_template_filled_in_marks_the_right_trainees(client, running):
+    """The template carries the ID numbers masked as the screen shows them; filled in and
+    uploaded, each row marks the one trainee of the roster its masked number can be."""
+    client.force_login(running.clerk)
+    url = reverse("courses:import-attendance", args=[running.pk])
+    workbook = load_workbook(BytesIO(client.get(url + "?template=1").content))
+    sheet_ = workbook.worksheets[0]
+    for row, marks in ((2, ("1", "1", "0", "1")), (3, ("0", "1", "1", "1"))):
+        for column, mark in enumerate(marks, start=3):
+            sheet_.cell(row=row, column=column, value=mark)
+    buffer = BytesIO()
+    workbook.save(buffer)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response, plan = post(client, url, SimpleUploadedFile("考勤.xlsx", buffer.getvalue()))
+    assert plan.is_clean, [(e.row, e.reason) for e in plan.errors]
+    client.post(url, {"batch": response.context["batch"].pk})
+    first, second = running.enrolments.order_by("pk")
+    absent = AttendanceRecord.objects.filter(is_present=False)
+    assert {(r.enrolment_id, r.session.starts_at.hour, r.session.held_on.day) for r in absent} == {
+        (first.pk, 8, 2), (second.pk, 8, 1)}
+
+
+def test_a_masked_number_two_trainees_share_is_refused(client, running):
+    """Two trainees of the roster whose numbers agree in the first 6 and last 4 characters: the
+    masked form names neither, and the row asks for the full number."""
+    from stdnum.cn import ric
+
+    first = running.enrolments.order_by("pk").first().trainee
+    births = (datetime.date(1970, 1, 1) + datetime.timedelta(days=d) for d in range(3000))
+    twin_number = next(n for n in (first.id_number[:6] + f"{b:%Y%m%d}" + first.id_number[14:17] for b in births)
+                       if n + "0" != first.id_number[:17] + "0"
+                       and ric.calc_check_digit(n + "0") == first.id_number[17])
+    twin_number += first.id_number[17]
+    twin = factories.TraineeFactory(id_number=twin_number)
+    factories.EnrolmentFactory(training_class=running, trainee=twin)
+    client.force_login(running.clerk)
+    _, plan = post(client, reverse("courses:import-attendance", args=[running.pk]),
+                   sheet(["身份证号", "姓名", "2018-06-01 08:00", "2018-06-01 14:00", "2018-06-02 08:00",
+                          "2018-06-02 14:00"], [(first.masked_id_number, "", "1", "", "", "")]))
+    assert [e.reason for e in plan.errors] == ["本班有多名学员的身份证号前6位和后4位与此相同:请填写该学员完整的18位身份证号。"]
 
 
 def test_the_same_attendance_sheet_twice_gives_the_same_marks(client, running):

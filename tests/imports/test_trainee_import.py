@@ -114,6 +114,9 @@ def test_person_registered_in_another_township_is_reported_not_changed(official)
     plan = response.context["plan"]
     assert plan.is_clean and len(plan.items) == 1
     assert "已在苏店镇登记" in plan.skipped[0][2]
+    # Named as the registration screen names another township's person: never in full.
+    assert plan.skipped[0][1] == f"李*({elsewhere.masked_id_number})"
+    assert "李四" not in response.content.decode() and elsewhere.id_number not in response.content.decode()
     confirm(official, response)
     elsewhere.refresh_from_db()
     assert (elsewhere.name, elsewhere.township.name) == ("李四", "苏店镇")
@@ -125,6 +128,8 @@ def test_the_same_file_twice_changes_nobody(official):
     file.seek(0)
     again = upload(official, file)
     assert len(again.context["plan"].skipped) == 3 and not again.context["plan"].items
+    # The township's own people keep their names (the ID numbers masked).
+    assert again.context["plan"].skipped[0][1].startswith("学员1(") and "********" in again.context["plan"].skipped[0][1]
     confirm(official, again)
     assert Trainee.objects.count() == 3
 
