@@ -7,6 +7,7 @@ from simple_history.models import HistoricalRecords
 
 from courses.models import CertificateKind, SkillLevel
 from institutions.validators import validate_credit_code
+from skills_program.documents import HELP_TEXT, DocumentField
 
 
 class EvaluationBodyKind(models.TextChoices):
@@ -54,7 +55,7 @@ class EvaluationPlan(models.Model):
     occupations = models.ManyToManyField(
         "courses.Occupation", related_name="evaluation_plans", verbose_name="覆盖的职业(工种)"
     )
-    document = models.FileField("方案文件", upload_to="evaluation_plans/%Y/", blank=True)
+    document = DocumentField("方案文件", upload_to="evaluation_plans/%Y/", blank=True, help_text=HELP_TEXT)
     published_on = models.DateField(
         "向社会公布日期", null=True, blank=True, help_text="由县人社局统一向社会公布;未公布的方案不能发证。"
     )
@@ -192,7 +193,7 @@ class EmploymentRecord(models.Model):
     started_on = models.DateField("就业日期")
     contract_months = models.PositiveSmallIntegerField("合同期限(月)", null=True, blank=True)
     evidence_kind = models.CharField("证明材料", max_length=20, choices=EvidenceKind.choices)
-    evidence_file = models.FileField("证明文件", upload_to="employment/%Y/", blank=True)
+    evidence_file = DocumentField("证明文件", upload_to="employment/%Y/", blank=True, help_text=HELP_TEXT)
     is_employer_the_institution = models.BooleanField(
         "用人单位为培训机构本身", default=False, editable=False, help_text="系统自动标记,需重点核查。"
     )

@@ -1,7 +1,7 @@
 """Which certificates and employment records a user may see (SPEC.md §1)."""
 
 from accounts.scope import scope_of
-from certification.models import Certificate, EmploymentRecord
+from certification.models import Certificate, EmploymentRecord, EvaluationPlan
 
 
 def certificates_visible_to(user):
@@ -31,3 +31,14 @@ def employment_visible_to(user):
     if scope.is_township:
         return records.filter(trainee__township_id=scope.township_id)
     return records.none()
+
+
+def evaluation_plans_visible_to(user):
+    """HR: all. Evaluation body: its own plans."""
+    scope = scope_of(user)
+    plans = EvaluationPlan.objects.all()
+    if scope.is_hr:
+        return plans
+    if scope.is_evaluator:
+        return plans.filter(evaluation_body_id=scope.evaluation_body_id)
+    return plans.none()

@@ -17,6 +17,7 @@ from accounts.scope import scope_of
 from certification import services
 from certification.models import AssessmentResult, EmploymentRecord, EvidenceKind
 from courses.selectors import classes_visible_to, enrolments_visible_to
+from skills_program.documents import DocumentFormField
 from skills_program.excel import wants_xlsx, workbook_response
 from skills_program.formats.zh_Hans.formats import DATE_INPUT_FORMATS
 from subsidies.policy import employment_window_ends_on
@@ -114,7 +115,7 @@ class EmploymentForm(forms.Form):
     started_on = forms.DateField(label="就业日期", widget=forms.DateInput(attrs={"type": "date"}))
     contract_months = forms.IntegerField(label="合同期限(月)", min_value=0, required=False)
     evidence_kind = forms.ChoiceField(label="证明材料", choices=EvidenceKind.choices)
-    evidence_file = forms.FileField(label="证明文件", required=False)
+    evidence_file = DocumentFormField(label="证明文件", required=False)
 
     def __init__(self, *args, enrolments, **kwargs):
         super().__init__(*args, **kwargs)
@@ -176,7 +177,10 @@ def township_employment(request, pk):
     if form.is_valid():
         save_employment(request, form)
     else:
-        messages.error(request, "请完整填写培训班、用人单位、就业日期和证明材料。")
+        for message in form.errors.get("evidence_file", []):
+            messages.error(request, message)
+        if set(form.errors) - {"evidence_file"}:
+            messages.error(request, "请完整填写培训班、用人单位、就业日期和证明材料。")
     return redirect("trainees:trainee-detail", pk=trainee.pk)
 
 

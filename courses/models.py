@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from skills_program.documents import HELP_TEXT, DocumentField
 from trainees.models import TraineeCategory
 
 
@@ -162,9 +163,10 @@ class TrainingClass(models.Model):
     venue = models.CharField("培训场地", max_length=200)
     teachers = models.TextField("授课教师", help_text="每行一位:姓名、职称或资格证书、授课内容。")
     roster_plan = models.TextField("学员来源计划", blank=True, help_text="生源乡镇、推荐方式、预计人数。")
-    syllabus = models.FileField("教学大纲", upload_to="classes/syllabus/%Y/", blank=True)
-    teaching_plan = models.FileField("教学计划", upload_to="classes/teaching_plan/%Y/", blank=True)
-    assessment_plan = models.FileField("考核方案", upload_to="classes/assessment_plan/%Y/", blank=True)
+    # Stored as classes/<field>/<year>/<uuid4 hex>.<ext>, read back through /documents/ only.
+    syllabus = DocumentField("教学大纲", upload_to="classes/syllabus/%Y/", blank=True, help_text=HELP_TEXT)
+    teaching_plan = DocumentField("教学计划", upload_to="classes/teaching_plan/%Y/", blank=True, help_text=HELP_TEXT)
+    assessment_plan = DocumentField("考核方案", upload_to="classes/assessment_plan/%Y/", blank=True, help_text=HELP_TEXT)
     status = models.CharField("状态", max_length=20, choices=ClassStatus.choices, default=ClassStatus.DRAFT)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", null=True, blank=True, verbose_name="创建人"

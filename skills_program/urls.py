@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -18,9 +17,8 @@ urlpatterns = [
     path("institution/", include("subsidies.urls")),
     path("township/", include("trainees.urls")),
     path("public/", views.public_home, name="public-home"),
+    path("documents/", include("skills_program.document_views")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# MEDIA_URL is not served, not even with DEBUG: stored documents are read through the scoped
+# views under /documents/ only (skills_program/document_views.py).

@@ -312,6 +312,11 @@ class EvaluationPlanFactory(DjangoModelFactory):
     title = "职业技能等级评价实施方案"
     published_on = datetime.date(2018, 5, 1)
 
+    class Params:
+        with_document = factory.Trait(
+            document=factory.django.FileField(filename="评价实施方案.pdf", data=b"%PDF-1.4 plan"),
+        )
+
 
 class AssessmentFactory(DjangoModelFactory):
     class Meta:
@@ -346,6 +351,11 @@ class EmploymentRecordFactory(DjangoModelFactory):
     started_on = datetime.date(2018, 7, 1)
     contract_months = 12
     evidence_kind = "contract"
+
+    class Params:
+        with_evidence = factory.Trait(
+            evidence_file=factory.django.FileField(filename="劳动合同.pdf", data=b"%PDF-1.4 contract"),
+        )
 
 
 class VoucherFactory(DjangoModelFactory):

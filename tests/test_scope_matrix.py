@@ -22,7 +22,8 @@ pytestmark = pytest.mark.django_db
 # The object each portal URL parameter names, by the path segment before it. A new object URL
 # whose segment is not here fails `test_every_object_url_is_in_the_matrix`.
 OBJECT_OF_SEGMENT = {"classes": "training_class", "enrolments": "enrolment", "sessions": "session",
-                     "claims": "claim", "claim-lines": "line", "trainees": "trainee"}
+                     "claims": "claim", "claim-lines": "line", "trainees": "trainee", "employment": "employment",
+                     "evaluation-plans": "plan"}
 # Rows that change on every request whatever it does (the session, login throttling).
 NOT_COMPARED = {"sessions.Session", "axes.AccessAttempt", "axes.AccessLog", "axes.AccessFailureLog"}
 
@@ -40,21 +41,23 @@ def _party(year):
     township = factories.TownshipFactory()
     institution = factories.TrainingInstitutionFactory()
     body = factories.EvaluationBodyFactory()
+    # With its documents, so that the document URLs of own objects are found.
     line = factories.ClaimLineFactory(claim__training_class__policy_year=year,
                                       claim__training_class__institution=institution,
+                                      claim__training_class__documents=True,
                                       enrolment__trainee__township=township)
     enrolment = line.enrolment
     training_class = enrolment.training_class
     session = factories.SessionFactory(training_class=training_class)
     factories.AttendanceRecordFactory(enrolment=enrolment, session=session)
     factories.CertificateFactory(enrolment=enrolment)
-    factories.EmploymentRecordFactory(enrolment=enrolment)
+    employment = factories.EmploymentRecordFactory(enrolment=enrolment, with_evidence=True)
     factories.VoucherFactory(holder=enrolment.trainee)
-    plan = factories.EvaluationPlanFactory(evaluation_body=body)
+    plan = factories.EvaluationPlanFactory(evaluation_body=body, with_document=True)
     plan.occupations.add(training_class.occupation)
     return SimpleNamespace(township=township, institution=institution, body=body, training_class=training_class,
                            enrolment=enrolment, session=session, claim=line.claim, line=line,
-                           trainee=enrolment.trainee)
+                           trainee=enrolment.trainee, employment=employment, plan=plan)
 
 
 @pytest.fixture
