@@ -144,6 +144,7 @@ class AttendanceImport(ServiceRowImport):
         plan = Plan(errors=errors)
         roster = {e.trainee.id_number: e for e in self.sheet.enrolments}
         bad_rows = {e.row for e in errors}
+        rows_of = {}
         by_session = {}
         for item in rows:
             if item["_row"] in bad_rows:
@@ -153,6 +154,10 @@ class AttendanceImport(ServiceRowImport):
             except ValidationError as error:
                 plan.errors.append(self.error(item, "id_number", error.messages[0]))
                 continue
+            if enrolment.pk in rows_of:  # the same trainee, once by the full and once by the masked number
+                plan.errors.append(self.error(item, "id_number", f"与第{rows_of[enrolment.pk]}行是同一学员,请删除重复行。"))
+                continue
+            rows_of[enrolment.pk] = item["_row"]
             for session in self.sheet.sessions:
                 value = item.get(f"s{session.pk}")
                 if value is not None:

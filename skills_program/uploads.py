@@ -8,12 +8,12 @@ every CRC is verified): any DTD anywhere (entity bombs, external entities), any 
 than UTF-8, and on every worksheet the extent the sheet claims (its <dimension> and each row and
 cell reference), bounded by the rows and columns the import expects. A reader builds the whole
 range from A1 to the farthest cell a sheet mentions (one cell at XFD1048576 asks for 512 GiB), so
-the extent is refused here, while the guard's own memory stays at one read buffer per part.
+the extent is refused here, while the guard's own memory stays at one read step (4 MiB) and
+expat's buffer for one token (a part is at most 32 MiB).
 openpyxl, which writes templates and exports, resolves XML through defusedxml (checked at
 start-up).
 """
 
-import posixpath
 import re
 import zipfile
 import zlib
@@ -29,17 +29,21 @@ MAX_COLUMNS = 64
 MAX_MEMBERS = 200
 MAX_UNCOMPRESSED = 60 * 1024 * 1024
 MAX_RATIO = 100
+# One XML part at most (a 10,000-row sheet is 3 to 12 MiB): read in CHUNK steps, a single token
+# (a long attribute, comment or text) costs expat at most about MAX_PART² / (2 x CHUNK) bytes of
+# re-scanning, some 0.1 s, where 64 KiB steps cost seconds.
+MAX_PART = 32 * 1024 * 1024
 # Elements per cell a worksheet may carry on average (<c>, <v>, <is>, <t>, formatting runs):
 # past it a sheet spends the parser's time on something that is not data.
 ELEMENTS_PER_CELL = 8
-CHUNK = 64 * 1024
+CHUNK = 4 * 1024 * 1024
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTED_MARK = "EncryptionInfo".encode("utf-16-le")
 CELL_REFERENCE = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
 ROW_NUMBER = re.compile(r"[1-9][0-9]{0,6}")
-WORKSHEET_TYPE = "/worksheet"
-SHARED_STRINGS_TYPE = "/sharedStrings"
-WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
+# Parts that are never XML: pictures and printer settings a user's workbook may carry.
+BINARY_PARTS = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".emf", ".wmf", ".tif", ".tiff", ".bin")
+WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"  # lower case: looked up ignoring case
 
 CORRUPT = "文件已损坏或不完整(可能上传中断):请重新保存后再上传。"
 
@@ -113,8 +117,9 @@ def guard_xlsx(upload, *, extent: Extent = Extent()) -> CheckedUpload:
     if len(members) > MAX_MEMBERS:
         refuse("文件结构异常(包含过多部件),系统拒绝读取:请用模板重新填写。", "zip_bomb")
     names = [member.filename for member in members]
-    if len(set(names)) != len(names):
-        # Two parts of one name: a reader may take the other one than the guard checked.
+    if len({name.lower() for name in names}) != len(names) or any(_irregular(name) for name in names):
+        # A reader finds parts ignoring case and reading "\\" as "/": two names that it takes for
+        # one, or a name it resolves otherwise than the guard, would let it read an unchecked part.
         refuse(CORRUPT, "corrupt")
     total = 0
     for member in members:
@@ -122,17 +127,20 @@ def guard_xlsx(upload, *, extent: Extent = Extent()) -> CheckedUpload:
         ratio = member.file_size / member.compress_size if member.compress_size else member.file_size
         if total > MAX_UNCOMPRESSED or (member.file_size > 1024 * 1024 and ratio > MAX_RATIO):
             refuse("文件解压后异常巨大(疑似压缩炸弹),系统拒绝读取:请用模板重新填写,每次不超过10000行。", "zip_bomb")
+        if member.file_size > MAX_PART and not member.filename.lower().endswith(BINARY_PARTS):
+            refuse("文件中的工作表异常巨大,系统拒绝读取:请用模板重新填写,每次不超过10000行。", "zip_bomb")
         if member.flag_bits & 0x1:
             refuse("该文件设置了密码,系统无法读取:请取消密码后另存为 .xlsx 再上传。", "encrypted")
-    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+    by_key = {name.lower(): name for name in names}
+    if "[content_types].xml" not in by_key or "xl/workbook.xml" not in by_key:
         refuse("该文件不是 Excel 工作簿:请用模板填写并另存为 .xlsx 后上传。", "not_xlsx")
     try:
-        targets = _workbook_targets(archive, set(names))
-        worksheets = targets[WORKSHEET_TYPE] | {n for n in names if n.startswith("xl/worksheets/") and
-                                                n.endswith(".xml")}
-        xml_parts = {n for n in names if n.endswith((".xml", ".rels"))} | worksheets | targets[SHARED_STRINGS_TYPE]
-        for part in sorted(xml_parts - {WORKBOOK_RELS}):
-            _scan_part(archive, part, extent if part in worksheets else None)
+        targets = _workbook_targets(archive, by_key)
+        # Every XML part, and every part the workbook points at whatever its name, is read with
+        # the sheet's bounds: a reader takes a worksheet from wherever the relationships say.
+        xml_parts = {name for key, name in by_key.items() if key.endswith((".xml", ".rels"))} | targets
+        for part in sorted(xml_parts):
+            _scan_part(archive, part, extent)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error, NotImplementedError, KeyError):
         # BadZipFile: a CRC that does not match or a forged size; NotImplementedError: a damaged
         # header naming a zip version or a compression method that zipfile does not support.
@@ -140,28 +148,34 @@ def guard_xlsx(upload, *, extent: Extent = Extent()) -> CheckedUpload:
     return CheckedUpload(name=name, content=content)
 
 
-def _workbook_targets(archive, names) -> dict:
-    """The parts the workbook's relationships point at (its worksheets and shared strings, where a
-    reader will look whatever they are named), by relationship type."""
-    found = {WORKSHEET_TYPE: set(), SHARED_STRINGS_TYPE: set()}
-    if WORKBOOK_RELS not in names:
-        return found
-    relationships = []
+def _irregular(name: str) -> bool:
+    parts = name.replace("\\", "/").split("/")
+    return "\\" in name or name.startswith("/") or ".." in parts or "." in parts
+
+
+def _workbook_targets(archive, by_key) -> set:
+    """The parts the workbook's relationships point at (its worksheets and shared strings among
+    them), resolved as the reader resolves them: a leading "/" dropped, "xl/" added unless the
+    target starts with it, no ".." folded, case ignored."""
+    rels = by_key.get(WORKBOOK_RELS)
+    if rels is None:
+        return set()
+    targets = []
 
     def start(tag, attributes):
         if tag.rsplit(" ", 1)[-1] == "Relationship":
-            relationships.append((attributes.get("Type", ""), attributes.get("Target", "")))
+            targets.append(attributes.get("Target", ""))
 
-    _scan_part(archive, WORKBOOK_RELS, None, on_start=start)
-    for kind, target in relationships:
+    _scan_part(archive, rels, None, on_start=start)
+    found = set()
+    for target in targets:
         if "://" in target:  # an external link: not a part of this file
             continue
-        path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
-        if path not in names:
-            continue
-        for suffix in found:
-            if kind.endswith(suffix):
-                found[suffix].add(path)
+        path = target[1:] if target.startswith("/") else target
+        if not path.lower().startswith("xl/"):
+            path = "xl/" + path
+        if path.lower() in by_key:
+            found.add(by_key[path.lower()])
     return found
 
 
@@ -254,6 +268,16 @@ class _SheetExtent:
                 raise _bad_reference(reference)
             self.column = 0
             self.check(self.row, 1)
+        elif local == "sst":
+            # A reader reserves room for the shared strings the part announces.
+            for name in ("count", "uniqueCount"):
+                value = attributes.get(name)
+                if value is None:
+                    continue
+                if not value.isdigit() or len(value) > 12:
+                    raise _bad_reference(value)
+                if int(value) > self.extent.last_row * self.extent.max_columns:
+                    raise _refusal("工作表内容异常(声明的文字条目过多),系统拒绝读取:请用模板重新填写。", "sheet_too_large")
         elif local == "dimension":
             reference = attributes.get("ref", "")
             for corner in reference.split(":"):

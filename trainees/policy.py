@@ -162,9 +162,10 @@ def normalise_phone(value) -> str:
 
 
 def looks_like_phone(text: str) -> bool:
-    """True when `text` holds a run of 7 or more digits once spaces, dashes and brackets are
-    taken out: a phone (or a long part of one, or of an ID number) that must not go into a URL."""
-    return bool(_DIGIT_RUN.search(_PHONE_SEPARATORS.sub("", unicodedata.normalize("NFKC", str(text or "")))))
+    """True when `text` holds 7 or more digits, whatever stands between them (spaces, dashes,
+    slashes, stars): a phone (or a long part of one, or of an ID number) that must not go into a
+    URL. Names hold no digits."""
+    return bool(_DIGIT_RUN.search(re.sub(r"[^0-9]", "", unicodedata.normalize("NFKC", str(text or "")))))
 
 
 def phone_spellings(phone: str) -> list[str]:

@@ -218,6 +218,35 @@ def far_cell_sheet(reference="XFD1048576"):
     return zipfile.ZipFile(BytesIO(far_cell(reference))).read(SHEET)
 
 
+def _renamed_sheet(name: str, target: str | None = None, sheet: bytes | None = None, extra=()) -> bytes:
+    """The workbook with its sheet stored as `name` (and the relationship pointing at `target`),
+    holding `sheet` (by default a cell at XFD1048576)."""
+    source = zipfile.ZipFile(BytesIO(valid_xlsx()))
+    out = BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == SHEET:
+                archive.writestr(name, sheet or far_cell_sheet())
+                continue
+            if item.filename == "xl/_rels/workbook.xml.rels" and target:
+                data = data.replace(b"/xl/worksheets/sheet1.xml", target.encode()).replace(
+                    b"worksheets/sheet1.xml", target.encode())
+            archive.writestr(item.filename, data)
+        for part, data in extra:
+            archive.writestr(part, data)
+    return out.getvalue()
+
+
+def shared_strings_count(count=4_000_000_000):
+    """Shared strings announcing four billion entries: a reader reserves room for them first."""
+    strings = (b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+               b'2006/main" count="%d" uniqueCount="%d"><si><t>x</t></si></sst>' % (count, count))
+    return replace_member(valid_xlsx(), "xl/sharedStrings.xml", strings) if "xl/sharedStrings.xml" in \
+        zipfile.ZipFile(BytesIO(valid_xlsx())).namelist() else _renamed_sheet(SHEET, sheet=_sheet_xml(
+            b'<row r="1"><c r="A1" t="s"><v>0</v></c></row>'), extra=[("xl/sharedStrings.xml", strings)])
+
+
 # Every crafted file, with the refusal code the guard gives it (import endpoints answer 400 with it).
 CRAFTED = {
     "billion_laughs": (billion_laughs, "unsafe_xml"),
@@ -242,4 +271,9 @@ CRAFTED = {
     "forged_sizes_smaller": (lambda: forged_sizes(-4096), "corrupt"),
     "sheet_under_another_name": (sheet_under_another_name, "too_many_columns"),
     "duplicate_sheet": (duplicate_sheet, "corrupt"),
+    "part_name_in_other_case": (lambda: _renamed_sheet("xl/Worksheets/Sheet1.XML"), "too_many_columns"),
+    "part_name_with_backslashes": (lambda: _renamed_sheet("xl\\worksheets\\sheet1.xml"), "corrupt"),
+    "part_name_with_dotdot": (lambda: _renamed_sheet("xl/../xl/worksheets/s.dat", "../xl/worksheets/s.dat"), "corrupt"),
+    "relationship_to_a_dat_part": (lambda: _renamed_sheet("xl/worksheets/s.dat", "worksheets/s.dat"), "too_many_columns"),
+    "shared_strings_count": (shared_strings_count, "sheet_too_large"),
 }

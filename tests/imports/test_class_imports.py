@@ -128,6 +128,16 @@ def test_a_masked_number_two_trainees_share_is_refused(client, running):
     assert [e.reason for e in plan.errors] == ["本班有多名学员的身份证号前6位和后4位与此相同:请填写该学员完整的18位身份证号。"]
 
 
+def test_a_trainee_on_two_rows_is_refused(client, running):
+    """Once by the full number and once masked: the second row is a duplicate, not a second say."""
+    first = running.enrolments.order_by("pk").first().trainee
+    client.force_login(running.clerk)
+    headers = ["身份证号", "姓名", "2018-06-01 08:00", "2018-06-01 14:00", "2018-06-02 08:00", "2018-06-02 14:00"]
+    _, plan = post(client, reverse("courses:import-attendance", args=[running.pk]),
+                   sheet(headers, [(first.id_number, "", "1", "", "", ""), (first.masked_id_number, "", "0", "", "", "")]))
+    assert [(e.row, e.reason) for e in plan.errors] == [(3, "与第2行是同一学员,请删除重复行。")]
+
+
 def test_the_same_attendance_sheet_twice_gives_the_same_marks(client, running):
     client.force_login(running.clerk)
     url = reverse("courses:import-attendance", args=[running.pk])

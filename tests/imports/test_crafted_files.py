@@ -122,7 +122,8 @@ def test_far_cells_never_reach_the_reader_in_a_capped_process():
     """With the address space capped at 100 MiB above start-up, the files that ask a reader for
     gigabytes are refused: before, the process aborted (memory allocation failed)."""
     cases = ["far_cell_XFD2000", "far_cell_XFD1048576", "last_row_A1048576", "far_dimension",
-             "wide_row_without_references", "sheet_under_another_name", "duplicate_sheet"]
+             "wide_row_without_references", "sheet_under_another_name", "duplicate_sheet",
+             "part_name_in_other_case", "relationship_to_a_dat_part", "shared_strings_count"]
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "skills_program.settings"}
     result = subprocess.run([sys.executable, "-c", CHILD, *cases], capture_output=True, text=True, timeout=120,
                             cwd=Path(__file__).resolve().parents[2], env=env)
