@@ -77,17 +77,18 @@ def test_a_valid_workbook_passes():
     assert rows == [("姓名", "身份证号"), ("张三", "11010519491231002X")]
 
 
-def test_one_long_token_is_scanned_in_well_under_a_second():
-    """A 30 MiB attribute (the largest a part may hold is 32 MiB) costs expat a re-scan per read
-    step: read in 4 MiB steps it stays far below a second; a larger part is refused unread."""
+def test_a_part_holds_one_long_token_up_to_the_part_limit():
+    """A 30 MiB attribute (below the 32 MiB a part may hold) is scanned, read in 4 MiB steps (in
+    64 KiB steps expat re-scanned it for seconds; `bench_import`'s parse floor times the guard); a
+    larger part is refused from the zip directory, unread."""
     import os
 
+    from skills_program import uploads
+
+    assert uploads.CHUNK >= 4 * 1024 * 1024 and uploads.MAX_PART <= 32 * 1024 * 1024
     blob = bytes(98 if b < 20 else 97 for b in os.urandom(30 * 1024 * 1024))
     sheet = corpus.HEAD + b'<row r="1"><c r="A1" t="inlineStr" x="' + blob + b'"><is><t>x</t></is></c></row>' + corpus.TAIL
-    content = corpus.replace_member(corpus.valid_xlsx(), corpus.SHEET, sheet)
-    started = time.perf_counter()
-    guard_xlsx(upload(content))
-    assert time.perf_counter() - started < 1.0
+    assert guard_xlsx(upload(corpus.replace_member(corpus.valid_xlsx(), corpus.SHEET, sheet)))
     bigger = corpus.replace_member(corpus.valid_xlsx(), corpus.SHEET, sheet.replace(b'x="', b'x="' + blob[:3 * 1024 * 1024]))
     with pytest.raises(ValidationError) as error:
         guard_xlsx(upload(bigger))
