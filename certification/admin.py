@@ -6,6 +6,7 @@ from django.utils import timezone
 from certification import policy, services
 from certification.models import Assessment, Certificate, EmploymentRecord, EvaluationBody, EvaluationPlan
 from skills_program.admin_mixins import (
+    Change,
     HistoryAdmin,
     IdNumberSearchMixin,
     NoDeleteMixin,
@@ -159,7 +160,16 @@ class EmploymentRecordAdmin(NoDeleteMixin, IdNumberSearchMixin, PrefixSearchMixi
 
     @admin.action(description="核实就业(二期补贴的前提)")
     def verify_selected(self, request, queryset):
-        return service_action(self, request, queryset, label="核实就业",
+        def preview(record):
+            problems = ["该就业记录已核实。"] if record.verified_at is not None else []
+            details = [f"开始就业:{record.started_on:%Y-%m-%d},合同{record.contract_months}个月",
+                       f"证明:{record.get_evidence_kind_display()}"]
+            if record.is_employer_the_institution:
+                details.append("用人单位即培训机构本身(R23):请核实后再确认。")
+            return Change(record, f"{record.trainee.name} · {record.employer_name}", "未核实", "已核实",
+                          details=details, problems=problems)
+
+        return service_action(self, request, queryset.select_related("trainee"), label="核实就业", preview=preview,
                               call=lambda record, user, data: services.verify_employment(record, by=user))
 
     trainee_name = related_column("trainee.name", "学员")

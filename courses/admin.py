@@ -2,12 +2,12 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.db.models.functions import Coalesce
-from django.template.response import TemplateResponse
 
 from courses import policy, services
 from courses.forms import PLAN_FIELDS, DecisionForm, TrainingClassAdminForm
 from courses.models import (
     AttendanceRecord,
+    ClassStatus,
     ClassTransition,
     Enrolment,
     Occupation,
@@ -17,6 +17,8 @@ from courses.models import (
     TrainingClass,
 )
 from skills_program.admin_mixins import (
+    Change,
+    DecisionButtonsMixin,
     HistoryAdmin,
     IdNumberSearchMixin,
     LargeTablePaginator,
@@ -24,10 +26,12 @@ from skills_program.admin_mixins import (
     ReadOnlyAdminMixin,
     annotation_column,
     masked_id_column,
+    refusals,
     related_column,
     related_count,
     related_sum,
-    run_all_or_nothing,
+    service_action,
+    status_labels,
 )
 
 
@@ -103,11 +107,13 @@ class ClassTransitionInline(ReadOnlyAdminMixin, admin.TabularInline):
     fields = ["acted_at", "acted_by", "from_status", "to_status", "note", "acknowledged_warnings"]
 
 
+# The decisions on an application: the admin action, the status it leads to, the button's label.
 DECISIONS = {
-    "approve": ("批准开班", services.approve_class),
-    "return": ("退回修改", services.return_class),
-    "reject": ("不予批准", services.reject_class),
+    "approve": ("approve_selected", ClassStatus.APPROVED, "批准开班"),
+    "return": ("return_selected", ClassStatus.RETURNED, "退回修改"),
+    "reject": ("reject_selected", ClassStatus.REJECTED, "不予批准"),
 }
+SERVICES = {"approve": services.approve_class, "return": services.return_class, "reject": services.reject_class}
 
 
 WORKFLOW_FIELDS = ["status", "created_by", "created_at", "submitted_by", "submitted_at", "decided_by", "decided_at",
@@ -115,7 +121,7 @@ WORKFLOW_FIELDS = ["status", "created_by", "created_at", "submitted_by", "submit
 
 
 @admin.register(TrainingClass)
-class TrainingClassAdmin(HistoryAdmin):
+class TrainingClassAdmin(DecisionButtonsMixin, HistoryAdmin):
     list_display = ["code", "name", "institution", "occupation", "planned_start_on", "planned_end_on",
                     "capacity", "enrolled_count", "session_days", "status"]
     list_filter = ["status", "policy_year", "target_line", "training_mode", "institution", "occupation__industry"]
@@ -136,6 +142,8 @@ class TrainingClassAdmin(HistoryAdmin):
     inlines = [TextbookInline, SessionInline, ClassTransitionInline]
     actions = ["approve_selected", "return_selected", "reject_selected"]
     form = TrainingClassAdminForm
+    decisions = DECISIONS
+    transitions = policy.TRANSITIONS
 
     def get_readonly_fields(self, request, obj=None):
         """Once submitted, an application's plan is what HR decides on: it is no longer edited."""
@@ -188,33 +196,59 @@ class TrainingClassAdmin(HistoryAdmin):
     def reject_selected(self, request, queryset):
         return self._decide(request, queryset, "reject")
 
-    def _decide(self, request, queryset, decision):
-        """Show the selected applications with every rule's refusals and warnings; on confirm,
-        decide all of them through the services in one transaction, or none."""
-        label, service = DECISIONS[decision]
-        classes = list(queryset.select_related("institution", "occupation", "policy_year"))
-        form = DecisionForm(request.POST if "confirm" in request.POST else None)
-        if form.is_valid():
-            note, acknowledged = form.cleaned_data["note"], form.cleaned_data["acknowledge_warnings"]
-            if decision == "approve":
-                def call(training_class):
-                    service(training_class, by=request.user, acknowledge_warnings=acknowledged, note=note)
-            else:
-                def call(training_class):
-                    service(training_class, by=request.user, reason=note)
-            return run_all_or_nothing(self, request, classes, label=label, call=call,
-                                      describe=lambda tc: tc.code)
-        checks = []
-        for training_class in classes:
+    def decision_preview(self, request, training_class, decision):
+        """What a decision changes on one application; approving re-checks every rule (R1, R2, R4,
+        R5, R9, R10, R12, R17): refusals block it, warnings (R4 below the target) must be
+        acknowledged."""
+        tc = training_class
+        _, target, _ = DECISIONS[decision]
+        before, after = status_labels(tc, target)
+        change = Change(tc, f"{tc.code} {tc.name}", before, after, details=[
+            f"培训机构:{tc.institution.name}", f"职业(工种):{tc.occupation.name}",
+            f"计划:{tc.planned_start_on:%Y-%m-%d}至{tc.planned_end_on:%Y-%m-%d},{tc.planned_days}天,"
+            f"{tc.total_hours}课时(实操{tc.practical_hours}),班容量{tc.capacity}人",
+        ])
+        change.problems = refusals(lambda: policy.ensure_transition(tc.status, target, labels=services.STATUS_LABELS))
+        if decision == "approve" and not change.problems:
             try:
-                checks.append((training_class, services.check_application(training_class), []))
+                change.warnings = [warning.messages[0] for warning in services.check_application(tc)]
             except ValidationError as error:
-                checks.append((training_class, [], error.error_list))
-        return TemplateResponse(request, "admin/courses/trainingclass/decide.html", {
-            **self.admin_site.each_context(request), "title": f"{label}:请确认", "label": label,
-            "decision": decision, "checks": checks, "form": form, "opts": self.model._meta,
-            "action": f"{decision}_selected", "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-        })
+                change.problems = error.messages
+        return change
+
+    def _decide(self, request, queryset, decision):
+        """The confirmation page of a decision on the selected applications; on confirm, all of
+        them are decided through the services in one transaction, or none."""
+        action, _, label = DECISIONS[decision]
+        service = SERVICES[decision]
+
+        def require(form, changes):
+            note = form.fields["note"]
+            if decision == "approve":
+                note.label, note.help_text = "审批意见", "可不填。"
+                if any(change.warnings for change in changes):
+                    tick = form.fields["acknowledge_warnings"]
+                    tick.required = True
+                    tick.label = "已阅读以上提示,仍批准开班"
+                    tick.error_messages["required"] = "存在提示:请阅读提示并勾选「已阅读以上提示,仍批准开班」后再确认。"
+                else:
+                    del form.fields["acknowledge_warnings"]
+            else:
+                del form.fields["acknowledge_warnings"]
+                note.required, note.label, note.help_text = True, "原因", "将告知培训机构。"
+                note.error_messages["required"] = "请写明原因,以便培训机构修改。"
+
+        def call(training_class, user, data):
+            if decision == "approve":
+                return service(training_class, by=user, note=data["note"],
+                               acknowledge_warnings=data.get("acknowledge_warnings", False))
+            return service(training_class, by=user, reason=data["note"])
+
+        return service_action(
+            self, request, queryset.select_related("institution", "occupation", "policy_year"), label=label,
+            call=call, form_class=DecisionForm, require=require,
+            preview=lambda tc: self.decision_preview(request, tc, decision),
+        )
 
 
 @admin.register(ClassTransition)

@@ -7,7 +7,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 
 from institutions.models import Flag, Inspection, InstitutionYear, TrainingInstitution
-from skills_program.admin_mixins import annotation_column
+from skills_program.admin_mixins import Change, annotation_column, service_action
 
 
 class InstitutionYearInline(admin.TabularInline):
@@ -146,7 +146,12 @@ class FlagAdmin(admin.ModelAdmin):
     @admin.action(description="处理所选异常(填写核查情况)")
     def resolve_selected(self, request, queryset):
         from institutions.flags import resolve_flag
-        from skills_program.admin_mixins import service_action
 
-        return service_action(self, request, queryset, label="处理", form_class=ResolveForm,
+        def preview(flag):
+            problems = ["该异常已处理。"] if flag.resolved_at is not None else []
+            return Change(flag, flag.summary, "未处理", "已处理",
+                          details=[f"{flag.get_kind_display()} · {flag.institution or '—'}"], problems=problems)
+
+        return service_action(self, request, queryset.select_related("institution"), label="处理", preview=preview,
+                              form_class=ResolveForm,
                               call=lambda flag, user, data: resolve_flag(flag, by=user, note=data["note"]))

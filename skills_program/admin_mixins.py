@@ -1,9 +1,12 @@
 """Shared admin behaviour for the HR back office."""
 
+import dataclasses
 import re
 import secrets
 import unicodedata
+from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, Paginator
 from django.db import connections
 from django.utils.functional import cached_property
@@ -164,38 +167,174 @@ def masked_id_column(lookup, description="身份证号"):
     return column
 
 
-def service_action(modeladmin, request, queryset, *, label, call, form_class=None, describe=str):
-    """An admin action that runs a service on every selected object, all or nothing.
+@dataclass
+class Change:
+    """One selected object as a confirmation page lists it: its status before and after, the
+    figures the decision moves (amounts), why the service would refuse it (`problems`, checked
+    again when the service runs) and what must be acknowledged before confirming (`warnings`)."""
 
-    Without a form (or once its form is valid and confirmed) it calls `call(obj, request.user,
-    cleaned_data)` for each object inside one transaction; if any refuses, nothing is kept and
-    every refusal is shown with its reason. With a form, it first shows an intermediate page.
+    obj: object
+    label: str
+    before: str = ""
+    after: str = ""
+    details: list = dataclasses.field(default_factory=list)
+    problems: list = dataclasses.field(default_factory=list)
+    warnings: list = dataclasses.field(default_factory=list)
+
+
+def status_labels(obj, target, field_name="status"):
+    """The labels of `obj`'s current status and of `target`, read from the field's choices."""
+    choices = dict(obj._meta.get_field(field_name).choices)
+    current = getattr(obj, field_name)
+    return str(choices.get(current, current)), str(choices.get(target, target))
+
+
+def refusals(*checks):
+    """The messages of every check (a callable raising ValidationError) that refuses."""
+    found = []
+    for check in checks:
+        try:
+            check()
+        except ValidationError as error:
+            found.extend(error.messages)
+    return found
+
+
+def yuan(amount):
+    return f"{amount or 0:,.2f}元"
+
+
+def service_action(modeladmin, request, queryset, *, label, call, form_class=None, describe=str, preview=None,
+                   require=None):
+    """An admin action that changes state: a confirmation page first, then the service on every
+    selected object, all or nothing.
+
+    The first request shows the selected objects with what will change (`preview(obj)` returns a
+    Change), the action's form (a reason, a date, a note, an acknowledgement) and a confirm button;
+    cancelling leaves everything as it was. `require(form, changes)` makes the fields that a rule
+    needs for these objects required (R3's supervision decision, R4's acknowledgement) and may add
+    problems that concern the selection as a whole. The confirmed request (`confirm` in the POST)
+    with a valid form calls `call(obj, request.user, cleaned_data)` for each object inside one
+    transaction; if any refuses, nothing is kept and every refusal is shown with its reason. An
+    invalid form comes back (400) with what was typed kept and the missing field marked.
+
+    The change pages' decision buttons (DecisionButtonsMixin) run the same action for one object.
     """
+    from django import forms
     from django.contrib import admin
     from django.template.response import TemplateResponse
 
     objects = list(queryset)
-    form = None
-    if form_class is not None:
-        form = form_class(request.POST if "confirm" in request.POST else None)
-        if not form.is_valid():
-            return TemplateResponse(request, "admin/service_action.html", {
-                **modeladmin.admin_site.each_context(request), "title": f"{label}:请确认", "label": label,
-                "objects": [describe(obj) for obj in objects], "pks": [obj.pk for obj in objects], "form": form,
-                "action": request.POST.get("action"), "opts": modeladmin.model._meta,
-                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-            })
-    data = form.cleaned_data if form is not None else {}
-    run_all_or_nothing(modeladmin, request, objects, label=label, describe=describe,
-                       call=lambda obj: call(obj, request.user, data))
-    return None
+    changes = [preview(obj) if preview else Change(obj, describe(obj)) for obj in objects]
+    names = {change.obj.pk: change.label for change in changes}
+    confirmed = request.method == "POST" and "confirm" in request.POST
+    form = (form_class or forms.Form)(request.POST if confirmed else None)
+    if require is not None:
+        require(form, changes)
+    if confirmed and form.is_valid():
+        run_all_or_nothing(modeladmin, request, objects, label=label, describe=lambda obj: names.get(obj.pk, obj),
+                           call=lambda obj: call(obj, request.user, form.cleaned_data))
+        return None
+    opts = modeladmin.model._meta
+    return TemplateResponse(request, "admin/service_action.html", {
+        **modeladmin.admin_site.each_context(request), "title": f"{label}:请确认", "label": label,
+        "changes": changes, "form": form, "blocked": any(change.problems for change in changes),
+        "has_details": any(change.details for change in changes),
+        "has_status": any(change.before or change.after for change in changes),
+        "pks": [obj.pk for obj in objects], "action": request.POST.get("action", ""), "opts": opts,
+        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME, "media": modeladmin.media + form.media,
+        "cancel_url": getattr(request, "decision_return_url", None) or request.get_full_path(),
+    }, status=400 if confirmed else 200)
+
+
+class DecisionButtonsMixin:
+    """A change page carrying the decisions valid for the object's current status, each a link to
+    the list action's confirmation page for that one object (`<id>/<decision>/`).
+
+    `decisions` maps a decision to (the admin action's name, the status it leads to, the button's
+    label); `transitions` is the workflow (status -> reachable statuses). `decision_preview(request,
+    obj, decision)` returns the Change the confirmation page lists; a valid decision whose preview
+    has problems (the four-eyes rule, a notice still running) shows why instead of a button that
+    would fail.
+    """
+
+    decisions: dict = {}
+    transitions: dict = {}
+    change_form_template = "admin/decision_change_form.html"
+
+    def decision_preview(self, request, obj, decision):
+        return Change(obj, str(obj))
+
+    def get_urls(self):
+        from django.urls import path
+
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+        return [
+            *(path(f"<path:object_id>/{decision}/", self.admin_site.admin_view(self.decision_view),
+                   {"decision": decision}, name=f"{prefix}_{decision}") for decision in self.decisions),
+            *super().get_urls(),
+        ]
+
+    def _valid_decisions(self, obj):
+        reachable = self.transitions.get(obj.status, ())
+        return [decision for decision, (_, target, _) in self.decisions.items() if target in reachable]
+
+    def decision_buttons(self, request, obj):
+        from django.urls import reverse
+
+        actions = self.get_actions(request)
+        buttons = []
+        for decision in self._valid_decisions(obj):
+            action, _, label = self.decisions[decision]
+            if action not in actions:
+                continue
+            problems = self.decision_preview(request, obj, decision).problems
+            url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_{decision}", args=[obj.pk],
+                          current_app=self.admin_site.name)
+            buttons.append({"label": label, "url": None if problems else url, "reasons": problems})
+        return buttons
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        from django.contrib.admin.utils import unquote
+
+        obj = self.get_object(request, unquote(object_id)) if object_id else None
+        if obj is not None:
+            extra_context = {**(extra_context or {}), "decision_buttons": self.decision_buttons(request, obj)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def decision_view(self, request, object_id, decision):
+        """One decision on one object: the confirmation page (GET, or a POST to confirm), then back
+        to the object's page. An unknown id is 404; a decision the status does not allow goes back
+        with the reason."""
+        from django.contrib import messages
+        from django.contrib.admin.utils import unquote
+        from django.core.exceptions import PermissionDenied
+        from django.http import Http404
+        from django.shortcuts import redirect
+        from django.urls import reverse
+
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404(f"没有找到该{self.opts.verbose_name}。")
+        action, _, label = self.decisions[decision]
+        actions = self.get_actions(request)
+        if action not in actions:
+            raise PermissionDenied
+        change_url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk],
+                             current_app=self.admin_site.name)
+        if decision not in self._valid_decisions(obj):
+            self.message_user(request, f"当前状态为「{obj.get_status_display()}」,不能办理「{label}」。",
+                              messages.ERROR)
+            return redirect(change_url)
+        request.decision_return_url = change_url
+        response = actions[action][0](self, request, self.get_queryset(request).filter(pk=obj.pk))
+        return response or redirect(change_url)
 
 
 def run_all_or_nothing(modeladmin, request, objects, *, label, call, describe=str):
     """Call `call(obj)` for every object in one transaction; if any refuses, keep nothing and
     show every refusal with its reason."""
     from django.contrib import messages
-    from django.core.exceptions import ValidationError
     from django.db import transaction
 
     failures = []

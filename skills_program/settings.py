@@ -91,6 +91,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Lockouts are read and lifted with `manage.py axes_list_attempts` / `axes_reset_username`.
 AXES_ENABLE_ADMIN = False
+# Log lines name only the lockout parameters (username and address), not every request attribute.
+AXES_VERBOSE = False
 # Reverse proxies in front of the application (README "Running it in production": nginx is 1).
 # Each appends the address it was reached from to X-Forwarded-For; accounts.security.client_address
 # takes the PROXY_COUNT-th address from the right (0: REMOTE_ADDR only, the header is never read),
@@ -206,6 +208,10 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # Sign-ins, failures, lockouts and refusals (accounts.security): keep them at INFO or lower.
         "skills_program.security": {"level": "INFO"},
+        # django-axes: its warnings (repeated failures, lockouts) only. Its INFO lines, the start-up
+        # banner of every process and command and a few lines per sign-in ("Deleted 0 failed login
+        # attempts"), repeat what skills_program.security already records once.
+        "axes": {"level": "WARNING"},
         # Django's own handler would print these a second time without the filter.
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},

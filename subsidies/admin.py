@@ -5,8 +5,11 @@ from django.db.models import Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from courses.selectors import AttendanceSheet
 from institutions.models import Inspection
 from skills_program.admin_mixins import (
+    Change,
+    DecisionButtonsMixin,
     HistoryAdmin,
     IdNumberSearchMixin,
     NoDeleteMixin,
@@ -14,9 +17,12 @@ from skills_program.admin_mixins import (
     ReadOnlyAdminMixin,
     annotation_column,
     masked_id_column,
+    refusals,
     related_column,
     related_count,
     service_action,
+    status_labels,
+    yuan,
 )
 from subsidies import policy, services
 from subsidies.models import (
@@ -26,7 +32,9 @@ from subsidies.models import (
     SmallEnterpriseSubsidy,
     SubsidyClaim,
     Voucher,
+    VoucherStatus,
 )
+from subsidies.services import LABELS
 
 
 class ReasonForm(forms.Form):
@@ -34,11 +42,16 @@ class ReasonForm(forms.Form):
 
 
 class ApproveForm(forms.Form):
+    """Approval; for a class below the attendance threshold, the supervision decision R3 asks for
+    (the fields are required only then, and the inspections offered are the class's own)."""
+
     supervision_inspection = forms.ModelChoiceField(
-        Inspection.objects.select_related("institution", "training_class"), label="督导检查", required=False,
-        help_text="到课率低于85%的班级须选择本班的督导检查记录并填写处理意见(R3)。",
+        Inspection.objects.none(), label="督导检查", required=False,
+        help_text="到课率低于规定标准的班级须选择本班的督导检查记录并填写处理意见(R3《实施方案》三(五))。",
     )
     supervision_note = forms.CharField(label="督导处理意见", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    acknowledge_low_attendance = forms.BooleanField(
+        label="已知悉本班到课率低于规定标准,依上述督导检查和处理意见审批", required=False)
 
 
 class PubliciseForm(forms.Form):
@@ -75,7 +88,14 @@ class VoucherAdmin(NoDeleteMixin, IdNumberSearchMixin, PrefixSearchMixin, Histor
 
     @admin.action(description="作废所选培训券")
     def cancel_selected(self, request, queryset):
-        return service_action(self, request, queryset, label="作废", form_class=ReasonForm,
+        def preview(voucher):
+            before, after = status_labels(voucher, VoucherStatus.CANCELLED)
+            problems = [] if voucher.status == VoucherStatus.ISSUED else ["只有未使用的培训券可以作废。"]
+            return Change(voucher, f"{voucher.code}({voucher.holder.name})", before, after,
+                          details=[f"有效期至{voucher.expires_on:%Y-%m-%d}"], problems=problems)
+
+        return service_action(self, request, queryset.select_related("holder"), label="作废", form_class=ReasonForm,
+                              preview=preview,
                               call=lambda v, u, d: services.cancel_voucher(v, by=u, reason=d["reason"]))
     masked_id = masked_id_column("holder.id_number")
 
@@ -97,8 +117,33 @@ CLAIM_WORKFLOW = ["status", "total_amount", "created_by", "created_at", "submitt
                   "publicity_ends_on", "paid_by", "paid_at", "payment_reference", "return_reason"]
 
 
+# The decisions on a claim: the admin action, the status it leads to, the button's label.
+CLAIM_DECISIONS = {
+    "review": ("review_selected", ClaimStatus.REVIEWED, "初审通过"),
+    "approve": ("approve_selected", ClaimStatus.APPROVED, "审批通过"),
+    "return": ("return_selected", ClaimStatus.DRAFT, "退回机构修改"),
+    "reject": ("reject_selected", ClaimStatus.REJECTED, "不予拨付"),
+    "publicise": ("publicise_selected", ClaimStatus.PUBLICISED, "开始公示"),
+    "payable": ("payable_selected", ClaimStatus.PAYABLE, "转为待拨付"),
+    "paid": ("paid_selected", ClaimStatus.PAID, "登记已拨付"),
+}
+
+
+def low_attendance(claim):
+    """R3's refusal if the claim's class is below the attendance threshold with no supervision
+    decision recorded on the claim yet, else []: the approval then needs one."""
+    tc = claim.training_class
+    p = tc.policy_year.params()
+    rate = tc.attendance_rate
+    if rate is None:
+        rate = AttendanceSheet(tc).class_standing(p).best_reachable_rate
+    recorded = claim.supervision_inspection_id is not None and bool(claim.supervision_note.strip())
+    return refusals(lambda: policy.ensure_supervised_if_low_attendance(
+        class_rate=rate, has_supervision_decision=recorded, p=p))
+
+
 @admin.register(SubsidyClaim)
-class SubsidyClaimAdmin(NoDeleteMixin, HistoryAdmin):
+class SubsidyClaimAdmin(DecisionButtonsMixin, NoDeleteMixin, HistoryAdmin):
     list_display = ["__str__", "institution", "instalment", "line_count", "total_amount", "status", "submitted_at",
                     "approved_at", "paid_at"]
     list_filter = ["status", "instalment", "training_class__policy_year", "institution"]
@@ -110,12 +155,14 @@ class SubsidyClaimAdmin(NoDeleteMixin, HistoryAdmin):
     fieldsets = [
         ("申领", {"fields": ["institution", "training_class", "instalment"]}),
         ("金额与流程(由系统生成,初审人与审批人须为两人)", {"fields": CLAIM_WORKFLOW}),
-        ("督导(到课率低于85%的班级)", {"fields": ["supervision_inspection", "supervision_note"]}),
+        ("督导(到课率低于规定标准的班级)", {"fields": ["supervision_inspection", "supervision_note"]}),
     ]
     inlines = [ClaimLineInline]
     actions = ["review_selected", "approve_selected", "return_selected", "reject_selected", "publicise_selected",
                "payable_selected", "paid_selected"]
     date_hierarchy = "created_at"
+    decisions = CLAIM_DECISIONS
+    transitions = policy.CLAIM_TRANSITIONS
 
     def has_add_permission(self, request):
         # Claims are generated from a completed class by the institution (or for it), never typed.
@@ -135,44 +182,97 @@ class SubsidyClaimAdmin(NoDeleteMixin, HistoryAdmin):
         return super().changelist_view(request, {**(extra_context or {}), "status_rows": status_rows,
                                                  "month_rows": month_rows})
 
-    def _act(self, request, queryset, label, call, form_class=None):
-        return service_action(self, request, queryset.select_related("training_class"), label=label, call=call,
-                              form_class=form_class)
+    def decision_preview(self, request, claim, decision):
+        """What a decision changes on one claim (status, amount) and what would refuse it: the
+        workflow, the four-eyes rule, R3's supervision decision, R19's notice and objections."""
+        _, target, _ = CLAIM_DECISIONS[decision]
+        before, after = status_labels(claim, target)
+        if decision == "return":
+            after = f"{after}(退回机构修改)"
+        count = getattr(claim, "_line_count", None)
+        details = [f"金额:{yuan(claim.total_amount)}" + (f",{count}人" if count is not None else "")]
+        if decision == "payable" and claim.publicity_ends_on:
+            details.append(f"公示期:{claim.publicity_starts_on:%Y-%m-%d}至{claim.publicity_ends_on:%Y-%m-%d}")
+        tc = claim.training_class
+        change = Change(claim, f"{tc.code} {tc.name} · {claim.get_instalment_display()}", before, after,
+                        details=details)
+        change.problems = refusals(lambda: policy.ensure_claim_transition(claim.status, target, labels=LABELS))
+        if change.problems:
+            return change
+        if decision == "approve":
+            change.problems = refusals(lambda: policy.ensure_four_eyes(reviewer_id=claim.reviewed_by_id,
+                                                                        approver_id=request.user.pk))
+            change.warnings = low_attendance(claim)
+            if change.warnings and not Inspection.objects.filter(training_class_id=claim.training_class_id).exists():
+                change.problems.append("本班还没有督导检查记录:请先在「督导检查」中录入本班的检查,再审批(R3)。")
+        elif decision == "payable":
+            change.problems = refusals(lambda: policy.ensure_publicity_over(ends_on=claim.publicity_ends_on,
+                                                                            today=timezone.localdate()))
+            pending = ClaimObjection.objects.filter(line__claim=claim, is_upheld__isnull=True).count()
+            if pending:
+                change.problems.append(f"还有{pending}条公示异议未处理,处理后才能拨付。")
+        return change
+
+    def _act(self, request, queryset, decision, call, form_class=None, require=None):
+        _, _, label = CLAIM_DECISIONS[decision]
+        return service_action(self, request, queryset.select_related("training_class__policy_year", "institution"),
+                              label=label, call=call, form_class=form_class, require=require,
+                              preview=lambda claim: self.decision_preview(request, claim, decision))
 
     @admin.action(description="初审通过")
     def review_selected(self, request, queryset):
-        return self._act(request, queryset, "初审通过", lambda c, u, d: services.review_claim(c, by=u))
+        return self._act(request, queryset, "review", lambda c, u, d: services.review_claim(c, by=u))
 
     @admin.action(description="审批通过(须与初审人不同)")
     def approve_selected(self, request, queryset):
-        return self._act(request, queryset, "审批通过", lambda c, u, d: services.approve_claim(
-            c, by=u, supervision_inspection=d["supervision_inspection"], supervision_note=d["supervision_note"]),
-            ApproveForm)
+        def require(form, changes):
+            """R3: a class below the attendance threshold needs the supervision decision — its own
+            inspection, the note and the acknowledgement — one claim at a time."""
+            needing = [change for change in changes if change.warnings]
+            if len(needing) != 1 or len(changes) != 1:
+                for name in ("supervision_inspection", "supervision_note", "acknowledge_low_attendance"):
+                    del form.fields[name]
+                for change in needing:
+                    change.problems.append("到课率低于规定标准的班级须逐一审批:请在该申领的页面点「审批通过」。")
+                return
+            claim = needing[0].obj
+            inspection = form.fields["supervision_inspection"]
+            inspection.queryset = Inspection.objects.filter(training_class_id=claim.training_class_id)
+            inspection.error_messages["required"] = "请选择本班的督导检查记录(R3)。"
+            form.fields["supervision_note"].error_messages["required"] = "请填写督导处理意见(R3)。"
+            form.fields["acknowledge_low_attendance"].error_messages["required"] = (
+                "本班到课率低于规定标准:请勾选确认后再审批(R3)。")
+            for name in ("supervision_inspection", "supervision_note", "acknowledge_low_attendance"):
+                form.fields[name].required = True
+
+        return self._act(request, queryset, "approve", lambda c, u, d: services.approve_claim(
+            c, by=u, supervision_inspection=d.get("supervision_inspection"),
+            supervision_note=d.get("supervision_note", "")), ApproveForm, require)
 
     @admin.action(description="退回机构修改")
     def return_selected(self, request, queryset):
-        return self._act(request, queryset, "退回", lambda c, u, d: services.return_claim(c, by=u, reason=d["reason"]),
-                         ReasonForm)
+        return self._act(request, queryset, "return",
+                         lambda c, u, d: services.return_claim(c, by=u, reason=d["reason"]), ReasonForm)
 
     @admin.action(description="不予拨付")
     def reject_selected(self, request, queryset):
-        return self._act(request, queryset, "不予拨付",
+        return self._act(request, queryset, "reject",
                          lambda c, u, d: services.reject_claim(c, by=u, reason=d["reason"]), ReasonForm)
 
     @admin.action(description="开始公示(5个工作日)")
     def publicise_selected(self, request, queryset):
-        return self._act(request, queryset, "开始公示",
+        return self._act(request, queryset, "publicise",
                          lambda c, u, d: services.publicise_claim(c, by=u, starts_on=d["starts_on"],
                                                                   today=timezone.localdate()), PubliciseForm)
 
     @admin.action(description="公示期满,转为待拨付")
     def payable_selected(self, request, queryset):
-        return self._act(request, queryset, "转为待拨付",
+        return self._act(request, queryset, "payable",
                          lambda c, u, d: services.mark_payable(c, by=u, today=timezone.localdate()))
 
     @admin.action(description="登记已拨付")
     def paid_selected(self, request, queryset):
-        return self._act(request, queryset, "登记已拨付", lambda c, u, d: services.mark_paid(
+        return self._act(request, queryset, "paid", lambda c, u, d: services.mark_paid(
             c, by=u, payment_reference=d["payment_reference"]), PaidForm)
 
     def get_queryset(self, request):
@@ -255,15 +355,31 @@ class ClaimObjectionAdmin(NoDeleteMixin, HistoryAdmin):
         obj.recorded_by = request.user
         super().save_model(request, obj, form, change)
 
+    def _decide(self, request, queryset, *, upheld, label):
+        def preview(objection):
+            line = objection.line
+            removed = (line.amount or 0) + (line.placement_reward_amount or 0)
+            after = f"异议成立:剔除该学员,申领减少{yuan(removed)}" if upheld else "异议不成立:该学员照常拨付"
+            problems = []
+            if objection.is_upheld is not None:
+                problems.append("该异议已处理。")
+            elif line.claim.status not in (ClaimStatus.PUBLICISED, ClaimStatus.PAYABLE):
+                problems.append("该申领已不在公示期或待拨付阶段。")
+            return Change(objection, f"{line.claim} · {line.enrolment.trainee.name}", "待处理", after,
+                          details=[f"收到:{objection.received_on:%Y-%m-%d}", f"本行金额:{yuan(removed)}"],
+                          problems=problems)
+
+        queryset = queryset.select_related("line__claim__training_class", "line__enrolment__trainee")
+        return service_action(self, request, queryset, label=label, form_class=NoteForm, preview=preview,
+                              call=lambda o, u, d: services.decide_objection(o, by=u, upheld=upheld, note=d["note"]))
+
     @admin.action(description="异议成立(剔除该学员)")
     def uphold_selected(self, request, queryset):
-        return service_action(self, request, queryset, label="认定异议成立", form_class=NoteForm,
-                              call=lambda o, u, d: services.decide_objection(o, by=u, upheld=True, note=d["note"]))
+        return self._decide(request, queryset, upheld=True, label="认定异议成立")
 
     @admin.action(description="异议不成立")
     def dismiss_selected(self, request, queryset):
-        return service_action(self, request, queryset, label="认定异议不成立", form_class=NoteForm,
-                              call=lambda o, u, d: services.decide_objection(o, by=u, upheld=False, note=d["note"]))
+        return self._decide(request, queryset, upheld=False, label="认定异议不成立")
 
 
 class SmallEnterpriseSubsidyForm(forms.ModelForm):
@@ -314,8 +430,25 @@ class SmallEnterpriseSubsidyAdmin(NoDeleteMixin, IdNumberSearchMixin, HistoryAdm
     actions = ["submit_selected", "review_selected", "approve_selected", "pay_selected", "reject_selected"]
     masked_id = masked_id_column("hire.id_number")
 
+    # The step, the status it starts from and the one it leads to (services.decide_small_enterprise_subsidy).
+    STEPS = {"submit": (("draft",), "submitted"), "review": (("submitted",), "reviewed"),
+             "approve": (("reviewed",), "approved"), "pay": (("approved",), "paid"),
+             "reject": (("submitted", "reviewed"), "rejected")}
+
     def _step(self, request, queryset, label, step, form_class=None):
-        return service_action(self, request, queryset, label=label, form_class=form_class,
+        sources, target = self.STEPS[step]
+
+        def preview(subsidy):
+            before, after = status_labels(subsidy, target)
+            problems = [] if subsidy.status in sources else [f"当前状态为「{before}」,不能办理「{label}」。"]
+            if step == "approve" and not problems:
+                problems = refusals(lambda: policy.ensure_four_eyes(reviewer_id=subsidy.reviewed_by_id,
+                                                                    approver_id=request.user.pk))
+            return Change(subsidy, f"{subsidy.enterprise_name} · {subsidy.hire.name}", before, after,
+                          details=[f"{subsidy.get_stage_display()}:{yuan(subsidy.amount)}"], problems=problems)
+
+        return service_action(self, request, queryset.select_related("hire"), label=label, form_class=form_class,
+                              preview=preview,
                               call=lambda o, u, d: services.decide_small_enterprise_subsidy(
                                   o, by=u, step=step, reason=d.get("reason", ""),
                                   payment_reference=d.get("payment_reference", "")))

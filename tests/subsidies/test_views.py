@@ -102,7 +102,7 @@ def test_from_certificate_to_both_instalments_paid(monkeypatch, policy_year):
         "contract_months": "12", "evidence_kind": "contract"})
     record = EmploymentRecord.objects.get()
     reviewer.post(reverse("admin:certification_employmentrecord_changelist"),
-                  {"action": "verify_selected", ACTION_CHECKBOX_NAME: [record.pk]})
+                  {"action": "verify_selected", ACTION_CHECKBOX_NAME: [record.pk], "confirm": "1"})
     record.refresh_from_db()
     assert record.verified_at is not None
 
