@@ -6,13 +6,16 @@ from collections import defaultdict
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db import connection, transaction
 from django.db.models import Avg, Count, Sum
 from django.db.models.functions import TruncMonth
+from django.template.defaultfilters import floatformat
 from django.utils.safestring import mark_safe
 
 from certification.models import Certificate, EmploymentRecord
 from courses.models import ClassStatus, Enrolment, TrainingClass
+from skills_program.templatetags.skills import percent as rate_text
 from subsidies.models import ClaimStatus, SubsidyClaim
 from trainees.models import Trainee, TraineeCategory
 
@@ -20,32 +23,81 @@ FINISHED = [ClassStatus.COMPLETED, ClassStatus.CLOSED]
 COLOURS = ["#b71c1c", "#ef6c00", "#2e7d32", "#1565c0", "#6a1b9a"]
 
 
-def bar_chart(title, labels, series):
-    """Horizontal grouped bars as inline SVG: `series` is [(name, [value per label])]."""
-    row_height, bar, left, width = 14 * max(1, len(series)) + 10, 12, 150, 420
-    top = 24 + 16
-    height = top + row_height * len(labels) + 10
-    peak = max([float(v or 0) for _, values in series for v in values] + [1])
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" '
-             f'viewBox="0 0 {left + width + 80} {height}" class="chart">',
-             f'<text x="0" y="16" font-size="14" font-weight="bold">{escape(title)}</text>']
+# Charts are drawn CHART_WIDTH units wide. On a 360-pixel phone they shrink to the page's column
+# (328 pixels in the portals, about 300 in the admin), so their smallest text, FONT_SIZE units,
+# stays at or above MIN_READABLE_PX pixels; on a desktop they grow a little (portal.css).
+CHART_WIDTH = 340
+FONT_SIZE = 13
+TITLE_SIZE = 15
+MIN_READABLE_PX = 11
+
+
+def text_width(text, size=FONT_SIZE):
+    """A generous estimate of `text`'s drawn width: a CJK character is one em, anything else
+    two thirds of one (WenQuanYi Micro Hei and Microsoft YaHei digits are about 0.55 em)."""
+    return sum(size if ord(ch) >= 0x2E80 else size * 0.66 for ch in str(text))
+
+
+def _fit(text, width, size=FONT_SIZE):
+    """`text` cut with an ellipsis so that it fits `width` (the full text stays in a <title>)."""
+    text = str(text)
+    if text_width(text, size) <= width:
+        return text
+    while text and text_width(text + "…", size) > width:
+        text = text[:-1]
+    return text + "…"
+
+
+def count_text(value):
+    return "0" if value is None else str(value)
+
+
+def money_text(value):
+    """Yuan as the tables show them: 12,345.60 (floatformat:2|intcomma)."""
+    return intcomma(floatformat(value or 0, 2))
+
+
+def bar_chart(title, labels, series, *, value_text=count_text, scale=float):
+    """Horizontal grouped bars as inline SVG: `series` is [(name, [value per label])]. Each
+    label gets its own line above its bars, so no label is cut short by a column of labels, and
+    each bar carries its value written by `value_text`, the formatter its table uses; `scale`
+    turns a value into the number the bar's length is drawn from."""
+    width, bar, step = CHART_WIDTH, 11, 15
+    parts = [f'<text x="0" y="{TITLE_SIZE + 1}" font-size="{TITLE_SIZE}" font-weight="bold">'
+             f'{escape(_fit(title, width, TITLE_SIZE))}</text>']
+    x, y = 0, TITLE_SIZE + 10  # the legend, wrapping like words
     for i, (name, _) in enumerate(series):
-        x = left + i * 110
-        parts.append(f'<rect x="{x}" y="26" width="10" height="10" fill="{COLOURS[i % len(COLOURS)]}"/>'
-                     f'<text x="{x + 14}" y="35" font-size="11">{escape(name)}</text>')
+        item = 14 + text_width(name) + 12
+        if x and x + item > width:
+            x, y = 0, y + step + 3
+        parts.append(f'<rect x="{x}" y="{y + 2}" width="10" height="10" fill="{COLOURS[i % len(COLOURS)]}"/>'
+                     f'<text x="{x + 14}" y="{y + 11}" font-size="{FONT_SIZE}">{escape(name)}</text>')
+        x += item
+    y += step + 10
+    texts = [[value_text(v) for v in values] for _, values in series]
+    room = max([text_width(t) for row in texts for t in row] + [0]) + 6
+    length_of = width - room
+    peak = max([scale(v or 0) for _, values in series for v in values] + [0]) or 1
     for row, label in enumerate(labels):
-        y = top + row * row_height
-        parts.append(f'<text x="{left - 6}" y="{y + row_height / 2 + 4}" font-size="11" text-anchor="end">'
-                     f'{escape(str(label))}</text>')
-        for i, (_, values) in enumerate(series):
-            value = float(values[row] or 0)
-            length = width * value / peak
-            by = y + 4 + i * 14
-            parts.append(f'<rect x="{left}" y="{by}" width="{length:.1f}" height="{bar}" '
-                         f'fill="{COLOURS[i % len(COLOURS)]}"><title>{escape(str(label))} {value:g}</title></rect>'
-                         f'<text x="{left + length + 4:.1f}" y="{by + 10}" font-size="10">{value:g}</text>')
-    parts.append("</svg>")
-    return mark_safe("".join(parts))
+        parts.append(f'<text x="0" y="{y + FONT_SIZE}" font-size="{FONT_SIZE}">{escape(_fit(label, width))}'
+                     f'<title>{escape(str(label))}</title></text>')
+        y += FONT_SIZE + 5
+        for i, (name, values) in enumerate(series):
+            length = length_of * scale(values[row] or 0) / peak
+            text = texts[i][row]
+            parts.append(f'<rect x="0" y="{y}" width="{length:.1f}" height="{bar}" '
+                         f'fill="{COLOURS[i % len(COLOURS)]}"><title>{escape(str(label))} {escape(name)} '
+                         f'{escape(text)}</title></rect>'
+                         f'<text x="{length + 4:.1f}" y="{y + bar - 1}" font-size="{FONT_SIZE}">{escape(text)}</text>')
+            y += step
+        y += 8
+    if not labels:
+        parts.append(f'<text x="0" y="{y + FONT_SIZE}" font-size="{FONT_SIZE}" fill="#666">暂无数据</text>')
+        y += FONT_SIZE + 8
+    return mark_safe(
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" width="{width}" '
+        f'height="{y}" viewBox="0 0 {width} {y}" class="chart" font-family="inherit" fill="#222">'
+        + "".join(parts) + "</svg>")
 
 
 def _counts(queryset, key):
@@ -196,18 +248,34 @@ TABLES = {
 
 
 def charts(data):
+    """The dashboard's and the public page's charts, each written with its table's formatter."""
+    def column(table, index):
+        return [row[index] for row in data[table]]
+
+    def labels(table):
+        return column(table, 0)
+
     return {
-        "lines": bar_chart("年度任务进度", [r[0] for r in data["lines"]],
-                           [("任务", [r[1] for r in data["lines"]]), ("结业", [r[3] for r in data["lines"]]),
-                            ("取证", [r[4] for r in data["lines"]])]),
-        "townships": bar_chart("乡镇任务进度", [r[0] for r in data["townships"]],
-                               [("任务", [r[1] for r in data["townships"]]), ("已登记", [r[2] for r in data["townships"]]),
-                                ("取证", [r[5] for r in data["townships"]])]),
-        "categories": bar_chart("按培训对象类别", [r[0] for r in data["categories"]],
-                                [("参训", [r[1] for r in data["categories"]]), ("取证", [r[3] for r in data["categories"]])]),
-        "money": bar_chart("补贴金额按月(元)", [r[0] for r in data["money"]],
-                           [("审批", [r[1] for r in data["money"]]), ("拨付", [r[2] for r in data["money"]])]),
-        "league": bar_chart("培训机构合格率与就业率(%)", [r[0] for r in data["league"]],
-                            [("合格率", [float(r[2] or 0) * 100 for r in data["league"]]),
-                             ("就业率", [float(r[3] or 0) * 100 for r in data["league"]])]),
+        "lines": bar_chart("年度任务进度", labels("lines"),
+                           [("任务", column("lines", 1)), ("结业", column("lines", 3)), ("取证", column("lines", 4))]),
+        "townships": bar_chart("乡镇任务进度", labels("townships"),
+                               [("任务", column("townships", 1)), ("已登记", column("townships", 2)),
+                                ("取证", column("townships", 5))]),
+        "categories": bar_chart("按培训对象类别", labels("categories"),
+                                [("参训", column("categories", 1)), ("取证", column("categories", 3))]),
+        "money": bar_chart("补贴金额按月(元)", labels("money"),
+                           [("审批", column("money", 1)), ("拨付", column("money", 2))], value_text=money_text),
+        "league": bar_chart("培训机构合格率与就业率", labels("league"),
+                            [("合格率", column("league", 2)), ("就业率", column("league", 3))],
+                            value_text=rate_text, scale=lambda share: float(share)),
     }
+
+
+# The rate columns of each exported table (0-based), written as the pages write them.
+RATE_COLUMNS = {"league": (2, 3, 4)}
+
+
+def export_rows(table, data):
+    """The rows of `table` for its .xlsx: rates as the page and the chart show them ("28.5%")."""
+    rates = RATE_COLUMNS.get(table, ())
+    return [[rate_text(v) if i in rates else v for i, v in enumerate(row)] for row in data[table]]

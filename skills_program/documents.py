@@ -15,6 +15,7 @@ import zipfile
 from dataclasses import dataclass
 
 from django import forms
+from django.contrib.admin.widgets import AdminFileWidget
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.fields.files import FieldFile
@@ -148,18 +149,52 @@ class DocumentFieldFile(FieldFile):
                        kwargs={"pk": self.instance.pk, "field": self.field.name})
 
 
+class _StoredDocument:
+    """A stored document as a form shows it: by the field's name and the file's type (教学大纲.pdf),
+    linked to the document view; never by its storage path."""
+
+    def __init__(self, fieldfile, label):
+        self.url = fieldfile.url
+        self.label = f"{label}.{_extension(fieldfile.name) or 'bin'}"
+
+    def __str__(self):
+        return self.label
+
+
+class _ShownByName:
+    document_label = "文件"
+
+    def format_value(self, value):
+        if self.is_initial(value):
+            return _StoredDocument(value, self.document_label)
+        return super().format_value(value)
+
+
+class DocumentInput(_ShownByName, forms.ClearableFileInput):
+    pass
+
+
+class AdminDocumentInput(_ShownByName, AdminFileWidget):
+    pass
+
+
 class DocumentFormField(forms.FileField):
     default_validators = [validate_document]
 
     def __init__(self, **kwargs):
         kwargs.setdefault("help_text", HELP_TEXT)
+        widget = kwargs.get("widget")
+        admin_widget = widget is AdminFileWidget or isinstance(widget, AdminFileWidget)
+        kwargs["widget"] = AdminDocumentInput if admin_widget else DocumentInput
         super().__init__(**kwargs)
         self.widget.attrs.setdefault("accept", ACCEPT_ATTRIBUTE)
+        self.widget.document_label = str(self.label or "文件")
 
 
 class DocumentField(models.FileField):
     """A FileField for documents: validated (validate_document, which the admin and every
-    ModelForm run), stored under a generated name, linked (`.url`) to the document view."""
+    ModelForm run), stored under a generated name, linked (`.url`) to the document view and shown
+    in forms by the field's name, never by the storage path."""
 
     attr_class = DocumentFieldFile
     default_validators = [validate_document]

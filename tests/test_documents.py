@@ -398,3 +398,24 @@ def test_documents_are_only_read(client, hr):
     record = factories.EmploymentRecordFactory(with_evidence=True)
     client.force_login(hr)
     assert client.post(reverse("documents:employmentrecord", args=[record.pk, "evidence_file"])).status_code == 405
+
+
+def test_a_stored_document_is_shown_by_its_name_never_its_path(db):
+    """The class form and the admin show 教学大纲.pdf linked to the document view, not the storage
+    path (classes/syllabus/2026/<uuid>.pdf)."""
+    from django.contrib import admin as django_admin
+    from django.test import RequestFactory
+
+    from courses.models import TrainingClass
+
+    training_class = factories.class_application()
+    form_field = TrainingClass._meta.get_field("syllabus").formfield()
+    html = form_field.widget.render("syllabus", training_class.syllabus)
+    assert training_class.syllabus.name not in html and "教学大纲." in html
+    assert training_class.syllabus.url in html
+    model_admin = django_admin.site._registry[TrainingClass]
+    request = RequestFactory().get("/admin/")
+    request.user = factories.hr_user("docs-hr")
+    admin_field = model_admin.formfield_for_dbfield(TrainingClass._meta.get_field("syllabus"), request)
+    html = admin_field.widget.render("syllabus", training_class.syllabus)
+    assert training_class.syllabus.name not in html and "教学大纲." in html

@@ -17,7 +17,7 @@ from trainees.models import Trainee
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "Journey-2018-skills"
-PHONE = {"width": 375, "height": 812}
+PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 900}
 
 
