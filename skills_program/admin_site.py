@@ -39,7 +39,8 @@ class SkillsAdminSite(admin.AdminSite):
         table = request.GET.get("export")
         if year and table in dashboard.TABLES:
             title, headers = dashboard.TABLES[table]
-            return workbook_response(f"{year.year}年{title}.xlsx", f"{year.year}年度{title}", headers, data[table])
+            return workbook_response(f"{year.year}年{title}.xlsx", f"{year.year}年度{title}", headers,
+                                     dashboard.export_rows(table, data))
         return TemplateResponse(request, "admin/dashboard.html", {
             **self.each_context(request), "title": f"{year.year}年度工作台" if year else "工作台", "year": year,
             "data": data, "charts": dashboard.charts(data) if year else {}, "computed_at": computed_at,

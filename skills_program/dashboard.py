@@ -15,7 +15,7 @@ from django.utils.safestring import mark_safe
 
 from certification.models import Certificate, EmploymentRecord
 from courses.models import ClassStatus, Enrolment, TrainingClass
-from skills_program.templatetags.skills import percent as rate_text
+from skills_program.numbers import rate_text
 from subsidies.models import ClaimStatus, SubsidyClaim
 from trainees.models import Trainee, TraineeCategory
 

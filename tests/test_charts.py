@@ -74,3 +74,10 @@ def test_the_dashboard_chart_table_and_export_show_the_same_rate(hr_client, poli
     assert not re.search(r"28\.57|28\.6%", page)
     data = dashboard.figures(policy_year)
     assert dashboard.export_rows("league", data)[0][2] == "28.5%"
+
+
+def test_one_rate_formatter_truncates_and_never_crosses_a_threshold():
+    from skills_program.numbers import rate_text
+
+    assert [rate_text(v) for v in (Decimal("0.2857"), Decimal("0.84999"), 1, 0, None)] == [
+        "28.5%", "84.9%", "100.0%", "0.0%", "—"]

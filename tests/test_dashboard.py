@@ -50,6 +50,11 @@ def test_dashboard_renders_charts_and_exports(county, hr_client, policy_year):
     response = hr_client.get(reverse("admin:dashboard") + "?export=league")
     rows = list(load_workbook(BytesIO(response.content)).active.values)
     assert rows[1][0] == "培训机构" and len(rows) == 4
+    # Rates exported as the page and the chart write them (one formatter), not as raw shares.
+    first, _ = county
+    exported = next(row for row in rows[2:] if row[0] == first.institution.name)
+    assert exported[2:4] == ("100.0%", "33.3%")
+    assert "33.3%" in page and "33.33" not in page
 
 
 def test_dashboard_is_hr_only(client, county):
