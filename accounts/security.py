@@ -1,6 +1,7 @@
 """The security log: every sign-in, failed sign-in, lockout, sign-out and permission denial,
 one line each on the `skills_program.security` logger, with the account, role, address and path
-(never a query string, a form field or a password).
+(never a query string, a form field or a password). A refused request (403) is that one line:
+`OneLinePerRefusal` keeps Django's own report of it, with its traceback, out of the server log.
 
 Pages for signed-in users carry personal data, so they are sent with `Cache-Control: no-store`:
 neither the browser nor a proxy keeps a copy.
@@ -13,9 +14,27 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 from django.utils.cache import patch_cache_control
 
-from accounts.scope import scope_of
-
 log = logging.getLogger("skills_program.security")
+
+
+class OneLinePerRefusal(logging.Filter):
+    """On Django's request and development-server loggers: a 403 is reported once, by the
+    security log's "permission denied" line (who, what, from where), so Django's "Forbidden
+    (Permission denied)" warning with its traceback and the server's own line for the same
+    request are dropped; any other 4xx is kept on one line, without a traceback (a refusal is
+    not a fault in the code). 5xx keep their tracebacks.
+
+    Loaded by the logging configuration before the apps are ready: it imports nothing of them."""
+
+    def filter(self, record):
+        status = getattr(record, "status_code", None)
+        if not isinstance(status, int) or not 400 <= status < 500:
+            return True
+        if status == 403:
+            return False
+        record.exc_info = None
+        record.exc_text = None
+        return True
 
 
 def client_address(request) -> str | None:
@@ -47,6 +66,10 @@ def client_address(request) -> str | None:
 
 
 def _who(user):
+    # Imported here, not at the top: the logging configuration imports this module (for
+    # OneLinePerRefusal) before the apps, and so the profile model, are loaded.
+    from accounts.scope import scope_of
+
     if user is None or not getattr(user, "is_authenticated", False):
         return "anonymous"
     return f"user={user.pk}({user.get_username()}) role={scope_of(user).role or '-'}"

@@ -1,12 +1,12 @@
 """Assessment results and certificates, and employment follow-up, from spreadsheets."""
 
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.scope import scope_of
 from certification import services
 from certification.models import AssessmentResult, EvidenceKind
 from skills_program.imports import Column, ServiceRowImport
+from trainees.policy import mask_id_number
 
 
 class ResultsImport(ServiceRowImport):
@@ -34,22 +34,26 @@ class ResultsImport(ServiceRowImport):
             Column("发证日期", "issued_on", required=False, kind="date"),
         ]
 
+    def row_checks(self, item):
+        found = []
+        if item["id_number"] and item["id_number"] not in self.roster:
+            found.append(self.error(item, "id_number", "不在本班名册中:请核对身份证号,或删除该行。"))
+        if item["number"] and not item["issued_on"] and not self.cell_failed(item, "issued_on"):
+            found.append(self.error(item, "issued_on", "填写了证书编号,请同时填写发证日期。"))
+        return found
+
     def apply(self, item):
-        enrolment = self.roster.get(item["id_number"])
-        if enrolment is None:
-            raise ValidationError("不在本班名册中。", code="not_enrolled")
+        enrolment = self.roster[item["id_number"]]
         services.record_assessment(enrolment, by=self.user, result=item["result"], assessed_on=item["assessed_on"],
                                    theory_score=item["theory_score"], practical_score=item["practical_score"])
-        if item["number"]:
-            if not item["issued_on"]:
-                raise ValidationError("填写了证书编号,请同时填写发证日期。", code="issued_on_required")
-            if not enrolment.certificates.exists():
-                services.issue_certificate(enrolment, by=self.user, number=item["number"], issued_on=item["issued_on"],
-                                           today=timezone.localdate(), evaluation_body=self.body)
+        if item["number"] and not enrolment.certificates.exists():
+            services.issue_certificate(enrolment, by=self.user, number=item["number"], issued_on=item["issued_on"],
+                                       today=timezone.localdate(), evaluation_body=self.body)
 
     def error_column(self, code):
-        return {"certificate_before_class_end": "issued_on", "issued_on_required": "issued_on",
-                "assessment_before_class_end": "assessed_on", "unique": "number"}.get(code, "id_number")
+        return {"certificate_before_class_end": "issued_on", "certificate_in_future": "issued_on",
+                "assessment_before_class_end": "assessed_on", "unique": "number", "not_the_issuer": "number",
+                "certificate_exists": "number", "assessment_not_passed": "result"}.get(code, "id_number")
 
 
 class EmploymentImport(ServiceRowImport):
@@ -73,16 +77,24 @@ class EmploymentImport(ServiceRowImport):
                    values=tuple(EvidenceKind.values)),
         ]
 
+    def row_checks(self, item):
+        if item["id_number"] and item["id_number"] not in self.roster:
+            return [self.error(item, "id_number", "该学员没有可登记就业的已结业培训记录(或不在您的管理范围内):"
+                                                  "请核对身份证号,或删除该行。")]
+        return []
+
     def apply(self, item):
-        enrolment = self.roster.get(item["id_number"])
-        if enrolment is None:
-            raise ValidationError("该学员没有可登记就业的培训记录(或不在您的管理范围内)。", code="not_enrolled")
+        enrolment = self.roster[item["id_number"]]
         if enrolment.employment.filter(employer_name=item["employer_name"], started_on=item["started_on"]).exists():
-            return  # the same row uploaded again changes nothing
+            return "该就业记录已登记,本次不作修改。"  # the same row uploaded again changes nothing
         services.record_employment(enrolment, by=self.user, employer_name=item["employer_name"],
                                    employer_credit_code=item["employer_credit_code"] or "",
                                    started_on=item["started_on"], contract_months=item["contract_months"],
                                    evidence_kind=item["evidence_kind"])
 
     def error_column(self, code):
-        return "employer_credit_code" if code == "credit_code_invalid" else "id_number"
+        return {"credit_code_invalid": "employer_credit_code", "employment_in_future": "started_on",
+                "employment_before_class": "started_on"}.get(code, "id_number")
+
+    def describe(self, item):
+        return f"{mask_id_number(item['id_number'] or '')} {item['employer_name'] or ''}"

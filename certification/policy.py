@@ -14,12 +14,13 @@ def ensure_may_be_assessed(*, class_status: str, meets_attendance: bool | None, 
     """R3 《实施方案》三(五): only trainees of a completed class who met the attendance threshold
     sit the end-of-course assessment."""
     if class_status not in ("completed", "closed"):
-        raise ValidationError("培训班结业后才能录入考核结果。", code="class_not_completed")
+        raise ValidationError("培训班结业后才能录入考核结果:请先在班级页面办理结业。", code="class_not_completed")
     if is_withdrawn:
-        raise ValidationError("该学员已退学,不能参加考核。", code="withdrawn")
+        raise ValidationError("该学员已退学,不能参加考核:请不要为其录入考核结果。", code="withdrawn")
     if not meets_attendance:
         raise ValidationError(
-            "该学员到课率未达到%(min)s(R3《实施方案》三(五)),不能参加结业考核。", code="attendance_below_threshold",
+            "该学员到课率未达到%(min)s(《实施方案》三(五)),不能参加结业考核:请不要为其录入考核结果,"
+            "学员可报名以后的班次重新培训。", code="attendance_below_threshold",
             params={"min": f"{(min_attendance_rate * 100).normalize():f}%"},
         )
 
@@ -32,28 +33,31 @@ def ensure_certificate_matches(*, occupation_kind: str, kind: str, level: str, p
     whose published plan covers the occupation; others are issued by county HR; the trainee passed
     the assessment; the issue date lies between the class end date and today."""
     if not passed:
-        raise ValidationError("该学员考核未合格,不能发证。", code="assessment_not_passed")
+        raise ValidationError("该学员考核未合格,不能发证:如考核结果录错,请先更正考核结果。", code="assessment_not_passed")
     if kind != occupation_kind:
-        raise ValidationError("证书类型须与该职业(工种)规定的证书类型一致(R12《实施方案》三(六))。",
+        raise ValidationError("证书类型须与该职业(工种)规定的证书类型一致(《实施方案》三(六)):请按规定的证书类型登记。",
                               code="certificate_kind_mismatch")
     if kind == "skill_level":
         if not level:
-            raise ValidationError("职业技能等级证书须填写等级(初级工至高级技师)(R12)。", code="level_required")
+            raise ValidationError("职业技能等级证书须填写等级(《实施方案》三(六)):请选择初级工至高级技师中的一级。",
+                                  code="level_required")
         if not has_evaluation_body or not body_plan_published_for_occupation:
             raise ValidationError(
-                "职业技能等级证书须由评价实施方案已向社会公布、且覆盖该职业(工种)的评价机构核发(R12《实施方案》三(六))。",
+                "职业技能等级证书须由评价实施方案已向社会公布、且覆盖该职业(工种)的评价机构核发(《实施方案》三(六)):"
+                "请由该评价机构先经县人社局公布覆盖该职业(工种)的评价实施方案,再核发证书。",
                 code="evaluation_plan_not_published",
             )
     elif has_evaluation_body:
-        raise ValidationError("该类证书由县人社局核发,不能选择评价机构(R12《实施方案》三(六))。",
+        raise ValidationError("该类证书由县人社局核发(《实施方案》三(六)):请不要选择评价机构。",
                               code="issuer_not_county_hr")
     elif kind != "qualification" and level:
-        raise ValidationError("该类证书不分等级(R12)。", code="level_not_applicable")
+        raise ValidationError("该类证书不分等级(《实施方案》三(六)):请把等级留空。", code="level_not_applicable")
     if issued_on < class_end_on:
-        raise ValidationError("发证日期%(day)s早于培训班结业日期%(end)s,不能登记(R12):请核对。",
+        raise ValidationError("发证日期%(day)s早于培训班结业日期%(end)s,不能登记:请核对发证日期。",
                               code="certificate_before_class_end", params={"day": issued_on, "end": class_end_on})
     if issued_on > today:
-        raise ValidationError("发证日期不能晚于今天。", code="certificate_in_future")
+        raise ValidationError("发证日期%(day)s晚于今天:请核对发证日期,发证后再登记。", code="certificate_in_future",
+                              params={"day": issued_on})
 
 
 def is_employer_the_institution(*, employer_credit_code: str, employer_name: str, institution_credit_code: str,

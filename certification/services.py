@@ -29,10 +29,11 @@ def record_assessment(enrolment, *, by, result, assessed_on: date, theory_score=
                                   is_withdrawn=enrolment.is_withdrawn,
                                   min_attendance_rate=tc.policy_year.min_attendance_rate)
     if assessed_on < tc.end_on:
-        raise ValidationError("考核日期不能早于结业日期%(end)s。", code="assessment_before_class_end",
-                              params={"end": tc.end_on})
+        raise ValidationError("考核日期%(day)s早于结业日期%(end)s:请填写结业当天或以后的考核日期。",
+                              code="assessment_before_class_end",
+                              params={"day": assessed_on, "end": tc.end_on})
     if result != AssessmentResult.PASSED and Certificate.objects.filter(enrolment=enrolment).exists():
-        raise ValidationError("该学员已发证,不能把考核结果改为不合格:请先核查证书。", code="certificate_exists")
+        raise ValidationError("该学员已发证,不能把考核结果改为不合格:如证书有误,请联系县人社局核查。", code="certificate_exists")
     assessment = Assessment.objects.filter(enrolment=enrolment).first() or Assessment(enrolment=enrolment)
     assessment.result, assessment.assessed_on = result, assessed_on
     assessment.theory_score, assessment.practical_score = theory_score, practical_score
@@ -68,13 +69,13 @@ def issue_certificate(enrolment, *, by, number, issued_on: date, today: date, le
         allowed = scope.is_hr
     if not allowed:
         raise ValidationError(
-            "该证书由%(issuer)s核发并录入(R12《实施方案》三(六) 谁评价、谁发证):培训机构只录入考核结果。",
+            "该证书由%(issuer)s核发并录入(《实施方案》三(六) 谁评价、谁发证):培训机构只录入考核结果,证书编号请留空。",
             code="not_the_issuer",
             params={"issuer": "评价机构" if occupation.certificate_kind == "skill_level" else "县人社局"},
         )
     assessment = Assessment.objects.filter(enrolment=enrolment).first()
     if Certificate.objects.filter(enrolment=enrolment, occupation=occupation).exists():
-        raise ValidationError("该学员本班证书已登记。", code="certificate_exists")
+        raise ValidationError("该学员本班证书已登记:如需更正,请联系县人社局。", code="certificate_exists")
     level = level or (tc.level if occupation.certificate_kind == "skill_level" else "")
     policy.ensure_certificate_matches(
         occupation_kind=occupation.certificate_kind, kind=occupation.certificate_kind, level=level,

@@ -20,6 +20,7 @@ from courses.selectors import classes_visible_to, enrolments_visible_to
 from skills_program.documents import DocumentFormField
 from skills_program.excel import wants_xlsx, workbook_response
 from skills_program.formats.zh_Hans.formats import DATE_INPUT_FORMATS
+from skills_program.forms import add_refusal
 from subsidies.policy import employment_window_ends_on
 
 
@@ -48,40 +49,13 @@ def results(request, pk):
         training_class.enrolments.filter(is_withdrawn=False, meets_attendance=True)
         .select_related("trainee", "assessment").prefetch_related("certificates").order_by("pk")
     )
+    posted, problems = {}, {}
     if request.method == "POST":
-        failures = []
-        today = timezone.localdate()
-        with transaction.atomic():
-            for enrolment in enrolments:
-                result = request.POST.get(f"result-{enrolment.pk}", "")
-                if not result:
-                    continue
-                name = enrolment.trainee.name
-                try:
-                    services.record_assessment(
-                        enrolment, by=request.user, result=result,
-                        assessed_on=parse_date(request.POST.get(f"assessed-{enrolment.pk}") or today.isoformat()),
-                        theory_score=request.POST.get(f"theory-{enrolment.pk}") or None,
-                        practical_score=request.POST.get(f"practical-{enrolment.pk}") or None,
-                    )
-                    number = request.POST.get(f"number-{enrolment.pk}", "").strip()
-                    if (may_issue and result == AssessmentResult.PASSED and number
-                            and not enrolment.certificates.all()):
-                        services.issue_certificate(
-                            enrolment, by=request.user, number=number, today=today, evaluation_body=body,
-                            issued_on=parse_date(request.POST.get(f"issued-{enrolment.pk}") or today.isoformat()),
-                        )
-                except ValidationError as error:
-                    failures.append(f"{name}:{';'.join(error.messages)}")
-            if failures:
-                transaction.set_rollback(True)
-        if failures:
-            for failure in failures:
-                messages.error(request, failure)
-            messages.warning(request, "以上原因,本次录入均未保存,请修改后重新提交。")
-        else:
+        posted, problems = _save_results(request, enrolments, may_issue=may_issue, body=body)
+        if not problems:
             messages.success(request, "考核结果和证书已保存。")
             return redirect("certification:results", pk=pk)
+        messages.error(request, f"{len(problems)}名学员的录入有误,本次录入均未保存:请按各行提示修改后重新提交。")
     if wants_xlsx(request):
         rows = []
         for e in enrolments:
@@ -101,11 +75,82 @@ def results(request, pk):
         from django.contrib import admin
 
         extra = admin.site.each_context(request)
+    rows = [(e, posted.get(e.pk) or _stored_values(e), problems.get(e.pk, {})) for e in enrolments]
     return render(request, "certification/results.html", {**extra,
-        "training_class": training_class, "enrolments": enrolments, "left_out": left_out,
+        "training_class": training_class, "rows": rows, "enrolments": enrolments, "left_out": left_out,
         "results": AssessmentResult.choices, "today": timezone.localdate(), "may_issue": may_issue,
         "base_template": "admin/base_site.html" if scope.is_hr else "institutions/base.html",
     })
+
+
+# The cell of the results screen each refusal concerns (a model field's errors stand at its own).
+RESULT_CELLS = {
+    "result": "result", "assessed_on": "assessed", "theory_score": "theory", "practical_score": "practical",
+    "number": "number", "issued_on": "issued", "assessment_before_class_end": "assessed",
+    "certificate_before_class_end": "issued", "certificate_in_future": "issued", "unique": "number",
+    "certificate_exists": "number", "not_the_issuer": "number", "assessment_not_passed": "result",
+}
+
+
+def _stored_values(enrolment):
+    assessment = getattr(enrolment, "assessment", None)
+    return {
+        "result": assessment.result if assessment else "",
+        "assessed": f"{assessment.assessed_on:%Y-%m-%d}" if assessment else "",
+        "theory": assessment.theory_score if assessment and assessment.theory_score is not None else "",
+        "practical": assessment.practical_score if assessment and assessment.practical_score is not None else "",
+        "number": "", "issued": "",
+    }
+
+
+def _save_results(request, enrolments, *, may_issue, body):
+    """Record every row typed in, all or nothing. Returns what was typed and, per trainee, the
+    refusals by cell ("row" for those about the trainee), each standing beside its cell."""
+    today = timezone.localdate()
+    posted, problems = {}, {}
+    with transaction.atomic():
+        for enrolment in enrolments:
+            typed = {name: request.POST.get(f"{name}-{enrolment.pk}", "").strip()
+                     for name in ("result", "assessed", "theory", "practical", "number", "issued")}
+            posted[enrolment.pk] = typed
+            if not typed["result"]:
+                continue
+            found = {}
+            dates = {}
+            for cell in ("assessed", "issued"):
+                try:
+                    dates[cell] = parse_date(typed[cell] or today.isoformat())
+                except ValidationError as error:
+                    found.setdefault(cell, []).extend(error.messages)
+            if found:
+                problems[enrolment.pk] = found
+                continue
+            try:
+                services.record_assessment(
+                    enrolment, by=request.user, result=typed["result"], assessed_on=dates["assessed"],
+                    theory_score=typed["theory"] or None, practical_score=typed["practical"] or None,
+                )
+                if (may_issue and typed["result"] == AssessmentResult.PASSED and typed["number"]
+                        and not enrolment.certificates.all()):
+                    services.issue_certificate(enrolment, by=request.user, number=typed["number"], today=today,
+                                               evaluation_body=body, issued_on=dates["issued"])
+            except ValidationError as error:
+                problems[enrolment.pk] = _by_cell(error)
+        if problems:
+            transaction.set_rollback(True)
+    return posted, problems
+
+
+def _by_cell(error):
+    found = {}
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            for one in errors:
+                found.setdefault(RESULT_CELLS.get(name) or RESULT_CELLS.get(one.code, "row"), []).extend(one.messages)
+        return found
+    for one in error.error_list:
+        found.setdefault(RESULT_CELLS.get(one.code, "row"), []).extend(one.messages)
+    return found
 
 
 class EmploymentForm(forms.Form):
@@ -124,13 +169,13 @@ class EmploymentForm(forms.Form):
 
 
 def save_employment(request, form):
+    """Record the employment the form describes; a refusal stands beside the field it concerns."""
     data = dict(form.cleaned_data)
     enrolment = data.pop("enrolment")
     try:
         services.record_employment(enrolment, by=request.user, **data)
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
+        add_refusal(form, error, {"credit_code_invalid": "employer_credit_code"})
         return False
     messages.success(request, f"已登记{enrolment.trainee.name}的就业情况,待县人社局核实。")
     return True
@@ -174,14 +219,11 @@ def township_employment(request, pk):
     trainee = get_object_or_404(trainees_visible_to(request.user), pk=pk)
     enrolments = enrolments_visible_to(request.user).filter(trainee=trainee).select_related("trainee")
     form = EmploymentForm(request.POST, request.FILES, enrolments=enrolments)
-    if form.is_valid():
-        save_employment(request, form)
-    else:
-        for message in form.errors.get("evidence_file", []):
-            messages.error(request, message)
-        if set(form.errors) - {"evidence_file"}:
-            messages.error(request, "请完整填写培训班、用人单位、就业日期和证明材料。")
-    return redirect("trainees:trainee-detail", pk=trainee.pk)
+    if form.is_valid() and save_employment(request, form):
+        return redirect("trainees:trainee-detail", pk=trainee.pk)
+    from trainees.views import trainee_page
+
+    return trainee_page(request, trainee, employment_form=form)
 
 
 @role_required(Role.INSTITUTION, Role.EVALUATOR, Role.HR)

@@ -6,16 +6,27 @@ from django.forms import inlineformset_factory
 
 from courses import policy
 from courses.models import Occupation, SessionKind, Textbook, TrainingClass
+from skills_program.forms import add_refusal
 from skills_program.models import TargetLine
+from trainees.policy import mask_id_number, normalise_id_number
 
 PLAN_FIELDS = ["name", "occupation", "level", "target_line", "training_mode", "planned_start_on", "planned_end_on",
                "planned_days", "total_hours", "practical_hours", "capacity", "venue", "teachers", "roster_plan",
                "syllabus", "teaching_plan", "assessment_plan"]
 
 
+# The field each refusal of a class plan concerns (R1, R4, R5, R12).
+PLAN_ERROR_FIELDS = {
+    "capacity_over_limit": "capacity", "too_many_days": "planned_days", "too_many_hours": "total_hours",
+    "too_many_hours_per_day": "total_hours", "days_exceed_dates": "planned_end_on",
+    "practical_share_too_low": "practical_hours", "level_required": "level", "level_not_applicable": "level",
+}
+
+
 class ClassPlanMixin:
-    """Runs the rules a class plan must meet on its own (R1, R4, R5, R12) and keeps the R4
-    warning in `self.warnings` for the page to show."""
+    """Runs the rules a class plan must meet on its own (R1, R4, R5, R12), each refusal beside
+    its field, and keeps the R4 warning in `self.warnings` for the page to show beside the
+    practical hours."""
 
     warnings: list
 
@@ -32,15 +43,14 @@ class ClassPlanMixin:
                 end_on=data["planned_end_on"], p=self.policy_year.params(),
             )
         except ValidationError as error:
-            for item in error.error_list:
-                self.add_error(None, item)
+            add_refusal(self, error, PLAN_ERROR_FIELDS)
         occupation = data.get("occupation")
         if occupation is not None:
             try:
                 policy.ensure_level_matches_kind(certificate_kind=occupation.certificate_kind,
                                                  level=data.get("level", ""))
             except ValidationError as error:
-                self.add_error("level", error)
+                add_refusal(self, error, PLAN_ERROR_FIELDS)
         return data
 
 
@@ -82,6 +92,16 @@ TextbookFormSet = inlineformset_factory(
 )
 
 
+# Refusals of enrol_trainee about the person (their ID number, their categories, age and other
+# trainings: R13, R16): shown under the field that named the person.
+PERSON_CODES = frozenset({
+    "id_required", "id_not_text", "id_first_generation", "id_missing_check_digit", "id_length", "id_characters",
+    "id_province", "id_birth_date", "id_checksum", "trainee_not_registered", "already_enrolled", "no_category",
+    "under_age", "over_age", "trainee_in_overlapping_class", "yearly_training_cap", "same_occupation_and_level",
+    "lower_level_than_before", "trainee_required",
+})
+
+
 class EnrolForm(forms.Form):
     id_number = forms.CharField(label="身份证号", max_length=30, required=False,
                                 widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}))
@@ -90,13 +110,41 @@ class EnrolForm(forms.Form):
     def clean(self):
         data = super().clean()
         if not data.get("id_number") and not data.get("voucher_code"):
-            raise ValidationError("请填写学员身份证号或培训券号。", code="trainee_required")
+            self.add_error("id_number", ValidationError("请填写学员身份证号或培训券号。", code="trainee_required"))
         return data
+
+    def add_refusal(self, error):
+        """enrol_trainee's refusals beside their field: about the voucher under the voucher code,
+        about the person under the ID number (or the voucher code when only that was given),
+        about the class (full, not enrolling) above the form."""
+        number = self.cleaned_data.get("id_number")
+        person = "id_number" if number else "voucher_code"
+        fields = {code: person for code in PERSON_CODES}
+        fields.update({code: "voucher_code" for code in (
+            "voucher_unknown", "voucher_pilot_off", "voucher_used", "voucher_not_valid", "voucher_expired",
+            "voucher_not_holder", "voucher_institution_not_listed")})
+        add_refusal(self, error, fields)
+        if number and not any(code.startswith("id_") for code in _codes(error)):
+            # A valid number is a person: the page names them masked and does not echo it back.
+            self.masked_id_number = mask_id_number(normalise_id_number(number))
+            self.data = self.data.copy()
+            self.data["id_number"] = ""
+
+    masked_id_number = ""
+
+
+def _codes(error):
+    if hasattr(error, "error_dict"):
+        return [one.code for errors in error.error_dict.values() for one in errors]
+    return [one.code for one in error.error_list]
 
 
 class WithdrawForm(forms.Form):
     withdrawn_on = forms.DateField(label="退学日期")
     reason = forms.CharField(label="退学原因", max_length=200)
+
+    def add_refusal(self, error):
+        add_refusal(self, error, {"withdrawal_date_invalid": "withdrawn_on", "reason_required": "reason"})
 
 
 class SessionForm(forms.Form):
@@ -106,6 +154,13 @@ class SessionForm(forms.Form):
     kind = forms.ChoiceField(label="类型", choices=SessionKind.choices)
     topic = forms.CharField(label="教学内容", max_length=200, required=False)
     teacher = forms.CharField(label="授课教师", max_length=50, required=False)
+
+    def add_refusal(self, error):
+        """schedule_session's refusals (the class dates, its hours and days, R5) beside their field."""
+        add_refusal(self, error, {
+            "session_outside_class_dates": "held_on", "sessions_exceed_planned_days": "held_on",
+            "sessions_exceed_total_hours": "hours", "too_many_hours_per_day": "hours",
+        })
 
 
 class ReasonForm(forms.Form):

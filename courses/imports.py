@@ -35,12 +35,15 @@ class RosterImport(ServiceRowImport):
         and each row runs through the enrolment service twice (preview, confirmation)."""
         capacity = self.training_class.capacity
         return replace(super().extent(), max_rows=capacity,
-                       rows_message=f"本班计划人数为{capacity}人,名册表最多%(max)d行(R1《实施方案》三(五)):"
+                       rows_message=f"本班计划人数为{capacity}人,名册表最多%(max)d行(《实施方案》三(五)):"
                                     "请删除多余的行后重新上传。")
 
+    def row_checks(self, item):
+        if not item["id_number"] and not item["voucher_code"] and not self.cell_failed(item, "id_number"):
+            return [self.error(item, "id_number", "请填写身份证号或培训券号。")]
+        return []
+
     def apply(self, item):
-        if not item["id_number"] and not item["voucher_code"]:
-            raise ValidationError("请填写身份证号或培训券号。", code="trainee_required")
         services.enrol_trainee(self.training_class, by=self.user, today=timezone.localdate(),
                                id_number=item["id_number"] or None, voucher_code=item["voucher_code"] or None)
 
@@ -58,7 +61,8 @@ class RosterImport(ServiceRowImport):
         return super().check(rows, errors)
 
 
-MARKS = {"1": True, "到": True, "√": True, "0": False, "缺": False, "×": False}
+# 到 and 缺 first: the preview shows a mark by its first spelling.
+MARKS = {"到": True, "缺": False, "1": True, "0": False, "√": True, "×": False}
 
 
 def session_header(session, sessions_that_day):
@@ -142,13 +146,18 @@ class AttendanceImport(ServiceRowImport):
 
     def check(self, rows, errors) -> Plan:
         plan = Plan(errors=errors)
+        if self.training_class.status != "in_progress":
+            plan.errors.append(RowError(1, "", "", services.ATTENDANCE_CLOSED % {
+                "status": self.training_class.get_status_display()}))
+            return plan
         roster = {e.trainee.id_number: e for e in self.sheet.enrolments}
         bad_rows = {e.row for e in errors}
         rows_of = {}
         by_session = {}
+        changing = {}  # enrolment id -> the sheet row, for rows whose marks change something
         for item in rows:
-            if item["_row"] in bad_rows:
-                continue
+            if item["id_number"] is None:
+                continue  # the cell could not be read: its error is already listed
             try:
                 enrolment = self.find_enrolment(item["id_number"], roster)
             except ValidationError as error:
@@ -158,29 +167,37 @@ class AttendanceImport(ServiceRowImport):
                 plan.errors.append(self.error(item, "id_number", f"与第{rows_of[enrolment.pk]}行是同一学员,请删除重复行。"))
                 continue
             rows_of[enrolment.pk] = item["_row"]
+            if item["_row"] in bad_rows:
+                continue
             for session in self.sheet.sessions:
                 value = item.get(f"s{session.pk}")
-                if value is not None:
-                    by_session.setdefault(session.pk, {})[enrolment.pk] = (value, item)
+                if value is None:
+                    continue
+                by_session.setdefault(session.pk, {})[enrolment.pk] = value
+                mark = self.sheet.marks.get((enrolment.pk, session.pk))
+                if mark is None or (mark.is_present, mark.hours_present) != (value, None):
+                    changing[enrolment.pk] = item
         sessions = {s.pk: s for s in self.sheet.sessions}
         for session_pk, marks in by_session.items():
-            values = {k: v for k, (v, _) in marks.items()}
             try:
                 services.record_attendance(sessions[session_pk], by=self.user, today=timezone.localdate(),
-                                           marks=values, dry_run=True)
+                                           marks=marks, dry_run=True)
             except ValidationError as error:
-                item = next(iter(marks.values()))[1]
+                # About the session (its column), not one trainee: named at the header.
                 header = next(h for h, s in self.sessions.items() if s.pk == session_pk)
-                plan.errors.append(RowError(item["_row"], header, "", ";".join(error.messages)))
+                plan.errors.extend(RowError(1, header, "", message) for message in error.messages)
                 continue
-            plan.items.append((sessions[session_pk], values))
+            plan.items.append((sessions[session_pk], marks))
+        plan.rows = sorted(changing.values(), key=lambda item: item["_row"])
+        if not plan.rows and plan.items:
+            plan.note = "表中的考勤与系统中已记录的完全相同,无需导入"
         return plan
 
     def write(self, plan: Plan):
         with transaction.atomic():
             for session, marks in plan.items:
                 services.record_attendance(session, by=self.user, today=timezone.localdate(), marks=marks)
-        return sum(len(marks) for _, marks in plan.items)
+        return len(plan.rows)
 
 
 def _looks_like_a_date(text):

@@ -58,7 +58,7 @@ def ensure_capacity_within_limit(*, capacity: int, p: PolicyParams) -> None:
     """R1 《实施方案》三(五): 培训班的班容量控制在50人以内 — capacity above N is refused."""
     if capacity > p.max_class_size:
         raise ValidationError(
-            "培训班人数不得超过%(limit)d人(R1《实施方案》三(五)):请把计划人数改为%(limit)d人以内,或分成两个班。",
+            "培训班人数不得超过%(limit)d人(《实施方案》三(五)):请把计划人数改为%(limit)d人以内,或分成两个班。",
             code="capacity_over_limit", params={"limit": p.max_class_size, "capacity": capacity},
         )
 
@@ -68,7 +68,8 @@ def ensure_seat_available(*, enrolled: int, capacity: int, p: PolicyParams) -> N
     limit = min(capacity, p.max_class_size)
     if enrolled >= limit:
         raise ValidationError(
-            "本班已满%(limit)d人,不能再报名(R1《实施方案》三(五) 班容量控制在%(max)d人以内):请为学员选择其他班级。",
+            "本班已满%(limit)d人,不能再报名(《实施方案》三(五) 班容量控制在%(max)d人以内):请为学员选择其他班级,"
+            "或待本班有学员退学后再报名。",
             code="class_full", params={"limit": limit, "max": p.max_class_size},
         )
 
@@ -83,10 +84,10 @@ def ensure_parallel_class_allowed(*, running: int, has_parallel_approval: bool, 
     limit = p.max_parallel_classes_approved if has_parallel_approval else p.max_parallel_classes
     if running >= limit:
         if has_parallel_approval:
-            message = ("本机构该工种已有%(running)d个班在培训,最多同时%(limit)d个班(R2《实施方案》三(五)):"
+            message = ("本机构该工种已有%(running)d个班在培训,最多同时%(limit)d个班(《实施方案》三(五)):"
                        "请待其中一个班完整结业后再开班。")
         else:
-            message = ("本机构该工种已有%(running)d个班在培训(R2《实施方案》三(五) 每班完整结束后才能继续开班):"
+            message = ("本机构该工种已有%(running)d个班在培训(《实施方案》三(五) 每班完整结束后才能继续开班):"
                        "请待该班结业后再开班;具备两班同时培训条件的,请先向县人社局申请认定。")
         raise ValidationError(message, code="parallel_classes", params={"running": running, "limit": limit})
 
@@ -138,7 +139,8 @@ def ensure_may_sit_assessment(*, rate: Decimal, p: PolicyParams) -> None:
     """R3 《实施方案》三(五): a trainee below the attendance threshold may not sit the assessment."""
     if not meets_attendance(rate=rate, p=p):
         raise ValidationError(
-            "该学员到课率为%(rate)s,低于%(min)s(R3《实施方案》三(五)),不能参加结业考核,也不能申领补贴。",
+            "该学员到课率为%(rate)s,低于%(min)s(《实施方案》三(五)),不能参加结业考核,也不能申领补贴:"
+            "可报名参加以后的班次重新培训。",
             code="attendance_below_threshold",
             params={"rate": _percent(rate), "min": _percent(p.min_attendance_rate)},
         )
@@ -154,13 +156,13 @@ def practical_share_warnings(*, total_hours: int, practical_hours: int, p: Polic
               "min": _percent(p.min_practical_share), "target": _percent(p.target_practical_share)}
     if share < p.min_practical_share:
         raise ValidationError(
-            "实操课时占比为%(share)s,低于%(min)s(R4《实施方案》三(五) 实操实训时间应占全部培训课时70%%左右):"
+            "实操课时占比为%(share)s,低于%(min)s(《实施方案》三(五) 实操实训时间应占全部培训课时70%%左右):"
             "请增加实操课时。",
             code="practical_share_too_low", params=params,
         )
     if share < p.target_practical_share:
         return [ValidationError(
-            "实操课时占比为%(share)s,低于%(target)s的目标(R4《实施方案》三(五)):可以提交,但请确认课程安排。",
+            "实操课时占比为%(share)s,低于%(target)s的目标(《实施方案》三(五)):可以提交,但请确认课程安排。",
             code="practical_share_below_target", params=params,
         )]
     return []
@@ -174,22 +176,22 @@ def ensure_duration(*, planned_days: int, total_hours: int, start_on: date, end_
     errors = []
     if planned_days > p.max_days:
         errors.append(ValidationError(
-            "培训天数为%(days)d天,超过最长%(max)d天(R5《实施方案》四(二)):请缩短培训天数。",
+            "培训天数为%(days)d天,超过最长%(max)d天(《实施方案》四(二)):请缩短培训天数。",
             code="too_many_days", params={"days": planned_days, "max": p.max_days}))
     if total_hours > p.max_hours:
         errors.append(ValidationError(
-            "总课时为%(hours)d,超过最多%(max)d课时(R5《实施方案》四(二)):请减少课时。",
+            "总课时为%(hours)d,超过最多%(max)d课时(《实施方案》四(二)):请减少课时。",
             code="too_many_hours", params={"hours": total_hours, "max": p.max_hours}))
     if planned_days and total_hours > planned_days * p.max_hours_per_day:
         errors.append(ValidationError(
-            "%(days)d天安排%(hours)d课时,每天超过%(per_day)d课时(R5《实施方案》四(二) 每天最多8课时):"
+            "%(days)d天安排%(hours)d课时,每天超过%(per_day)d课时(《实施方案》四(二) 每天最多8课时):"
             "请增加培训天数或减少课时。",
             code="too_many_hours_per_day",
             params={"days": planned_days, "hours": total_hours, "per_day": p.max_hours_per_day}))
     if end_on >= start_on and planned_days > (end_on - start_on).days + 1:
         errors.append(ValidationError(
-            "计划培训%(days)d天,但开班至结业只有%(span)d天:请核对日期或天数。",
-            code="days_exceed_dates", params={"days": planned_days, "span": (end_on - start_on).days + 1}))
+            "计划培训%(days)d天,但%(start)s开班至%(end)s结业只有%(span)d天:请推后计划结业日期,或减少培训天数。",
+            code="days_exceed_dates", params={"days": planned_days, "span": (end_on - start_on).days + 1, "start": start_on, "end": end_on}))
     if errors:
         raise ValidationError(errors)
 
@@ -198,7 +200,7 @@ def ensure_day_hours(*, hours_that_day: Decimal, p: PolicyParams) -> None:
     """R5 《实施方案》四(二): at most 8 class hours on one day (sessions of the day added up)."""
     if hours_that_day > p.max_hours_per_day:
         raise ValidationError(
-            "当天课时合计%(hours)s,超过每天最多%(max)d课时(R5《实施方案》四(二)):请把课次排到其他日期。",
+            "当天课时合计%(hours)s,超过每天最多%(max)d课时(《实施方案》四(二)):请减少课时,或把课次排到其他日期。",
             code="too_many_hours_per_day", params={"hours": hours_that_day, "max": p.max_hours_per_day},
         )
 
@@ -235,12 +237,12 @@ def ensure_occupation_eligible(*, occupation_year: int, class_year: int, has_nat
     occupational standard or an enterprise job specification."""
     if occupation_year != class_year:
         raise ValidationError(
-            "该职业(工种)不在%(year)d年度培训目录中(R9《实施方案》三(三)):请从本年度目录中选择。",
+            "该职业(工种)不在%(year)d年度培训目录中(《实施方案》三(三)):请从本年度目录中选择。",
             code="occupation_not_in_catalogue", params={"year": class_year},
         )
     if not (has_national_standard or has_enterprise_specification):
         raise ValidationError(
-            "该职业(工种)没有国家职业标准或企业岗位规范,不能开展补贴性培训(R9《实施方案》四(二)):"
+            "该职业(工种)没有国家职业标准或企业岗位规范,不能开展补贴性培训(《实施方案》四(二)):"
             "请选择有标准或规范的职业(工种)。",
             code="occupation_without_standard",
         )
@@ -251,12 +253,14 @@ def ensure_institution_eligible(*, is_listed: bool, is_disqualified: bool, year:
     disqualified for that year, may open subsidised classes."""
     if not is_listed:
         raise ValidationError(
-            "本机构不在%(year)d年度县培训机构名单中,不能开办补贴性培训班(R10《实施方案》三(二)):请联系县人社局。",
+            "本机构不在%(year)d年度县培训机构名单中,不能开办补贴性培训班(《实施方案》三(二)):"
+            "如已中标入围,请联系县人社局核对名单。",
             code="institution_not_listed", params={"year": year},
         )
     if is_disqualified:
         raise ValidationError(
-            "本机构已被取消%(year)d年度承担政府补贴性培训任务资格(R10《实施方案》三(七)),不能开班。",
+            "本机构已被取消%(year)d年度承担政府补贴性培训任务资格(《实施方案》三(七)),不能开班:"
+            "如有异议,请向县人社局提出。",
             code="institution_disqualified", params={"year": year},
         )
 
@@ -280,39 +284,68 @@ def level_rank(level: str) -> int | None:
     return 6 - int(level) if level else None
 
 
+def raise_all(errors: list[ValidationError]) -> None:
+    """Raise every refusal found at once: the one error itself when there is one (its `code`
+    stays readable), else one ValidationError carrying them all."""
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise ValidationError(errors)
+
+
+LEVEL_NAMES = {1: "初级工", 2: "中级工", 3: "高级工", 4: "技师", 5: "高级技师"}
+# R16 is national practice for subsidised training; the county plan has no clause for it.
+SUBSIDISED_TRAINING_PRACTICE = "补贴性职业技能培训通行规定"
+
+
 def ensure_trainee_may_enrol(*, start_on: date, end_on: date, year: int, occupation_key: str,
                              level_rank: int | None, others: Iterable[PriorTraining], p: PolicyParams) -> None:
     """R16: a trainee is in at most one class at a time, gets subsidised training at most K
     times a year, never twice for the same occupation at the same level, and never for a level
-    below one already subsidised in that occupation."""
-    others = list(others)
-    for other in others:
-        if other.start_on <= end_on and start_on <= other.end_on:
-            raise ValidationError(
-                "该学员已在培训班%(code)s(%(start)s至%(end)s)参训,时间与本班重叠(R16 同一时间只能参加一个班):"
-                "请待其结业后再报名。",
-                code="trainee_in_overlapping_class",
-                params={"code": other.class_code, "start": other.start_on, "end": other.end_on},
-            )
-    this_year = sum(1 for other in others if other.year == year)
-    if this_year >= p.max_subsidised_trainings:
-        raise ValidationError(
-            "该学员%(year)d年度已参加%(count)d次补贴性培训,每年最多%(max)d次(R16):本次培训不能享受补贴。",
-            code="yearly_training_cap", params={"year": year, "count": this_year, "max": p.max_subsidised_trainings},
-        )
+    below one already subsidised in that occupation. Every refusal names the other class and
+    its dates; all of them are raised together."""
+    others = sorted(others, key=lambda other: (other.start_on, other.class_code))
+    errors = []
+    overlapping = next((o for o in others if o.start_on <= end_on and start_on <= o.end_on), None)
+    if overlapping is not None:
+        errors.append(ValidationError(
+            "该学员已报名培训班%(code)s(%(start)s至%(end)s),与本班(%(this_start)s至%(this_end)s)时间重叠"
+            "(%(practice)s:同一时间只能参加一个班):请待该班结业后报名其他班次;如学员已不在该班学习,"
+            "请先由该班所在机构办理退学。",
+            code="trainee_in_overlapping_class",
+            params={"code": overlapping.class_code, "start": overlapping.start_on, "end": overlapping.end_on,
+                    "this_start": start_on, "this_end": end_on, "practice": SUBSIDISED_TRAINING_PRACTICE},
+        ))
+    this_year = [other for other in others if other.year == year]
+    if len(this_year) >= p.max_subsidised_trainings:
+        errors.append(ValidationError(
+            "该学员%(year)d年度已参加%(count)d次补贴性培训(%(classes)s),每人每年最多%(max)d次"
+            "(%(practice)s):本年度不能再报名补贴性培训,请于下一年度再报名。",
+            code="yearly_training_cap",
+            params={"year": year, "count": len(this_year), "max": p.max_subsidised_trainings,
+                    "classes": "、".join(f"{o.class_code}({o.start_on}至{o.end_on})" for o in this_year),
+                    "practice": SUBSIDISED_TRAINING_PRACTICE},
+        ))
     for other in others:
         if other.occupation_key != occupation_key:
             continue
+        params = {"code": other.class_code, "start": other.start_on, "end": other.end_on,
+                  "level": LEVEL_NAMES.get(other.level_rank, ""), "practice": SUBSIDISED_TRAINING_PRACTICE}
         if level_rank is None or other.level_rank is None or other.level_rank == level_rank:
-            raise ValidationError(
-                "该学员已参加过同一职业(工种)同一等级的补贴性培训(班级%(code)s),不能重复享受补贴(R16)。",
-                code="same_occupation_and_level", params={"code": other.class_code},
-            )
+            errors.append(ValidationError(
+                "该学员已参加过同一职业(工种)同一等级的补贴性培训(培训班%(code)s,%(start)s至%(end)s),"
+                "不能重复享受补贴(%(practice)s):请报名更高等级或其他职业(工种)的培训。",
+                code="same_occupation_and_level", params=params,
+            ))
+            break
         if level_rank < other.level_rank:
-            raise ValidationError(
-                "该学员已参加过该职业(工种)更高等级的补贴性培训(班级%(code)s),不能再参加较低等级的补贴性培训(R16)。",
-                code="lower_level_than_before", params={"code": other.class_code},
-            )
+            errors.append(ValidationError(
+                "该学员已参加过该职业(工种)%(level)s的补贴性培训(培训班%(code)s,%(start)s至%(end)s),"
+                "不能再参加较低等级的补贴性培训(%(practice)s):请报名不低于%(level)s的培训。",
+                code="lower_level_than_before", params=params,
+            ))
+            break
+    raise_all(errors)
 
 
 # --- R17 application documents ------------------------------------------------------------
@@ -327,7 +360,7 @@ def ensure_application_complete(*, has_roster_plan: bool, has_teachers: bool, ha
     ) if not present]
     if missing:
         raise ValidationError(
-            "开班申请材料不全,缺少:%(missing)s(R17《实施方案》三(五)):请补齐后再提交。",
+            "开班申请材料不全,缺少:%(missing)s(《实施方案》三(五)):请在「修改申请」中补齐后再提交。",
             code="application_incomplete", params={"missing": "、".join(missing)},
         )
 
@@ -338,12 +371,12 @@ def ensure_level_matches_kind(*, certificate_kind: str, level: str) -> None:
     certificates have no levels."""
     if certificate_kind == "skill_level" and not level:
         raise ValidationError(
-            "该职业(工种)核发职业技能等级证书,请选择培训等级(初级工、中级工、高级工、技师、高级技师)(R12《实施方案》三(六))。",
+            "该职业(工种)核发职业技能等级证书(《实施方案》三(六)):请选择培训等级(初级工、中级工、高级工、技师、高级技师)。",
             code="level_required",
         )
     if certificate_kind in ("special_ability", "training") and level:
         raise ValidationError(
-            "该职业(工种)的证书不分等级,请不要填写培训等级(R12《实施方案》三(六))。", code="level_not_applicable"
+            "该职业(工种)的证书不分等级(《实施方案》三(六)):请把培训等级留空。", code="level_not_applicable"
         )
 
 
@@ -360,12 +393,12 @@ def ensure_session_fits(*, held_on: date, start_on: date, end_on: date, schedule
         )
     if scheduled_hours + hours > total_hours:
         raise ValidationError(
-            "排课合计%(sum)s课时,超过本班批准的%(total)d课时(R5《实施方案》四(二)):请减少课时。",
+            "排课合计%(sum)s课时,超过本班批准的%(total)d课时(《实施方案》四(二)):请减少本课次的课时。",
             code="sessions_exceed_total_hours", params={"sum": scheduled_hours + hours, "total": total_hours},
         )
     if held_on not in scheduled_days and len(scheduled_days) >= planned_days:
         raise ValidationError(
-            "本班已排满%(days)d个培训日,不能再增加新的上课日期(R5《实施方案》四(二)):请把课次排在已有日期。",
+            "本班已排满%(days)d个培训日,不能再增加新的上课日期(《实施方案》四(二)):请把课次排在已有日期。",
             code="sessions_exceed_planned_days", params={"days": planned_days},
         )
 
@@ -374,7 +407,7 @@ def ensure_attendance_date(*, held_on: date, today: date) -> None:
     """Attendance is recorded for sessions that have taken place, never in advance."""
     if held_on > today:
         raise ValidationError(
-            "课次日期%(day)s还未到,不能提前记录考勤。", code="attendance_in_future", params={"day": held_on}
+            "课次日期%(day)s还未到,不能提前记录考勤:请在上课后再记录。", code="attendance_in_future", params={"day": held_on}
         )
 
 
@@ -383,7 +416,7 @@ def ensure_may_complete(*, today: date, end_on: date, session_count: int, unreco
     recorded — the attendance rate of R3 is then final."""
     if today < end_on:
         raise ValidationError(
-            "本班计划%(end)s结业,结业日期之前不能办理结业。", code="class_not_ended", params={"end": end_on}
+            "本班计划%(end)s结业,结业日期之前不能办理结业:请在%(end)s以后再办理。", code="class_not_ended", params={"end": end_on}
         )
     if session_count == 0:
         raise ValidationError("本班没有任何课次,不能结业:请先录入课次和考勤。", code="no_sessions")

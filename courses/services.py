@@ -27,10 +27,18 @@ from courses.models import (
 )
 from courses.selectors import AttendanceSheet
 from institutions.models import InstitutionYear
-from trainees.models import Trainee
-from trainees.policy import ensure_eligible_category, ensure_working_age, parse_id_number
+from trainees.models import Trainee, TraineeCategory
+from trainees.policy import (
+    HeldCategory,
+    ensure_eligible_category,
+    ensure_working_age,
+    parse_id_number,
+    person_label,
+)
 
 STATUS_LABELS = dict(ClassStatus.choices)
+ATTENDANCE_CLOSED = ("只有培训中的班级可以记录考勤(当前为「%(status)s」):未开班的请先办理开班;"
+                     "已结业的考勤随结业确定、不再修改,如有错误请联系县人社局。")
 
 
 def _lock_class(training_class) -> TrainingClass:
@@ -213,7 +221,7 @@ def start_class(training_class, *, by, today: date):
     tc = _lock_class(training_class)
     policy.ensure_transition(tc.status, ClassStatus.IN_PROGRESS, labels=STATUS_LABELS)
     if today < tc.planned_start_on:
-        raise ValidationError("本班计划%(day)s开班,不能提前开班。", code="class_not_started_yet",
+        raise ValidationError("本班计划%(day)s开班,不能提前开班:请在%(day)s当天或以后办理开班。", code="class_not_started_yet",
                               params={"day": tc.planned_start_on})
     tc.started_on = today
     return _move(tc, ClassStatus.IN_PROGRESS, by=by)
@@ -274,6 +282,14 @@ def _prior_trainings(trainee, *, exclude_class_id):
     ]
 
 
+def registered_categories(trainee) -> list[HeldCategory]:
+    """Every category the trainee is registered in, with its dates, as a refusal names them."""
+    labels = dict(TraineeCategory.choices)
+    return [HeldCategory(labels.get(category, category), held_from, held_until)
+            for category, held_from, held_until in trainee.categories.order_by("held_from", "pk").values_list(
+                "category", "held_from", "held_until")]
+
+
 def categories_held_on(trainee, day: date) -> list[str]:
     """The eligible categories the trainee holds on `day` (R13, R18: the day the class starts)."""
     return list(
@@ -311,22 +327,28 @@ def enrol_trainee(training_class, *, by, today: date, id_number=None, voucher_co
     tc = _lock_class(training_class)
     if tc.status not in policy.ENROLLING_STATUSES:
         raise ValidationError(
-            "培训班当前状态为「%(status)s」,只有已批准或培训中的班级可以报名。", code="class_not_enrolling",
-            params={"status": STATUS_LABELS[tc.status]},
+            "培训班当前状态为「%(status)s」,只有已批准或培训中的班级可以报名:请为学员选择其他班级。",
+            code="class_not_enrolling", params={"status": STATUS_LABELS[tc.status]},
         )
     p = tc.policy_year.params()
     voucher = None
     if voucher_code:
-        voucher = Voucher.objects.select_for_update().filter(code=voucher_code.strip().upper()).first()
+        voucher = (Voucher.objects.select_for_update(of=("self",)).select_related("holder", "enrolment__training_class")
+                   .filter(code=voucher_code.strip().upper()).first())
         if voucher is None:
-            raise ValidationError("培训券号%(code)s不存在:请核对券号。", code="voucher_unknown",
-                                  params={"code": voucher_code})
+            raise ValidationError("培训券号%(code)s不存在:请对照培训券核对券号,或只填写身份证号报名。",
+                                  code="voucher_unknown", params={"code": voucher_code})
         trainee_id = find_trainee(id_number).pk if id_number else None
         listing = InstitutionYear.objects.filter(institution_id=tc.institution_id, policy_year_id=tc.policy_year_id,
                                                  is_listed=True, is_disqualified=False).exists()
         ensure_voucher_usable(status=voucher.status, expires_on=voucher.expires_on, holder_id=voucher.holder_id,
                               trainee_id=trainee_id, is_pilot_on=p.is_voucher_pilot_on,
-                              institution_listed=listing, today=today)
+                              institution_listed=listing, today=today, code=voucher.code,
+                              holder=person_label(name=voucher.holder.name, id_number=voucher.holder.id_number,
+                                                  name_visible=False),
+                              redeemed_on=voucher.redeemed_on,
+                              redeemed_in=voucher.enrolment.training_class.code if voucher.enrolment else "",
+                              status_label=voucher.get_status_display(), year=tc.policy_year_id)
         trainee_pk, source = voucher.holder_id, EnrolmentSource.VOUCHER
     elif id_number:
         trainee_pk = find_trainee(id_number).pk
@@ -334,17 +356,23 @@ def enrol_trainee(training_class, *, by, today: date, id_number=None, voucher_co
         raise ValidationError("请填写学员身份证号或培训券号。", code="trainee_required")
     trainee = Trainee.objects.select_for_update().get(pk=trainee_pk)
     if Enrolment.objects.filter(training_class=tc, trainee=trainee).exists():
-        raise ValidationError("%(name)s已在本班名册中。", code="already_enrolled", params={"name": trainee.name})
+        raise ValidationError("%(name)s已在本班名册中,无需重复报名。", code="already_enrolled", params={"name": trainee.name})
     enrolled = tc.enrolments.filter(is_withdrawn=False).count()
     policy.ensure_seat_available(enrolled=enrolled, capacity=tc.capacity, p=p)
+    # Everything about the person is checked, and refused, together: the clerk learns at once
+    # that a trainee both lacks a category on the start date and is in an overlapping class.
     categories = categories_held_on(trainee, tc.planned_start_on)
-    ensure_eligible_category(categories)
-    ensure_working_age(birth_on=trainee.birth_on, on=today, min_age=p.min_age, max_age=p.max_age)
-    policy.ensure_trainee_may_enrol(
+    errors = []
+    _collect(errors, lambda: ensure_eligible_category(categories, on=tc.planned_start_on,
+                                                      registered=registered_categories(trainee)))
+    _collect(errors, lambda: ensure_working_age(birth_on=trainee.birth_on, on=today, min_age=p.min_age,
+                                                max_age=p.max_age))
+    _collect(errors, lambda: policy.ensure_trainee_may_enrol(
         start_on=tc.planned_start_on, end_on=tc.planned_end_on, year=tc.policy_year_id,
         occupation_key=tc.occupation.key, level_rank=policy.level_rank(tc.level),
         others=_prior_trainings(trainee, exclude_class_id=tc.pk), p=p,
-    )
+    ))
+    policy.raise_all(errors)
     enrolment = Enrolment(training_class=tc, trainee=trainee, source=source, category=categories[0],
                           enrolled_on=today, enrolled_by=by)
     enrolment.full_clean()
@@ -362,12 +390,14 @@ def withdraw_enrolment(enrolment, *, by, on: date, reason, today: date | None = 
     _ensure_reason(reason)
     enrolment = Enrolment.objects.select_for_update().select_related("training_class").get(pk=enrolment.pk)
     if enrolment.is_withdrawn:
-        raise ValidationError("该学员已办理退学。", code="already_withdrawn")
+        raise ValidationError("该学员已办理退学,无需重复办理。", code="already_withdrawn")
     if enrolment.training_class.status not in policy.ENROLLING_STATUSES:
-        raise ValidationError("培训班已结业或未批准,不能办理退学:结业时的名册和到课率不再改动(R3)。",
+        raise ValidationError("培训班已结业或未批准,不能办理退学:结业时的名册和到课率不再改动"
+                              "(《实施方案》三(五) 到课率按结业时的名册计算),如有错误请联系县人社局。",
                               code="class_not_enrolling")
     if not enrolment.enrolled_on <= on <= (today or timezone.localdate()):
-        raise ValidationError("退学日期须在报名日期%(enrolled)s之后、且不晚于今天。", code="withdrawal_date_invalid",
+        raise ValidationError("退学日期须在报名日期%(enrolled)s之后、且不晚于今天:请填写这期间的日期。",
+                              code="withdrawal_date_invalid",
                               params={"enrolled": enrolment.enrolled_on})
     enrolment.is_withdrawn, enrolment.withdrawn_on, enrolment.withdrawal_reason = True, on, reason
     enrolment._change_reason = f"退学:{reason}"
@@ -385,7 +415,7 @@ def schedule_session(training_class, *, by, held_on: date, hours: Decimal, kind,
     and days and at most 8 class hours on the day (R5)."""
     tc = _lock_class(training_class)
     if tc.status not in policy.ENROLLING_STATUSES:
-        raise ValidationError("只有已批准或培训中的班级可以排课。", code="class_not_schedulable")
+        raise ValidationError("只有已批准或培训中的班级可以排课:请在开班申请批准后再排课。", code="class_not_schedulable")
     p = tc.policy_year.params()
     existing = list(tc.sessions.values_list("held_on", "hours"))
     hours = Decimal(hours)
@@ -432,15 +462,15 @@ def record_attendance(session, *, by, today: date, marks: dict, dry_run=False):
     session = Session.objects.select_related("training_class").get(pk=session.pk)
     tc = _lock_class(session.training_class)
     if tc.status != ClassStatus.IN_PROGRESS:
-        raise ValidationError("只有培训中的班级可以记录考勤(当前为「%(status)s」)。", code="class_not_in_progress",
-                              params={"status": STATUS_LABELS[tc.status]})
+        raise ValidationError(ATTENDANCE_CLOSED, code="class_not_in_progress", params={"status": STATUS_LABELS[tc.status]})
     policy.ensure_attendance_date(held_on=session.held_on, today=today)
     roster = set(
         tc.enrolments.filter(Q(is_withdrawn=False) | Q(withdrawn_on__gte=session.held_on)).values_list("pk", flat=True)
     )
     strangers = set(marks) - roster
     if strangers:
-        raise ValidationError("有%(count)d条考勤不属于本课次名册中的学员,本次考勤未保存。", code="not_enrolled",
+        raise ValidationError("有%(count)d条考勤不属于本课次名册中的学员,本次考勤未保存:请刷新页面后重新录入。",
+                              code="not_enrolled",
                               params={"count": len(strangers)})
     existing = {m.enrolment_id: m for m in AttendanceRecord.objects.filter(session=session)}
     new, changed = [], []

@@ -16,9 +16,12 @@ from courses.forms import EnrolForm, ReasonForm, SessionForm, TextbookFormSet, T
 from courses.models import ClassStatus, Session, TrainingClass
 from courses.selectors import AttendanceSheet, classes_visible_to, enrolments_visible_to
 from skills_program.excel import wants_xlsx, workbook_response
+from skills_program.forms import add_refusal
 from skills_program.selectors import current_policy_year
 
 INSTITUTION = (Role.INSTITUTION,)
+# Classes whose recorded attendance the clerk may look at, read-only.
+ATTENDANCE_READABLE = frozenset({ClassStatus.COMPLETED, ClassStatus.CLOSED, ClassStatus.CANCELLED})
 
 
 def _refused(request, error: ValidationError):
@@ -83,7 +86,7 @@ def _class_form(request, training_class, institution, year):
             saved = services.save_class_application(form.save(commit=False), institution=institution,
                                                     policy_year=year, by=request.user, textbooks=textbooks)
         except ValidationError as error:
-            _refused(request, error)
+            add_refusal(form, error)
         else:
             for warning in form.warnings:
                 messages.warning(request, warning.messages[0])
@@ -98,7 +101,13 @@ def _class_form(request, training_class, institution, year):
 @role_required(Role.INSTITUTION, Role.EVALUATOR)
 def class_detail(request, pk):
     """A class with its roster, sessions and everyone's attendance standing (R3)."""
-    training_class = _own_class(request, pk)
+    return _render_detail(request, _own_class(request, pk))
+
+
+def _render_detail(request, training_class, *, enrol_form=None, session_form=None, withdraw_form=None,
+                   withdrawing=None):
+    """The class page; a refused enrolment, session or withdrawal comes back to it with the
+    bound form, each refusal beside the field it concerns."""
     p = training_class.policy_year.params()
     sheet = AttendanceSheet(training_class)
     rows = [(e, sheet.standing(e, p)) for e in sheet.enrolments]
@@ -115,8 +124,12 @@ def class_detail(request, pk):
         "textbooks": training_class.textbooks.all(),
         "transitions": training_class.transitions.select_related("acted_by"),
         "checks": warnings, "is_clerk": request.user.profile.role == Role.INSTITUTION,
-        "enrol_form": EnrolForm(), "session_form": SessionForm(), "reason_form": ReasonForm(),
-        "withdraw_form": WithdrawForm(initial={"withdrawn_on": timezone.localdate()}),
+        "enrol_form": enrol_form or EnrolForm(), "session_form": session_form or SessionForm(),
+        "reason_form": ReasonForm(),
+        "withdraw_form": withdraw_form or WithdrawForm(initial={"withdrawn_on": timezone.localdate()}),
+        "withdrawing": withdrawing,
+        "attendance_open": training_class.status == ClassStatus.IN_PROGRESS,
+        "attendance_readable": training_class.status in ATTENDANCE_READABLE,
         "editable": training_class.status in policy.EDITABLE_STATUSES,
         "enrolling": training_class.status in policy.ENROLLING_STATUSES,
         "cancellable": ClassStatus.CANCELLED in policy.TRANSITIONS[training_class.status],
@@ -153,6 +166,8 @@ def class_action(request, pk, action):
 @require_POST
 @role_required(*INSTITUTION)
 def enrol(request, pk):
+    """报名 by ID number or voucher code; a refusal comes back beside the field it concerns, and
+    names the other record it depends on (the overlapping class, the voucher's holder…)."""
     training_class = _own_class(request, pk)
     form = EnrolForm(request.POST)
     if form.is_valid():
@@ -163,12 +178,11 @@ def enrol(request, pk):
                 voucher_code=form.cleaned_data["voucher_code"] or None,
             )
         except ValidationError as error:
-            _refused(request, error)
+            form.add_refusal(error)
         else:
             messages.success(request, f"{enrolment.trainee.name}已加入名册。")
-    else:
-        _refused(request, ValidationError(form.errors.get("__all__") or "请填写身份证号或培训券号。"))
-    return redirect("courses:class-detail", pk=pk)
+            return redirect("courses:class-detail", pk=pk)
+    return _render_detail(request, training_class, enrol_form=form)
 
 
 @require_POST
@@ -181,12 +195,12 @@ def withdraw(request, pk):
             services.withdraw_enrolment(enrolment, by=request.user, on=form.cleaned_data["withdrawn_on"],
                                         reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            _refused(request, error)
+            form.add_refusal(error)
         else:
             messages.success(request, "已办理退学,名册保留该学员记录。")
-    else:
-        messages.error(request, "请填写退学日期和原因。")
-    return redirect("courses:class-detail", pk=enrolment.training_class_id)
+            return redirect("courses:class-detail", pk=enrolment.training_class_id)
+    return _render_detail(request, _own_class(request, enrolment.training_class_id), withdraw_form=form,
+                          withdrawing=enrolment.pk)
 
 
 @require_POST
@@ -198,14 +212,11 @@ def schedule(request, pk):
         try:
             services.schedule_session(training_class, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _refused(request, error)
+            form.add_refusal(error)
         else:
             messages.success(request, "课次已添加。")
-    else:
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}:{errors[0]}")
-    return redirect("courses:class-detail", pk=pk)
+            return redirect("courses:class-detail", pk=pk)
+    return _render_detail(request, training_class, session_form=form)
 
 
 def _own_session(request, pk):
@@ -219,10 +230,17 @@ def _own_session(request, pk):
 @role_required(*INSTITUTION)
 def attendance(request, pk):
     """One screen per session: every trainee on the roster with 到/缺 (or hours present), saved in
-    one request; each trainee's rate so far and best reachable rate, flagged below 85 %."""
+    one request; each trainee's rate so far and best reachable rate, flagged below 85 %. Only
+    while the class is in progress: before, and once completed (结业) or closed, the marks are
+    shown read-only and a save is refused (409)."""
     session = _own_session(request, pk)
     training_class = session.training_class
-    if request.method == "POST":
+    editable = training_class.status == ClassStatus.IN_PROGRESS
+    status = 200
+    if request.method == "POST" and not editable:
+        messages.error(request, services.ATTENDANCE_CLOSED % {"status": training_class.get_status_display()})
+        status = 409
+    elif request.method == "POST":
         marks = {}
         for key, value in request.POST.items():
             if key.startswith("mark-") and key[5:].isdigit():
@@ -241,8 +259,8 @@ def attendance(request, pk):
     rows = [(e, sheet.marks.get((e.pk, session.pk)), sheet.standing(e, p)) for e in sheet.roster_for(session)]
     return render(request, "courses/attendance.html", {
         "session": session, "training_class": training_class, "rows": rows,
-        "class_standing": sheet.class_standing(p), "threshold": p.min_attendance_rate,
-    })
+        "class_standing": sheet.class_standing(p), "threshold": p.min_attendance_rate, "editable": editable,
+    }, status=status)
 
 
 @role_required(Role.INSTITUTION, Role.EVALUATOR)

@@ -18,11 +18,11 @@ def apply_annual_performance(policy_year, *, by):
 
     ensure_hr_officer(is_hr=scope_of(by).is_hr)
     if not policy_year.is_closed:
-        raise ValidationError("%(year)d年度尚未结束:请先在政策年度中勾选「已结束」,再计算机构年度绩效(R11)。",
+        raise ValidationError("%(year)d年度尚未结束:请先在政策年度中勾选「已结束」,再计算机构年度绩效(《实施方案》三(七))。",
                               code="year_not_closed", params={"year": policy_year.pk})
     next_year = PolicyYear.objects.filter(year=policy_year.pk + 1).first()
     if next_year is None:
-        raise ValidationError("请先开启%(year)d年度,再把绩效结果用于下一年度资格(R11)。", code="next_year_missing",
+        raise ValidationError("请先开启%(year)d年度,再把绩效结果用于下一年度资格(《实施方案》三(七))。", code="next_year_missing",
                               params={"year": policy_year.pk + 1})
     losers = []
     for institution, performance in annual_performance(policy_year):
@@ -32,7 +32,7 @@ def apply_annual_performance(policy_year, *, by):
         row.is_disqualified = True
         row.disqualification_reason = (f"{policy_year.pk}年度" + "、".join(performance.reasons)
                                        + f"(结业{performance.completed}人,取证{performance.certified}人,"
-                                         f"就业{performance.employed}人;R11《实施方案》三(七))")[:200]
+                                         f"就业{performance.employed}人;《实施方案》三(七))")[:200]
         row.full_clean()
         row.save()
         losers.append((institution, performance))

@@ -58,7 +58,7 @@ def handle_import(request, importer, *, kind, target="", title, back_url, base_t
             else:
                 messages.success(request, f"导入完成:{locked.summary}。")
                 return redirect(back_url)
-        return render(request, "imports/preview.html", {**context, "plan": plan, "batch": batch})
+        return render(request, "imports/preview.html", _preview_context(context, importer, plan, batch))
     if request.method == "POST":
         upload = request.FILES.get("file")
         if upload is None:
@@ -76,6 +76,14 @@ def handle_import(request, importer, *, kind, target="", title, back_url, base_t
         batch.file.save(f"{kind}.xlsx", ContentFile(checked.content), save=False)
         batch.save()
         return render(request, "imports/preview.html", {
-            **context, "plan": plan, "batch": batch, "elapsed": time.perf_counter() - started,
+            **_preview_context(context, importer, plan, batch), "elapsed": time.perf_counter() - started,
         }, status=200 if plan.total_rows or plan.is_clean else 400)
     return render(request, "imports/upload.html", context)
+
+
+def _preview_context(context, importer, plan, batch):
+    """The preview: every problem, and — for a clean sheet — the first rows that will be written
+    (masked as the screens mask them) and whether there is anything to write at all."""
+    headers, rows = importer.preview(plan) if plan.is_clean else ([], [])
+    return {**context, "plan": plan, "batch": batch, "preview_headers": headers, "preview_rows": rows,
+            "may_confirm": plan.is_clean and plan.row_count > 0}

@@ -2,11 +2,12 @@
 
 upload -> guard (skills_program.uploads) -> parse (headers checked: merged, missing or extra
 columns, empty sheet) -> validate every row with the same policy functions and services the
-screens use -> preview (counts and every bad row: row number, column, value masked if personal,
-the reason in Chinese) -> confirm -> write all rows in one transaction, or nothing.
+screens use -> preview (counts; every problem of every row in one pass: row number, the reason
+in Chinese, column, value masked if personal; the first rows that will be written, masked as the
+screens mask them) -> confirm -> write all rows in one transaction, or nothing.
 
-An importer declares its columns and two methods: `check(rows, context)` returning a Plan
-(what would be written, who is skipped and why, the row errors) and `write(plan, context)`.
+An importer declares its columns and two methods: `check(rows, errors)` returning a Plan
+(what would be written, who is skipped and why, the row errors) and `write(plan)`.
 """
 
 import datetime
@@ -48,19 +49,30 @@ class RowError:
     reason: str
 
 
+PREVIEW_ROWS = 10
+
+
 @dataclass
 class Plan:
-    """What an import would do: `items` to write, `skipped` rows with the reason (not errors, e.g.
-    a person already registered), `errors` that block the whole import."""
+    """What an import would do: `items` to write, `rows` the sheet rows (parsed, in sheet order)
+    that will be written, `skipped` rows with the reason (not errors, e.g. a person already
+    registered), `errors` that block the whole import."""
 
     items: list = field(default_factory=list)
     skipped: list = field(default_factory=list)  # (row number, description, reason)
     errors: list = field(default_factory=list)
     total_rows: int = 0
+    rows: list = field(default_factory=list)
+    note: str = ""  # why a clean sheet writes nothing, where the importer knows better than "nothing to write"
 
     @property
     def is_clean(self):
         return not self.errors
+
+    @property
+    def row_count(self) -> int:
+        """How many sheet rows the confirmation writes."""
+        return len(self.rows)
 
 
 class SheetError(Exception):
@@ -83,6 +95,26 @@ def display(column: Column, value) -> str:
     return text[:50]
 
 
+def display_parsed(column: Column, value) -> str:
+    """A parsed value as the preview of the rows to write shows it: the choice's label, dates as
+    2018-05-14, personal data masked as on the screens."""
+    if value is None or value == "":
+        return ""
+    if column.kind == "id_number":
+        return mask_id_number(str(value))
+    if column.kind == "phone" or column.masked:
+        return mask_phone(str(value))
+    if column.kind == "choice":
+        for label, choice in zip(column.choices, column.values, strict=True):
+            if choice == value:  # the first label of a value is its usual spelling
+                return label
+    if isinstance(value, datetime.date):
+        return f"{value:%Y-%m-%d}"
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}"
+    return str(value)[:50]
+
+
 def clean_text(value) -> str:
     if value is None:
         return ""
@@ -98,7 +130,7 @@ def parse_cell(column: Column, value):
     """A cell as the importer wants it, or a ValidationError saying what is wrong and what to do."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if column.required:
-            raise ValidationError("必填,不能为空。", code="required")
+            raise ValidationError("必填,不能为空:请填写该栏。", code="required")
         return None
     if column.kind == "id_number":
         if isinstance(value, int | float):
@@ -132,12 +164,12 @@ def parse_cell(column: Column, value):
         except InvalidOperation:
             number = None
         if number is None or not number.is_finite():  # NaN and Infinity are not integers
-            raise ValidationError("应填写整数。", code="integer_invalid")
+            raise ValidationError("应填写整数:请改为整数,如 12。", code="integer_invalid")
         # Checked before any arithmetic: 1E+999999999 overflows, and int() of it takes hours.
         if number.copy_abs() >= 10**18:
-            raise ValidationError("数值过大:应填写不超过18位的整数。", code="integer_too_large")
+            raise ValidationError("数值过大:请填写不超过18位的整数。", code="integer_too_large")
         if number != number.to_integral_value():
-            raise ValidationError("应填写整数。", code="integer_invalid")
+            raise ValidationError("应填写整数:请改为整数,如 12。", code="integer_invalid")
         return int(number)
     if column.kind == "decimal":
         try:
@@ -145,7 +177,7 @@ def parse_cell(column: Column, value):
         except InvalidOperation:
             number = None
         if number is None or not number.is_finite():  # NaN and Infinity are not numbers to record
-            raise ValidationError("应填写数字。", code="decimal_invalid")
+            raise ValidationError("应填写数字:请改为数字,如 85.5。", code="decimal_invalid")
         return number
     if column.kind == "choice":
         text = clean_text(value)
@@ -257,7 +289,7 @@ class SheetImport:
                     item[column.key] = None
             parsed.append(item)
         if not parsed:
-            raise SheetError("工作表只有表头,没有数据行。")
+            raise SheetError("工作表只有表头,没有数据行:请在表头下方逐行填写后重新上传。")
         return parsed, errors
 
     def column(self, key) -> Column:
@@ -267,6 +299,32 @@ class SheetImport:
         column = self.column(key)
         return RowError(item["_row"], column.header, display(column, item.get(key)), reason)
 
+    def refusal_errors(self, item, error: ValidationError) -> list[RowError]:
+        """One RowError per refusal in `error`, each at the column it concerns: a model's field
+        errors at the column of that field, coded refusals where `error_column` puts them."""
+        keys = {c.key for c in self.columns}
+        found = []
+        if hasattr(error, "error_dict"):
+            for name, errors in error.error_dict.items():
+                for one in errors:
+                    key = name if name in keys else self.error_column(one.code)
+                    found.extend(self.error(item, key, message) for message in one.messages)
+            return found
+        for one in error.error_list:
+            found.extend(self.error(item, self.error_column(one.code), message) for message in one.messages)
+        return found
+
+    def error_column(self, code) -> str:
+        """The key of the column a coded refusal concerns (the first column unless told)."""
+        return self.columns[0].key
+
+    def preview(self, plan: Plan):
+        """The headers and the first rows that will be written, as the preview shows them."""
+        headers = ["行号", *(c.header for c in self.columns)]
+        rows = [[f"第{item['_row']}行", *(display_parsed(c, item.get(c.key)) for c in self.columns)]
+                for item in plan.rows[:PREVIEW_ROWS]]
+        return headers, rows
+
     # --- check and write ----------------------------------------------------------------------
     def plan(self, checked: CheckedUpload) -> Plan:
         try:
@@ -275,7 +333,8 @@ class SheetImport:
             return Plan(errors=[RowError(1, "", "", error.message)])
         plan = self.check(rows, errors)
         plan.total_rows = len(rows)
-        plan.errors.sort(key=lambda e: (e.row, e.column))
+        order = {c.header: i for i, c in enumerate(self.columns)}
+        plan.errors.sort(key=lambda e: (e.row, order.get(e.column, len(order))))
         return plan
 
     def check(self, rows, errors) -> Plan:
@@ -291,32 +350,47 @@ class ServiceRowImport(SheetImport):
     them again in one transaction that keeps all or nothing."""
 
     def apply(self, item):
-        """Apply one parsed row through its service (raises ValidationError on refusal)."""
+        """Apply one parsed row through its service (raises ValidationError on refusal). Returns
+        a reason to skip the row when it would change nothing (e.g. the same row uploaded
+        again), else None."""
         raise NotImplementedError
+
+    def row_checks(self, item) -> list[RowError]:
+        """Checks of a row that need no service and no other cell than their own (skipping
+        cells that could not be read): run on every row, so a row with a bad cell still learns
+        of its other problems in the same pass."""
+        return []
 
     def describe(self, item) -> str:
         return ""
 
-    def error_column(self, code) -> str:
-        return self.columns[0].key
+    def cell_failed(self, item, key) -> bool:
+        """Whether the row's cell of column `key` could not be read (its error is listed)."""
+        return (item["_row"], self.column(key).header) in self.failed_cells
 
     def check(self, rows, errors) -> Plan:
         from django.db import transaction
 
         plan = Plan(errors=errors)
         bad_rows = {e.row for e in errors}
+        self.failed_cells = {(e.row, e.column) for e in errors}
         with transaction.atomic():
             for item in rows:
-                if item["_row"] in bad_rows:
+                found = self.row_checks(item)
+                plan.errors.extend(found)
+                if found or item["_row"] in bad_rows:
                     continue
                 try:
                     with transaction.atomic():
-                        self.apply(item)
+                        skip = self.apply(item)
                 except ValidationError as error:
-                    code = error.error_list[0].code
-                    plan.errors.append(self.error(item, self.error_column(code), ";".join(error.messages)))
+                    plan.errors.extend(self.refusal_errors(item, error))
+                    continue
+                if skip:
+                    plan.skipped.append((item["_row"], self.describe(item), skip))
                     continue
                 plan.items.append(item)
+                plan.rows.append(item)
             transaction.set_rollback(True)
         return plan
 
@@ -328,6 +402,6 @@ class ServiceRowImport(SheetImport):
                 try:
                     self.apply(item)
                 except ValidationError as error:
-                    raise ValidationError(f"第{item['_row']}行:{';'.join(error.messages)}(本次未写入任何数据)",
-                                          code="row_refused") from None
+                    raise ValidationError(f"第{item['_row']}行:{';'.join(error.messages)}(本次未写入任何数据,"
+                                          "请重新上传该文件查看最新的检查结果)", code="row_refused") from None
         return len(plan.items)

@@ -55,3 +55,60 @@ class PolicyParams:
     publicity_working_days: int = 5
     # 四(三): training voucher pilot
     is_voucher_pilot_on: bool = False
+
+
+# --- Which rule a refusal comes from ---------------------------------------------------------
+# Users read the plan's clause in a refusal's message; the rule numbers of SPEC.md §4 (R1 …)
+# stay in code: here, keyed by the refusal's error code, for county HR's back office to show
+# beside a message, and for tests.
+
+RULE_OF_CODE = {
+    # R1 三(五) class size
+    "capacity_over_limit": "R1", "class_full": "R1",
+    # R2 三(五) parallel classes
+    "parallel_classes": "R2",
+    # R3 三(五) attendance
+    "attendance_below_threshold": "R3", "low_attendance_needs_supervision": "R3",
+    # R4 三(五) practical share
+    "practical_share_too_low": "R4", "practical_share_below_target": "R4",
+    # R5 四(二) duration
+    "too_many_days": "R5", "too_many_hours": "R5", "too_many_hours_per_day": "R5", "days_exceed_dates": "R5",
+    "sessions_exceed_total_hours": "R5", "sessions_exceed_planned_days": "R5",
+    # R7 四(二) instalments and the employment window
+    "no_certificate": "R7", "not_employed": "R7", "employment_outside_window": "R7",
+    "employment_not_verified": "R7", "second_claim_not_due": "R7", "no_first_instalment": "R7",
+    # R9 四(二)、三(三) occupation
+    "occupation_not_in_catalogue": "R9", "occupation_without_standard": "R9",
+    # R10 三(二)、三(七) institution
+    "institution_not_listed": "R10", "institution_disqualified": "R10",
+    # R11 三(七) annual performance
+    "year_not_closed": "R11", "next_year_missing": "R11",
+    # R12 三(六) certificates
+    "level_required": "R12", "level_not_applicable": "R12", "certificate_kind_mismatch": "R12",
+    "evaluation_plan_not_published": "R12", "issuer_not_county_hr": "R12", "not_the_issuer": "R12",
+    "certificate_before_class_end": "R12", "occupation_mismatch": "R12",
+    # R13 三(一) who may train
+    "no_category": "R13", "under_age": "R13", "over_age": "R13",
+    # R14 四(三) vouchers
+    "voucher_pilot_off": "R14", "voucher_unknown": "R14", "voucher_used": "R14", "voucher_not_valid": "R14",
+    "voucher_expired": "R14", "voucher_not_holder": "R14", "voucher_institution_not_listed": "R14",
+    # R15 四(四) small and micro enterprises
+    "contract_not_this_year": "R15", "contract_too_short": "R15", "hire_subsidy_missing": "R15",
+    "certificate_of_another_person": "R15", "certificate_not_skill_level": "R15", "certificate_outside_year": "R15",
+    # R16 a trainee's subsidised trainings
+    "trainee_in_overlapping_class": "R16", "yearly_training_cap": "R16", "same_occupation_and_level": "R16",
+    "lower_level_than_before": "R16",
+    # R17 三(五) application documents
+    "application_incomplete": "R17",
+    # R18 the claim deadline
+    "claim_too_late": "R18",
+    # R19 五(三) public notice
+    "publicity_not_over": "R19", "objection_outside_window": "R19", "publicity_backdated": "R19",
+    "objection_upheld": "R19",
+}
+
+
+def rule_of(code: str | None) -> str:
+    """The rule of SPEC.md §4 (such as "R1") a refusal with this error code applies; "" when the
+    refusal is not one of those rules (a typing mistake, a state that does not allow the step)."""
+    return RULE_OF_CODE.get(code or "", "")

@@ -201,7 +201,8 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_personal_data": {"()": "skills_program.log_filters.RedactPersonalData"}},
+    "filters": {"redact_personal_data": {"()": "skills_program.log_filters.RedactPersonalData"},
+                "one_line_per_refusal": {"()": "accounts.security.OneLinePerRefusal"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_personal_data"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
@@ -214,6 +215,10 @@ LOGGING = {
         "axes": {"level": "WARNING"},
         # Django's own handler would print these a second time without the filter.
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
-        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # A refused request is one line in the log (the security log's), never a traceback.
+        "django.request": {"handlers": ["console"], "level": "INFO", "propagate": False,
+                           "filters": ["one_line_per_refusal"]},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False,
+                          "filters": ["one_line_per_refusal"]},
     },
 }

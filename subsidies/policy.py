@@ -58,29 +58,43 @@ def small_enterprise_subsidy_amount(*, stage: str, p: PolicyParams) -> Decimal:
 
 
 def ensure_voucher_usable(*, status: str, expires_on: date, holder_id: int, trainee_id: int | None,
-                          is_pilot_on: bool, institution_listed: bool, today: date) -> None:
+                          is_pilot_on: bool, institution_listed: bool, today: date, code: str = "",
+                          holder: str = "", redeemed_on: date | None = None, redeemed_in: str = "",
+                          status_label: str = "", year: int | None = None) -> None:
     """R14 《实施方案》四(三): a voucher names its holder, is used once, only by that holder, only
-    before expiry, at an institution on the county's list."""
+    before expiry, at an institution on the county's list. `code`, `holder` (masked, as the
+    screens name a person), `redeemed_on` and `redeemed_in` (the class it paid for) and
+    `status_label` let a refusal say which voucher, whose, and why."""
+    params = {"code": code, "holder": holder, "day": expires_on, "redeemed_on": redeemed_on,
+              "redeemed_in": redeemed_in, "status": status_label or status, "year": year}
     if not is_pilot_on:
         raise ValidationError(
-            "本年度未开展培训券试点(《实施方案》四(三)):请按乡镇推荐方式报名。", code="voucher_pilot_off"
+            "本年度未开展培训券试点(《实施方案》四(三)):请按乡镇推荐方式,填写身份证号报名。", code="voucher_pilot_off"
         )
     if status == "redeemed":
-        raise ValidationError("该培训券已经使用过,每张券只能使用一次(R14《实施方案》四(三))。", code="voucher_used")
+        raise ValidationError(
+            "培训券%(code)s已于%(redeemed_on)s用于培训班%(redeemed_in)s,每张券只能使用一次(《实施方案》四(三)):"
+            "请填写身份证号按乡镇推荐方式报名,或请持券人到乡镇另行申领。",
+            code="voucher_used", params=params)
     if status != "issued":
-        raise ValidationError("该培训券已作废或过期,不能使用(R14《实施方案》四(三)):请持券人到乡镇重新申领。",
-                              code="voucher_not_valid")
+        raise ValidationError(
+            "培训券%(code)s的状态为「%(status)s」,不能使用(《实施方案》四(三)):请持券人到乡镇重新申领。",
+            code="voucher_not_valid", params=params)
     if today > expires_on:
         raise ValidationError(
-            "该培训券已于%(day)s过期(R14《实施方案》四(三)):请持券人到乡镇重新申领。",
-            code="voucher_expired", params={"day": expires_on},
+            "培训券%(code)s有效期至%(day)s,已过期(《实施方案》四(三)):请持券人到乡镇重新申领。",
+            code="voucher_expired", params=params,
         )
     if trainee_id is not None and trainee_id != holder_id:
-        raise ValidationError("培训券只能由持券人本人使用(R14《实施方案》四(三)):身份证号与持券人不符。",
-                              code="voucher_not_holder")
+        raise ValidationError(
+            "培训券%(code)s的持券人是%(holder)s,与填写的身份证号不是同一人,培训券只能由持券人本人使用"
+            "(《实施方案》四(三)):请核对身份证号,或只填写券号为持券人报名。",
+            code="voucher_not_holder", params=params)
     if not institution_listed:
-        raise ValidationError("培训券只能在县公布的培训机构清单内使用(R14《实施方案》四(三))。",
-                              code="voucher_institution_not_listed")
+        raise ValidationError(
+            "本机构不在%(year)s年度县培训机构名单中,培训券只能在名单内的机构使用(《实施方案》四(三)):"
+            "请持券人选择名单内的培训机构。",
+            code="voucher_institution_not_listed", params=params)
 
 
 # --- Claims (SPEC.md §3.7) -------------------------------------------------------------------
@@ -129,7 +143,7 @@ def ensure_supervised_if_low_attendance(*, class_rate: Decimal, has_supervision_
     non-compliant; its claim cannot be approved without a recorded supervision decision."""
     if class_rate < p.min_attendance_rate and not has_supervision_decision:
         raise ValidationError(
-            "该班到课率为%(rate)s,低于%(min)s(R3《实施方案》三(五)):须先录入督导检查并在申领中关联处理意见,方可审批。",
+            "该班到课率为%(rate)s,低于%(min)s(《实施方案》三(五)):须先录入督导检查并在申领中关联处理意见,方可审批。",
             code="low_attendance_needs_supervision",
             params={"rate": f"{(class_rate * 100).quantize(Decimal('0.1'))}%",
                     "min": f"{(p.min_attendance_rate * 100).normalize():f}%"},
@@ -154,9 +168,16 @@ def claim_deadline(issued_on: date, *, p: PolicyParams) -> date:
     return add_calendar_months(issued_on, p.claim_deadline_months)
 
 
+def _too_late(issued_on: date, p: PolicyParams) -> LineDecision:
+    """R18 (national practice; the plan has no clause): the certificate and the deadline it set."""
+    return _not("claim_too_late", f"证书{issued_on}核发,申领期限{p.claim_deadline_months}个月已于"
+                                  f"{claim_deadline(issued_on, p=p)}届满(补贴性职业技能培训通行规定),不能再申领")
+
+
 def first_instalment_decision(*, is_withdrawn: bool, meets_attendance: bool | None, attendance_rate: Decimal | None,
                               certificate_issued_on: date | None, category: str, claimed_this_year: int,
-                              claimed_same_occupation_level: bool, today: date, p: PolicyParams) -> LineDecision:
+                              claimed_same_occupation_level: bool, today: date, p: PolicyParams,
+                              class_start_on: date | None = None) -> LineDecision:
     """R7 《实施方案》四(二) 对经培训取得相应证书的,先给予培训机构80%的培训补贴: the trainee met
     attendance (R3), holds the certificate (R12), held an eligible category when the class
     started (R13, R18), is within the yearly cap and not repeating an occupation and level (R16),
@@ -165,17 +186,20 @@ def first_instalment_decision(*, is_withdrawn: bool, meets_attendance: bool | No
         return _not("withdrawn", "已退学")
     if not meets_attendance:
         rate = "" if attendance_rate is None else f"{(attendance_rate * 100).quantize(Decimal('0.1'))}%"
-        return _not("attendance_below_threshold", f"到课率{rate}未达到{(p.min_attendance_rate * 100).normalize():f}%(R3)")
+        return _not("attendance_below_threshold",
+                    f"到课率{rate}未达到{(p.min_attendance_rate * 100).normalize():f}%(《实施方案》三(五))")
     if certificate_issued_on is None:
-        return _not("no_certificate", "未取得证书(R7)")
+        return _not("no_certificate", "未取得证书(《实施方案》四(二) 取得相应证书后先拨付80%):发证后再申领")
     if not category:
-        return _not("no_category", "开班时不属于培训对象类别(R13、R18)")
+        held = f"开班时({class_start_on})" if class_start_on else "开班时"
+        return _not("no_category", f"{held}不属于任何培训对象类别(《实施方案》三(一))")
     if claimed_this_year >= p.max_subsidised_trainings:
-        return _not("yearly_training_cap", f"本年度已享受{claimed_this_year}次补贴性培训,超过每年{p.max_subsidised_trainings}次(R16)")
+        return _not("yearly_training_cap", f"本年度已享受{claimed_this_year}次补贴性培训,"
+                                           f"每人每年最多{p.max_subsidised_trainings}次(补贴性职业技能培训通行规定)")
     if claimed_same_occupation_level:
-        return _not("same_occupation_and_level", "同一职业(工种)同一等级已享受过补贴(R16)")
+        return _not("same_occupation_and_level", "同一职业(工种)同一等级已享受过补贴(补贴性职业技能培训通行规定)")
     if today > claim_deadline(certificate_issued_on, p=p):
-        return _not("claim_too_late", f"证书核发已超过{p.claim_deadline_months}个月,不能再申领(R18)")
+        return _too_late(certificate_issued_on, p)
     return LineDecision(payable=True)
 
 
@@ -186,16 +210,17 @@ def second_instalment_decision(*, has_first_line: bool, employed_on: date | None
     instalment was claimed, employment is verified by HR and began between the class start and
     the end of the window, and the claim is within 12 months of the certificate (R18)."""
     if not has_first_line:
-        return _not("no_first_instalment", "未申领首期补贴")
+        return _not("no_first_instalment", "首期补贴未经审批:首期申领审批后才能申领二期")
     if employed_on is None:
-        return _not("not_employed", "结业后3个月内未登记就业")
+        return _not("not_employed", f"结业后{p.employment_window_months}个月内未登记就业:请在就业跟踪中登记")
     window_ends = employment_window_ends_on(class_end_on, p=p)
     if not class_start_on <= employed_on <= window_ends:
-        return _not("employment_outside_window", f"就业日期{employed_on}不在{class_start_on}至{window_ends}之内(R7)")
+        return _not("employment_outside_window", f"就业日期{employed_on}不在{class_start_on}至{window_ends}之内"
+                                                 f"(《实施方案》四(二) 结业后{p.employment_window_months}个月内实现就业)")
     if not is_verified:
-        return _not("employment_not_verified", "就业情况尚未经县人社局核实")
+        return _not("employment_not_verified", "就业情况尚未经县人社局核实:请提交劳动合同等证明材料,待县人社局核实")
     if certificate_issued_on is not None and today > claim_deadline(certificate_issued_on, p=p):
-        return _not("claim_too_late", f"证书核发已超过{p.claim_deadline_months}个月,不能再申领(R18)")
+        return _too_late(certificate_issued_on, p)
     return LineDecision(payable=True)
 
 
@@ -229,7 +254,8 @@ def ensure_publicity_over(*, ends_on: date | None, today: date) -> None:
     """R19 五(三): a claim becomes payable only after its public notice has run its full course."""
     if ends_on is None or today <= ends_on:
         raise ValidationError(
-            "公示期至%(end)s结束,公示期满后才能拨付(R19《实施方案》五(三))。", code="publicity_not_over",
+            "公示期至%(end)s结束,公示期满后才能拨付(《实施方案》五(三)):请在公示期满后再办理。",
+            code="publicity_not_over",
             params={"end": ends_on},
         )
 
@@ -237,7 +263,8 @@ def ensure_publicity_over(*, ends_on: date | None, today: date) -> None:
 def ensure_objection_in_window(*, received_on: date, starts_on: date | None, ends_on: date | None) -> None:
     """R19: objections are received during the public notice."""
     if starts_on is None or not starts_on <= received_on <= ends_on:
-        raise ValidationError("异议须在公示期内(%(start)s至%(end)s)提出(R19)。", code="objection_outside_window",
+        raise ValidationError("异议须在公示期内(%(start)s至%(end)s)提出(《实施方案》五(三)):请核对收到日期;"
+                              "公示期外收到的意见请另行核查处理。", code="objection_outside_window",
                               params={"start": starts_on, "end": ends_on})
 
 
@@ -251,26 +278,29 @@ def ensure_small_enterprise_eligible(*, stage: str, contract_starts_on: date, co
     months with a new hire (300 yuan); within 1 year of the contract the hire obtains a skill
     certificate or rises one level (300 more)."""
     if contract_starts_on.year != year:
-        raise ValidationError("劳动合同须在%(year)d年当年签订(R15《实施方案》四(四))。", code="contract_not_this_year",
+        raise ValidationError("劳动合同须在%(year)d年当年签订(《实施方案》四(四)):请在合同签订年度申请。",
+                              code="contract_not_this_year",
                               params={"year": year})
     if contract_months < p.small_enterprise_min_contract_months:
         raise ValidationError(
-            "劳动合同期限为%(months)d个月,须签订%(min)d个月以上劳动合同(R15《实施方案》四(四))。",
+            "劳动合同期限为%(months)d个月,须签订%(min)d个月以上劳动合同(《实施方案》四(四)):请核对合同期限。",
             code="contract_too_short", params={"months": contract_months, "min": p.small_enterprise_min_contract_months},
         )
     if stage == "upgrade":
         if not has_hire_subsidy:
-            raise ValidationError("须先申领新招用补贴,再申领取证或升级补贴(R15)。", code="hire_subsidy_missing")
+            raise ValidationError("须先申领新招用补贴,再申领取证或升级补贴(《实施方案》四(四)):请先办理新招用补贴。",
+                                  code="hire_subsidy_missing")
         if not certificate_is_the_hires:
-            raise ValidationError("证书持证人与新招用人员不一致(R15)。", code="certificate_of_another_person")
+            raise ValidationError("证书持证人与新招用人员不一致(《实施方案》四(四)):请选择该新招用人员本人的证书。",
+                                  code="certificate_of_another_person")
         if not (certificate_kind == "skill_level" or (certificate_kind == "qualification" and certificate_level)):
             raise ValidationError(
-                "须取得相应职业技能等级证书(或提升一个技能等级)才能申领(R15《实施方案》四(四)):培训合格证书、"
+                "须取得相应职业技能等级证书(或提升一个技能等级)才能申领(《实施方案》四(四)):培训合格证书、"
                 "专项职业能力证书不在此列。", code="certificate_not_skill_level",
             )
         deadline = add_calendar_months(contract_starts_on, p.small_enterprise_upgrade_window_months)
         if certificate_issued_on is None or not contract_starts_on <= certificate_issued_on <= deadline:
             raise ValidationError(
-                "证书须在履行劳动合同1年内(%(start)s至%(end)s)取得(R15《实施方案》四(四))。",
+                "证书须在履行劳动合同1年内(%(start)s至%(end)s)取得(《实施方案》四(四)):该证书不在此期间内,不能申领。",
                 code="certificate_outside_year", params={"start": contract_starts_on, "end": deadline},
             )

@@ -80,7 +80,8 @@ def _subsidised_elsewhere(trainee_ids, training_class):
 
 
 APPROVED_OR_LATER = [ClaimStatus.APPROVED, ClaimStatus.PUBLICISED, ClaimStatus.PAYABLE, ClaimStatus.PAID]
-OBJECTED = policy.LineDecision(False, "objection_upheld", "公示期间异议成立,已剔除,不能再申领(R19)")
+ALREADY_CLAIMED = policy.LineDecision(False, "already_claimed", "已在本班其他申领中,不能重复申领")
+OBJECTED = policy.LineDecision(False, "objection_upheld", "公示期间异议成立,已剔除,不能再申领(《实施方案》五(三))")
 
 
 def _claimed(training_class, instalment):
@@ -112,7 +113,7 @@ def preview_first_claim(training_class, *, today: date) -> ClaimPreview:
             preview.excluded.append((enrolment, OBJECTED))
             continue
         if enrolment.pk in claimed:
-            preview.excluded.append((enrolment, policy.LineDecision(False, "already_claimed", "已在本班其他申领中")))
+            preview.excluded.append((enrolment, ALREADY_CLAIMED))
             continue
         certificate = certificates.get(enrolment.pk)
         decision = policy.first_instalment_decision(
@@ -121,6 +122,7 @@ def preview_first_claim(training_class, *, today: date) -> ClaimPreview:
             certificate_issued_on=certificate.issued_on if certificate else None, category=enrolment.category,
             claimed_this_year=years.get(enrolment.trainee_id, []).count(tc.policy_year_id),
             claimed_same_occupation_level=(enrolment.trainee_id, key, tc.level) in pairs, today=today, p=p,
+            class_start_on=tc.started_on or tc.planned_start_on,
         )
         if not decision.payable:
             preview.excluded.append((enrolment, decision))
@@ -157,7 +159,7 @@ def preview_second_claim(training_class, *, today: date) -> ClaimPreview:
             preview.excluded.append((enrolment, OBJECTED))
             continue
         if enrolment.pk in claimed:
-            preview.excluded.append((enrolment, policy.LineDecision(False, "already_claimed", "已在本班其他申领中")))
+            preview.excluded.append((enrolment, ALREADY_CLAIMED))
             continue
         first_line, job = firsts.get(enrolment.pk), jobs.get(enrolment.pk)
         decision = policy.second_instalment_decision(
@@ -196,7 +198,8 @@ def generate_claim(training_class, *, by, instalment, today: date):
     tc = TrainingClass.objects.select_for_update(of=("self",)).select_related(
         "policy_year", "occupation", "institution").get(pk=training_class.pk)
     if tc.status != ClassStatus.COMPLETED:
-        raise ValidationError("只有已结业的培训班可以申领补贴(当前为「%(status)s」)。", code="class_not_completed",
+        raise ValidationError("只有已结业的培训班可以申领补贴(当前为「%(status)s」):请在培训班办理结业后再申领。",
+                              code="class_not_completed",
                               params={"status": tc.get_status_display()})
     if SubsidyClaim.objects.filter(training_class=tc, instalment=instalment, status=ClaimStatus.DRAFT).exists():
         raise ValidationError("本班该批次已有草稿申领,请直接修改或提交该申领。", code="draft_exists")
@@ -209,7 +212,8 @@ def generate_claim(training_class, *, by, instalment, today: date):
             undecided=_undecided_employment(preview),
         )
     if not preview.lines:
-        raise ValidationError("本班没有符合条件的学员可以申领该批次补贴:请查看未纳入学员及原因。", code="nothing_to_claim")
+        raise ValidationError("本班没有符合条件的学员可以申领该批次补贴:请查看本页「未纳入的学员」及原因。",
+                              code="nothing_to_claim")
     claim = SubsidyClaim(institution=tc.institution, training_class=tc, instalment=instalment, created_by=by,
                          total_amount=preview.total)
     claim.full_clean()
@@ -271,9 +275,12 @@ def submit_claim(claim, *, by, today: date):
     p = claim.training_class.policy_year.params()
     for line in claim.lines.filter(is_void=False).select_related("certificate", "enrolment__trainee"):
         if line.certificate and today > policy.claim_deadline(line.certificate.issued_on, p=p):
-            raise ValidationError("%(name)s的证书核发已超过%(months)d个月,不能申领(R18):请在申领中移除该学员后再提交。",
+            raise ValidationError("%(name)s的证书于%(issued)s核发,申领期限%(months)d个月已于%(deadline)s届满"
+                                  "(补贴性职业技能培训通行规定),不能申领:请在申领中移除该学员后再提交。",
                                   code="claim_too_late",
-                                  params={"name": line.enrolment.trainee.name, "months": p.claim_deadline_months})
+                                  params={"name": line.enrolment.trainee.name, "months": p.claim_deadline_months,
+                                          "issued": line.certificate.issued_on,
+                                          "deadline": policy.claim_deadline(line.certificate.issued_on, p=p)})
     return _move(claim, ClaimStatus.SUBMITTED, submitted_by=by, submitted_at=timezone.now(), return_reason="")
 
 
@@ -351,7 +358,7 @@ def publicise_claim(claim, *, by, starts_on: date, today: date):
     is never in the past (a notice nobody could have seen is no notice)."""
     _ensure_hr(by)
     if starts_on < today:
-        raise ValidationError("公示开始日期不能早于今天(R19《实施方案》五(三)):请从今天或以后开始公示。",
+        raise ValidationError("公示开始日期不能早于今天(《实施方案》五(三)):请从今天或以后开始公示。",
                               code="publicity_backdated")
     claim = _lock(claim)
     p = claim.training_class.policy_year.params()
@@ -405,7 +412,7 @@ def mark_payable(claim, *, by, today: date):
     policy.ensure_publicity_over(ends_on=claim.publicity_ends_on, today=today)
     pending = ClaimObjection.objects.filter(line__claim=claim, is_upheld__isnull=True).count()
     if pending:
-        raise ValidationError("还有%(count)d条公示异议未处理,处理后才能拨付。", code="objections_pending",
+        raise ValidationError("还有%(count)d条公示异议未处理:请先处理异议,再办理拨付。", code="objections_pending",
                               params={"count": pending})
     return _move(claim, ClaimStatus.PAYABLE)
 
@@ -433,9 +440,9 @@ def close_class(training_class, *, by, today: date):
     claims = list(tc.claims.values_list("status", flat=True))
     p = tc.policy_year.params()
     if not claims or any(s not in (ClaimStatus.PAID, ClaimStatus.REJECTED) for s in claims):
-        raise ValidationError("本班还有未拨付的补贴申领,不能结算。", code="claims_open")
+        raise ValidationError("本班还有未拨付的补贴申领,不能结算:请待全部申领拨付或不予拨付后再结算。", code="claims_open")
     if today <= policy.employment_window_ends_on(tc.end_on, p=p):
-        raise ValidationError("就业认定期尚未结束,还可能申领二期补贴,暂不能结算。", code="window_open")
+        raise ValidationError("就业认定期尚未结束,还可能申领二期补贴,暂不能结算:请在就业认定期结束后再结算。", code="window_open")
     tc.closed_at = timezone.now()
     return move_class(tc, ClassStatus.CLOSED, by=by)
 
@@ -459,7 +466,8 @@ def issue_voucher(trainee, *, by, policy_year, today: date, expires_on: date | N
         raise ValidationError("只能为本乡镇登记的学员发放培训券。", code="not_own_trainee")
     p = policy_year.params()
     if not p.is_voucher_pilot_on:
-        raise ValidationError("本年度未开展培训券试点(《实施方案》四(三))。", code="voucher_pilot_off")
+        raise ValidationError("本年度未开展培训券试点(《实施方案》四(三)):学员可凭乡镇推荐直接报名。",
+                              code="voucher_pilot_off")
     expires_on = expires_on or date(policy_year.pk, 12, 31)
     if today > expires_on:
         raise ValidationError("%(year)d年度已结束,不能再发放该年度的培训券:请等县人社局开启新的政策年度。",

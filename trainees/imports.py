@@ -54,32 +54,34 @@ class TraineeRegistration(SheetImport):
         bad_rows = {e.row for e in errors}
         candidates = []
         for item in rows:
-            if item["_row"] in bad_rows:
-                continue
-            try:
-                info = parse_id_number(item["id_number"], today=today)
-            except ValidationError as error:
-                plan.errors.append(self.error(item, "id_number", error.messages[0]))
-                continue
-            if info.number in seen:
-                plan.errors.append(self.error(item, "id_number", f"与第{seen[info.number]}行是同一人,请删除重复行。"))
-                continue
-            seen[info.number] = item["_row"]
+            # Every check runs on every row (a cell that could not be read is None and skipped),
+            # so a bad ID number does not hide the same row's bad phone until the next upload.
+            found = []
+            info = None
+            if item["id_number"]:
+                try:
+                    info = parse_id_number(item["id_number"], today=today)
+                except ValidationError as error:
+                    found.append(self.error(item, "id_number", error.messages[0]))
+            if info is not None and info.number in seen:
+                found.append(self.error(item, "id_number", f"与第{seen[info.number]}行是同一人,请删除重复行。"))
+            elif info is not None:
+                seen[info.number] = item["_row"]
+            if len(item["name"] or "") > 50:
+                found.append(self.error(item, "name", "姓名过长(最多50个字):请核对姓名。"))
             if item["phone"]:
                 try:
                     validate_phone(item["phone"])
                 except ValidationError as error:
-                    plan.errors.append(self.error(item, "phone", error.messages[0]))
-                    continue
-            if len(item["name"] or "") > 50:
-                plan.errors.append(self.error(item, "name", "姓名过长。"))
-                continue
-            # The rows are written in bulk, without the model's length checks.
-            if len(item["phone"] or "") > 20:
-                plan.errors.append(self.error(item, "phone", "联系电话过长(最多20个字符):请只填写一个号码。"))
-                continue
+                    found.append(self.error(item, "phone", error.messages[0]))
+                else:
+                    # The rows are written in bulk, without the model's length checks.
+                    if len(item["phone"]) > 20:
+                        found.append(self.error(item, "phone", "联系电话过长(最多20个字符):请只填写一个号码。"))
             if len(item["address"] or "") > 200:
-                plan.errors.append(self.error(item, "address", "住址过长(最多200字)。"))
+                found.append(self.error(item, "address", "住址过长(最多200字):请简写住址。"))
+            plan.errors.extend(found)
+            if found or item["_row"] in bad_rows:
                 continue
             candidates.append((item, info))
         existing = {}
@@ -102,6 +104,7 @@ class TraineeRegistration(SheetImport):
                               address=item["address"] or "", birth_on=info.birth_on, sex=info.sex,
                               registered_by=self.user)
             plan.items.append((trainee, item["category"], item["held_from"] or today))
+            plan.rows.append(item)
         return plan
 
     @transaction.atomic

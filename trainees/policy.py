@@ -207,20 +207,48 @@ def ensure_working_age(*, birth_on: date, on: date, min_age: int, max_age: int |
     age = age_on(birth_on, on)
     if age < min_age:
         raise ValidationError(
-            "学员报名时未满%(min_age)d周岁,不属于培训对象(R13《实施方案》三(一)):请确认出生日期。",
-            code="under_age", params={"min_age": min_age, "age": age},
+            "学员报名当天(%(on)s)%(age)d周岁,未满%(min_age)d周岁,不属于培训对象(《实施方案》三(一)):"
+            "请待学员年满%(min_age)d周岁后再报名;如身份证号填错,请核对。",
+            code="under_age", params={"min_age": min_age, "age": age, "on": on},
         )
     if max_age is not None and age > max_age:
         raise ValidationError(
-            "学员报名时已超过%(max_age)d周岁劳动年龄上限(R13《实施方案》三(一))。",
-            code="over_age", params={"max_age": max_age, "age": age},
+            "学员报名当天(%(on)s)%(age)d周岁,超过县人社局规定的%(max_age)d周岁劳动年龄上限(《实施方案》三(一)):"
+            "不能报名补贴性培训;如身份证号填错,请核对。",
+            code="over_age", params={"max_age": max_age, "age": age, "on": on},
         )
 
 
-def ensure_eligible_category(categories) -> None:
-    """R13 《实施方案》三(一): a trainee belongs to at least one eligible category."""
-    if not categories:
+@dataclass(frozen=True)
+class HeldCategory:
+    """A category a trainee is registered in, with the dates it is held (held_until None: still)."""
+
+    label: str
+    held_from: date
+    held_until: date | None = None
+
+
+def ensure_eligible_category(categories, *, on: date | None = None, registered=()) -> None:
+    """R13 《实施方案》三(一): a trainee belongs to at least one eligible category — on the day the
+    class starts (`on`, R18). `categories` are those held that day; `registered` (HeldCategory)
+    are all the trainee's categories, so a refusal can say which is registered and why it does
+    not count on that day."""
+    if categories:
+        return
+    if not registered:
         raise ValidationError(
-            "学员不属于任何培训对象类别(R13《实施方案》三(一)):请至少登记一个类别,如城镇失业人员、农村劳动力。",
+            "学员没有登记任何培训对象类别(《实施方案》三(一)):请学员所在乡镇先在学员页面登记类别"
+            "(如城镇失业人员、农村劳动力),再报名。",
             code="no_category",
         )
+    reasons = []
+    for held in registered:
+        if on is not None and held.held_from > on:
+            reasons.append(f"「{held.label}」自{held.held_from}起,晚于开班日期")
+        elif on is not None and held.held_until is not None and held.held_until < on:
+            reasons.append(f"「{held.label}」至{held.held_until}止,早于开班日期")
+    raise ValidationError(
+        "本班%(on)s开班,学员当天不属于任何培训对象类别(《实施方案》三(一)):%(reasons)s。"
+        "开班时须属于培训对象类别;如类别起止日期登记有误,请学员所在乡镇更正后再报名。",
+        code="no_category", params={"on": on, "reasons": ";".join(reasons) or "登记的类别当天均未生效"},
+    )

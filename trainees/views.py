@@ -10,6 +10,7 @@ from accounts.decorators import role_required
 from accounts.models import Role
 from certification.models import EvidenceKind
 from courses.models import ClassStatus
+from skills_program.forms import add_refusal
 from skills_program.models import TownshipTarget
 from skills_program.selectors import current_policy_year
 from trainees.models import TraineeCategory
@@ -23,6 +24,10 @@ from trainees.policy import (
 from trainees.selectors import trainees_visible_to
 
 FINISHED = [ClassStatus.COMPLETED, ClassStatus.CLOSED]
+# Refusals of register_trainee about the ID number typed: shown under that field.
+ID_NUMBER_CODES = {code: "id_number" for code in (
+    "id_required", "id_not_text", "id_first_generation", "id_missing_check_digit", "id_length", "id_characters",
+    "id_province", "id_birth_date", "id_checksum", "already_registered")}
 
 
 def _progress(user, year):
@@ -76,6 +81,16 @@ def trainee_detail(request, pk):
 
         full_id_number = reveal_id_number(trainee, by=request.user, place=ViewPlace.TOWNSHIP,
                                           address=client_address(request))
+    return trainee_page(request, trainee, full_id_number=full_id_number)
+
+
+def trainee_page(request, trainee, *, full_id_number=None, category_form=None, ending=None, ending_errors=(),
+                 employment_form=None):
+    """The township's page of one trainee; a refused category change or employment record comes
+    back to it with each refusal beside the field it concerns (`ending`: the category whose end
+    date was refused)."""
+    from trainees.forms import CategoryForm
+
     enrolments = trainee.enrolments.select_related("training_class", "training_class__institution").order_by("-pk")
     return render(
         request,
@@ -90,6 +105,8 @@ def trainee_detail(request, pk):
             "finished": [e for e in enrolments if e.training_class.status in FINISHED and not e.is_withdrawn],
             "evidence_kinds": EvidenceKind.choices,
             "category_choices": TraineeCategory.choices,
+            "category_form": category_form or CategoryForm(),
+            "ending": ending, "ending_errors": ending_errors, "employment_form": employment_form,
         },
     )
 
@@ -160,7 +177,7 @@ def register(request):
             existing = error.trainee
             form.add_error("id_number", error)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_refusal(form, error, ID_NUMBER_CODES)
         else:
             from django.contrib import messages
 
@@ -203,33 +220,36 @@ def trainee_list(request):
 
 @role_required(Role.TOWNSHIP)
 def categories(request, pk):
-    """Add an eligible category to a trainee of the township, or end one."""
-    from datetime import date
-
+    """Add an eligible category to a trainee of the township, or end one; a refusal comes back
+    to the trainee's page beside the field it concerns."""
+    from django import forms
     from django.contrib import messages
     from django.core.exceptions import ValidationError
     from django.shortcuts import redirect
 
+    from skills_program.formats.zh_Hans.formats import DATE_INPUT_FORMATS
     from trainees.forms import CategoryForm
     from trainees.services import add_category, end_category
 
-    trainee = get_object_or_404(trainees_visible_to(request.user), pk=pk)
-    if request.method == "POST":
+    trainee = get_object_or_404(trainees_visible_to(request.user).select_related("township"), pk=pk)
+    if request.method != "POST":
+        return redirect("trainees:trainee-detail", pk=trainee.pk)
+    if request.POST.get("end"):
+        membership = get_object_or_404(trainee.categories, pk=request.POST["end"])
         try:
-            if request.POST.get("end"):
-                membership = get_object_or_404(trainee.categories, pk=request.POST["end"])
-                end_category(membership, by=request.user,
-                             held_until=date.fromisoformat(request.POST.get("held_until") or str(timezone.localdate())))
-            else:
-                form = CategoryForm(request.POST)
-                if form.is_valid():
-                    add_category(trainee, by=request.user, **form.cleaned_data)
-                else:
-                    raise ValidationError("请选择类别并填写起始日期。", code="invalid")
+            held_until = forms.DateField(input_formats=DATE_INPUT_FORMATS, required=False).clean(
+                request.POST.get("held_until", "")) or timezone.localdate()
+            end_category(membership, by=request.user, held_until=held_until)
         except ValidationError as error:
-            messages.error(request, ";".join(error.messages))
-        except ValueError:
-            messages.error(request, "日期格式不正确,请重新选择日期。")
-        else:
-            messages.success(request, "培训对象类别已更新。")
+            return trainee_page(request, trainee, ending=membership.pk, ending_errors=error.messages)
+    else:
+        form = CategoryForm(request.POST)
+        if not form.is_valid():
+            return trainee_page(request, trainee, category_form=form)
+        try:
+            add_category(trainee, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_refusal(form, error, {"dates_ordered": "held_from", "unique": "held_from"})
+            return trainee_page(request, trainee, category_form=form)
+    messages.success(request, "培训对象类别已更新。")
     return redirect("trainees:trainee-detail", pk=trainee.pk)

@@ -92,7 +92,7 @@ def test_a_roster_longer_than_the_class_is_refused_before_any_enrolment(endpoint
     rows = [("姓名", "身份证号", "培训券号")] + [(f"学员{i}", "", "") for i in range(60)]
     response = client.post(url, {"file": SimpleUploadedFile("名册.xlsx", corpus.valid_xlsx(rows))})
     assert response.status_code == 400
-    assert "计划人数" in response.context["refusal"] and "R1" in response.context["refusal"]
+    assert "计划人数" in response.context["refusal"] and "《实施方案》三(五)" in response.context["refusal"]
 
 
 CHILD = textwrap.dedent("""
