@@ -1,25 +1,44 @@
-"""The demo county year of `manage.py seed_demo`: 长治县, 2018.
+"""The demo county of `manage.py seed_demo`: 长治县 in two policy years.
 
-Fixed tables first, then `build_plan(rng)`, which draws everything else (people, rosters,
-attendance, results, jobs, vouchers) from `random.Random(2018)`. The plan is pure Python and
-never reads the database, so every run plans the same year and the command only has to create
-what is missing. Names, companies and numbers are invented; ID numbers, credit codes and ISBNs
-carry correct check characters.
+2018, the plan's own year, is the archive a county keeps: every class ran, was assessed, claimed,
+paid and closed, the year is closed, its figures are final. The live year is the current calendar
+year with the plan's parameters, its dates placed around the day the demo is built
+(`live_year(today)`), so that each demo login finds work waiting that succeeds when done: a class
+in session today, certificates ready to claim, an employment window that closed last week, claims
+at every step of HR's review, vouchers to issue.
+
+Fixed tables first, then the two years (`archive_year()`, `live_year(today)`), then
+`build_plan(spec, taken)`, which draws everything else (people, rosters, attendance, results,
+jobs, vouchers) from `random.Random(spec.seed)`. A plan is pure Python and never reads the
+database, so every run plans the same years and the command only has to create what is missing.
+Names, companies and numbers are invented; ID numbers, credit codes and ISBNs carry correct
+check characters.
 """
 
+import functools
+import io
 import math
+import random
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from decimal import Decimal
+from xml.sax.saxutils import escape
 
+import chinese_calendar
 from stdnum import ean, isbn
 from stdnum.cn import ric, uscc
 
 from subsidies.policy import add_calendar_months
 
-YEAR = 2018
-# The day the demo county "lives" on: classes before it have run, classes after it are planned.
+ARCHIVE_YEAR = 2018
+# The day the archive stands at: the last claim of 2018 paid and every class closed.
+ARCHIVE_TODAY = date(2019, 6, 28)
+# The province-scale year of `manage.py generate_data` is 2018 seen from mid-December, with the
+# voucher pilot from June (it shares these tables).
+YEAR = ARCHIVE_YEAR
 DEMO_TODAY = date(2018, 12, 14)
+VOUCHER_PILOT_FROM = date(2018, 6, 1)
 PASSWORD = "Demo-2018-skills"
 CHANGE_REASON = "载入演示数据"
 HR_ISSUER = "长治县人力资源和社会保障局"
@@ -29,31 +48,43 @@ HR_GROUP = "县人社局工作人员"
 HR_GROUP_APPS = (
     "skills_program", "accounts", "trainees", "institutions", "courses", "certification", "subsidies",
 )
-TRAINEE_COUNT = 360
 
 # ---------------------------------------------------------------------------------------------
-# The 2018 official calendar (国办发明电〔2017〕12号): holidays and the weekend days worked instead.
+# The official working-day calendar (国务院办公厅节假日安排, 调休 included), as the services read
+# it (skills_program.calendar): the chinese-calendar package, and for a year it does not know yet
+# the statutory holidays below, which seed_demo records as 工作日调整 so that the services count
+# the same days. The 调休 of such a year is published by the State Council late in the year
+# before; HR records it then.
 
-HOLIDAYS = frozenset(
-    {
-        date(2018, 1, 1),
-        *(date(2018, 2, d) for d in range(15, 22)),
-        date(2018, 4, 5), date(2018, 4, 6), date(2018, 4, 7),
-        date(2018, 4, 29), date(2018, 4, 30), date(2018, 5, 1),
-        date(2018, 6, 18),
-        date(2018, 9, 24),
-        *(date(2018, 10, d) for d in range(1, 8)),
-        date(2018, 12, 30), date(2018, 12, 31), date(2019, 1, 1),
-    }
-)
-MAKEUP_WORKDAYS = frozenset(
-    {date(2018, 2, 11), date(2018, 2, 24), date(2018, 4, 8), date(2018, 4, 28), date(2018, 9, 29),
-     date(2018, 9, 30), date(2018, 12, 29)}
-)
+STATUTORY_HOLIDAYS = {  # 《全国年节及纪念日放假办法》(2024年修订): 元旦1天, 春节4天(除夕至正月初三)
+    date(2027, 1, 1): "元旦",
+    date(2027, 2, 5): "春节(除夕)",
+    date(2027, 2, 6): "春节(正月初一)",
+    date(2027, 2, 7): "春节(正月初二)",
+    date(2027, 2, 8): "春节(正月初三)",
+}
 
 
+@functools.cache  # the package looks a day up slowly
 def is_working_day(day):
-    return day in MAKEUP_WORKDAYS or (day.weekday() < 5 and day not in HOLIDAYS)
+    if day in STATUTORY_HOLIDAYS:
+        return False
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:  # a year the package does not know: Monday to Friday
+        return day.weekday() < 5
+
+
+def holidays_to_record():
+    """(day, note) of the statutory holidays the chinese-calendar package does not know."""
+    rows = []
+    for day, name in sorted(STATUTORY_HOLIDAYS.items()):
+        try:
+            chinese_calendar.is_workday(day)
+        except NotImplementedError:
+            rows.append((day, f"{day.year}年{name}(法定节假日,《全国年节及纪念日放假办法》);"
+                              "调休安排以国务院办公厅通知为准"))
+    return rows
 
 
 def working_days(start, count):
@@ -74,6 +105,46 @@ def add_working_days(day, count):
         while not is_working_day(day):
             day += step
     return day
+
+
+def working_day_on_or_before(day):
+    while not is_working_day(day):
+        day -= timedelta(days=1)
+    return day
+
+
+# ---------------------------------------------------------------------------------------------
+# The application's documents (R17), as the Word files a county office exchanges.
+
+_DOCX_PARTS = {
+    "[Content_Types].xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/word/document.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>'
+    ),
+    "_rels/.rels": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        'officeDocument" Target="word/document.xml"/></Relationships>'
+    ),
+}
+
+
+def word_document(paragraphs) -> bytes:
+    """A minimal Word (.docx) file with one paragraph per line."""
+    body = "".join(f"<w:p><w:r><w:t>{escape(line)}</w:t></w:r></w:p>" for line in paragraphs)
+    document = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+                f"<w:body>{body}</w:body></w:document>")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in {**_DOCX_PARTS, "word/document.xml": document}.items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -323,10 +394,12 @@ INSTITUTIONS = [
                    "0355-6630777", "长治县韩店镇迎宾路55号", "韩店镇", "长治县人力资源服务有限公司培训部"),
 ]
 INSTITUTION_BY_NAME = {i.name: i for i in INSTITUTIONS}
-TENDER_REFERENCE = "长治市人社局2018年全民技能提升工程培训机构公开招标(第一批)"
-
 SKILL_LEVEL_OCCUPATIONS = [o.name for o in OCCUPATIONS if o.certificate_kind == "skill_level"]
 EVALUATOR = "长治市黎都人才评价服务有限公司"
+
+
+def tender_reference(year):
+    return f"长治市人社局{year}年全民技能提升工程培训机构公开招标(第一批)"
 
 
 @dataclass(frozen=True)
@@ -336,21 +409,20 @@ class EvaluationBodyRow:
     credit_code: str
     contact_person: str
     contact_phone: str
-    plan_title: str
+    plan_title: str  # the 2018 plan's title; later years' name their own year
     occupations: tuple
-    published_on: date | None
+    is_published: bool  # its plan is published each year on the year's `plan_published_on`
 
 
 EVALUATION_BODIES = [
     EvaluationBodyRow(
         EVALUATOR, "talent_evaluation", credit_code("91140400", "MA0GX123"), "杨帆", "0355-2026688",
-        "长治市黎都人才评价服务有限公司2018年职业技能等级评价实施方案", tuple(SKILL_LEVEL_OCCUPATIONS),
-        date(2018, 5, 30),
+        "长治市黎都人才评价服务有限公司2018年职业技能等级评价实施方案", tuple(SKILL_LEVEL_OCCUPATIONS), True,
     ),
     EvaluationBodyRow(
         LUAN, "enterprise", INSTITUTION_BY_NAME[LUAN].credit_code, "牛建军", "0355-6655120",
         "山西潞安机械制造有限公司2018年企业职业技能等级评价实施方案(焊工、仓储管理员)", ("焊工", "仓储管理员"),
-        None,
+        False,
     ),
 ]
 
@@ -406,66 +478,31 @@ class ClassRow:
     decided_on: date | None = None
     cancelled_on: date | None = None
     decision_note: str = ""
+    dates: tuple = ()  # the training days, when they are not simply `days` working days from `start`
+
+
+@dataclass(frozen=True)
+class ClaimRow:
+    """A subsidy claim (SPEC.md §3.7): class, instalment, status, the day the institution
+    generated it, and HR's reason when it was returned to the institution as a draft."""
+
+    code: str
+    instalment: str
+    status: str
+    created_on: date
+    return_reason: str = ""
 
 
 APPROVED_NOTE = "材料齐全,符合开班条件,同意开班。"
-CLASSES = [
-    ClassRow("2018-001", SCHOOL, "焊工", LINE_MIGRANT, "closed", date(2018, 5, 21), 12, 45, 42,
-             submitted_on=date(2018, 5, 15), decided_on=date(2018, 5, 17)),
-    ClassRow("2018-002", XINYUAN, "养老护理员", LINE_CARER, "closed", date(2018, 6, 4), 10, 40, 38),
-    ClassRow("2018-003", SCHOOL, "电子商务师", LINE_UNEMPLOYED, "completed", date(2018, 6, 25), 10, 40, 36),
-    ClassRow("2018-004", XINYUAN, "育婴员", LINE_UNEMPLOYED, "completed", date(2018, 7, 2), 10, 45, 40,
-             hours=(4, 3)),
-    ClassRow("2018-005", TECH, "电工", LINE_MIGRANT, "completed", date(2018, 7, 9), 12, 40, 35),
-    ClassRow("2018-006", SCHOOL, "焊工", LINE_MIGRANT, "completed", date(2018, 8, 6), 12, 45, 40),
-    # Runs alongside 2018-006: the school holds HR's approval for two 焊工 classes at once (R2).
-    ClassRow("2018-007", SCHOOL, "焊工", LINE_MIGRANT, "completed", date(2018, 8, 13), 12, 40, 38),
-    ClassRow("2018-008", XINYUAN, "家政服务员", LINE_UNEMPLOYED, "completed", date(2018, 8, 20), 10, 40, 36),
-    ClassRow("2018-009", XINYUAN, "中式烹调师", LINE_MIGRANT, "completed", date(2018, 10, 15), 10, 35, 32),
-    ClassRow("2018-010", CENTRE, "叉车司机", LINE_UNEMPLOYED, "completed", date(2018, 11, 5), 8, 30, 30,
-             hours=(4, 3), practical_share=0.66),
-    ClassRow("2018-011", LUAN, "焊工", LINE_MIGRANT, "in_progress", date(2018, 12, 10), 10, 30, 28),
-    ClassRow("2018-012", HRCO, "仓储管理员", LINE_MIGRANT, "in_progress", date(2018, 12, 6), 12, 40, 34),
-    ClassRow("2018-013", TECH, "设施蔬菜种植", LINE_MIGRANT, "approved", date(2018, 12, 17), 10, 30, 26,
-             submitted_on=date(2018, 11, 26), decided_on=date(2018, 12, 3)),
-    ClassRow("2018-014", HRCO, "电子商务师", LINE_UNEMPLOYED, "submitted", date(2018, 12, 19), 8, 40,
-             submitted_on=date(2018, 12, 12)),
-    ClassRow("2018-015", LUAN, "电工", LINE_MIGRANT, "draft", date(2018, 12, 17), 10, 30),
-    ClassRow("2018-016", CENTRE, "养老护理员", LINE_CARER, "returned", date(2018, 12, 17), 10, 50,
-             submitted_on=date(2018, 11, 26), decided_on=date(2018, 11, 30),
-             decision_note="退回修改:授课教师中缺少具有养老护理员高级工以上资格的实操指导教师,请补充教师资格证书;"
-                           "教学计划中的实操实训内容请细化到每天(《实施方案》三(五))。"),
-    ClassRow("2018-017", HRCO, "育婴员", LINE_UNEMPLOYED, "rejected", date(2018, 11, 19), 10, 40,
-             submitted_on=date(2018, 11, 1), decided_on=date(2018, 11, 7),
-             decision_note="不予批准:经实地核查,该机构未配备育婴实训室及婴儿护理模型等实训设备,不具备开班条件"
-                           "(《实施方案》三(五))。"),
-    ClassRow("2018-018", TECH, "焊工", LINE_MIGRANT, "cancelled", date(2018, 10, 22), 10, 40,
-             submitted_on=date(2018, 9, 25), decided_on=date(2018, 10, 12), cancelled_on=date(2018, 10, 19)),
-]
 SUBMITTED_STATUSES = ("submitted", "approved", "returned", "rejected", "in_progress", "completed", "closed")
 DECIDED_STATUSES = ("approved", "returned", "rejected", "in_progress", "completed", "closed")
 STARTED_STATUSES = ("in_progress", "completed", "closed")
 COMPLETED_STATUSES = ("completed", "closed")
-PARALLEL_APPROVAL = (SCHOOL, "焊工", date(2018, 7, 20),
+PARALLEL_APPROVAL = (SCHOOL, "焊工",
                      "学校焊接实训车间两间,各配备交直流焊机20台、排烟除尘系统;焊接专业专职教师6名(高级技师2名);"
                      "实训管理员2名。具备同时开设两个焊工培训班的条件,两班分班管理。")
-
-# Subsidy claims (SPEC.md §3.7): class, instalment, status, day the institution generated it.
-CLAIMS = [
-    ("2018-001", "first", "paid", date(2018, 6, 25)),
-    ("2018-001", "second", "paid", date(2018, 9, 10)),
-    ("2018-002", "first", "paid", date(2018, 7, 5)),
-    ("2018-002", "second", "paid", date(2018, 9, 25)),
-    ("2018-003", "first", "paid", date(2018, 7, 23)),
-    ("2018-003", "second", "draft", date(2018, 12, 10)),
-    ("2018-004", "first", "payable", date(2018, 11, 19)),
-    ("2018-005", "first", "draft", date(2018, 12, 12)),
-    ("2018-006", "first", "publicised", date(2018, 12, 3)),
-    ("2018-007", "first", "approved", date(2018, 12, 5)),
-    ("2018-008", "first", "reviewed", date(2018, 12, 7)),
-    ("2018-009", "first", "submitted", date(2018, 12, 11)),
-]
 CLAIM_STEPS = ("draft", "submitted", "reviewed", "approved", "publicised", "payable", "paid")
+CERTIFICATE_DAYS = 10  # working days from the class end to the certificates
 
 
 @dataclass(frozen=True)
@@ -497,8 +534,245 @@ def claim_timeline(created_on, status, publicity_days=5):
     return ClaimTimeline(**steps)
 
 
+def class_days(row):
+    return list(row.dates) or working_days(row.start, row.days)
+
+
+def settled_claims(row):
+    """Both instalments of a class, paid: the first once the certificates are out, the second
+    once the employment window has closed (R7)."""
+    end = class_days(row)[-1]
+    first_on = add_working_days(end, CERTIFICATE_DAYS + 2)
+    second_on = add_working_days(add_calendar_months(end, 3), 3)
+    return [ClaimRow(row.code, "first", "paid", first_on), ClaimRow(row.code, "second", "paid", second_on)]
+
+
+@dataclass(frozen=True)
+class YearSpec:
+    """One policy year of the demo: its classes and claims and the day its data stands at."""
+
+    year: int
+    today: date  # the archive's last day, or the day the live year was built
+    is_closed: bool
+    seed: int
+    classes: tuple
+    claims: tuple
+    inspections: tuple  # class, method, date, findings, follow-up, compliant
+    withdrawals: dict  # class: (training day of withdrawal, reason)
+    poor_attendance: tuple  # classes with one trainee far below 85% (R3)
+    awaiting_certificates: tuple  # completed classes assessed, certificates not yet issued
+    trainee_count: int
+    birth_from: date  # the oldest trainee's birth date
+    birth_years: int  # and the span of birth dates
+    pilot_from: date  # the voucher pilot (四(三))
+    waiting_vouchers: tuple  # (first, last) issue day of vouchers not used
+    waiting_status: str  # what an unused voucher is on `today`: issued, or expired after the year
+    late_registrations: tuple  # (first, last) registration day of people not on a roster
+    plan_published_on: date  # the evaluation body's plan (三(六))
+    parallel_approved_on: date  # HR's R2 approval of the school's two welding classes
+    small_enterprise: tuple = ()  # (class whose first welder a small enterprise hires, contract day)
+    late_job_class: str = ""  # a class with one job found after the window (R7)
+    anchor_class: str = ""  # the draft made the day the live year was built (its creation day is `today`)
+    anomaly_class: str = ""  # a class where one trainee is reported employed by the institution itself
+
+    @property
+    def first_start(self):
+        return min(class_days(row)[0] for row in self.classes if row.enrol)
+
+    @property
+    def claim_days(self):
+        return {(c.code, c.instalment): c.created_on for c in self.claims}
+
+    def class_row(self, code):
+        return next(row for row in self.classes if row.code == code)
+
+
+def archive_year():
+    """2018 as the county keeps it: fourteen classes run and closed, one application refused and
+    one class cancelled, every claim paid, every voucher used or expired."""
+    rows = [
+        ClassRow("2018-001", SCHOOL, "焊工", LINE_MIGRANT, "closed", date(2018, 5, 21), 12, 45, 42,
+                 submitted_on=date(2018, 5, 15), decided_on=date(2018, 5, 17)),
+        ClassRow("2018-002", XINYUAN, "养老护理员", LINE_CARER, "closed", date(2018, 6, 4), 10, 40, 38),
+        ClassRow("2018-003", SCHOOL, "电子商务师", LINE_UNEMPLOYED, "closed", date(2018, 6, 25), 10, 40, 36),
+        ClassRow("2018-004", XINYUAN, "育婴员", LINE_UNEMPLOYED, "closed", date(2018, 7, 2), 10, 45, 40,
+                 hours=(4, 3)),
+        ClassRow("2018-005", TECH, "电工", LINE_MIGRANT, "closed", date(2018, 7, 9), 12, 40, 35),
+        ClassRow("2018-006", SCHOOL, "焊工", LINE_MIGRANT, "closed", date(2018, 8, 6), 12, 45, 40),
+        # Runs alongside 2018-006: the school holds HR's approval for two 焊工 classes at once (R2).
+        ClassRow("2018-007", SCHOOL, "焊工", LINE_MIGRANT, "closed", date(2018, 8, 13), 12, 40, 38),
+        ClassRow("2018-008", XINYUAN, "家政服务员", LINE_UNEMPLOYED, "closed", date(2018, 8, 20), 10, 40, 36),
+        ClassRow("2018-009", XINYUAN, "中式烹调师", LINE_MIGRANT, "closed", date(2018, 10, 15), 10, 35, 32),
+        ClassRow("2018-010", CENTRE, "叉车司机", LINE_UNEMPLOYED, "closed", date(2018, 11, 5), 8, 30, 30,
+                 hours=(4, 3), practical_share=0.66),
+        ClassRow("2018-011", LUAN, "焊工", LINE_MIGRANT, "closed", date(2018, 11, 26), 10, 30, 28),
+        ClassRow("2018-012", HRCO, "仓储管理员", LINE_MIGRANT, "closed", date(2018, 12, 3), 12, 40, 34),
+        ClassRow("2018-013", TECH, "设施蔬菜种植", LINE_MIGRANT, "closed", date(2018, 12, 10), 10, 30, 26,
+                 submitted_on=date(2018, 11, 19), decided_on=date(2018, 11, 23)),
+        ClassRow("2018-014", HRCO, "电子商务师", LINE_UNEMPLOYED, "closed", date(2018, 12, 17), 8, 40, 36,
+                 submitted_on=date(2018, 12, 3)),
+        ClassRow("2018-015", HRCO, "育婴员", LINE_UNEMPLOYED, "rejected", date(2018, 11, 19), 10, 40,
+                 submitted_on=date(2018, 11, 1), decided_on=date(2018, 11, 7),
+                 decision_note="不予批准:经实地核查,该机构未配备育婴实训室及婴儿护理模型等实训设备,不具备开班条件"
+                               "(《实施方案》三(五))。"),
+        ClassRow("2018-016", TECH, "焊工", LINE_MIGRANT, "cancelled", date(2018, 10, 22), 10, 40,
+                 submitted_on=date(2018, 9, 25), decided_on=date(2018, 10, 12), cancelled_on=date(2018, 10, 19)),
+    ]
+    claims = [claim for row in rows if row.status == "closed" for claim in settled_claims(row)]
+    return YearSpec(
+        year=ARCHIVE_YEAR, today=ARCHIVE_TODAY, is_closed=True, seed=ARCHIVE_YEAR, classes=tuple(rows),
+        claims=tuple(claims),
+        inspections=(
+            ("2018-006", "on_site", date(2018, 8, 8),
+             "实地查看焊接实训车间:当日应到学员40人,实到39人,与考勤记录一致;1人事假有请假条。实操课按教学计划进行,"
+             "焊机及排烟设备运行正常,安全防护用品配发到人。", "", True),
+            ("2018-012", "video", date(2018, 12, 12),
+             "调阅12月11日下午实操课监控录像:应到34人,实到33人,与考勤记录一致;发现签到时段有学员代他人签到迹象。",
+             "要求机构即日起启用人脸识别签到,对代签学员进行批评教育,当日考勤按实际出勤重新核对;县人社局将于结业前再次抽查。",
+             True),
+        ),
+        withdrawals={"2018-004": (2, "已在外地找到工作,本人申请退学"),
+                     "2018-006": (3, "家中老人生病需要照顾,本人申请退学")},
+        poor_attendance=("2018-003", "2018-008"), awaiting_certificates=(),
+        trainee_count=360, birth_from=date(1960, 1, 1), birth_years=42,
+        pilot_from=date(2018, 6, 1), waiting_vouchers=(date(2018, 11, 1), date(2018, 12, 14)),
+        waiting_status="expired", late_registrations=(date(2018, 10, 8), date(2018, 12, 14)),
+        plan_published_on=date(2018, 5, 30), parallel_approved_on=date(2018, 7, 20),
+        small_enterprise=("2018-001", date(2018, 6, 11)), late_job_class="2018-001",
+    )
+
+
+ANCHOR_CLASS = 23  # the live year's class whose creation day is the day the live year was built
+
+
+def anchor_class_code(year):
+    return f"{year}-{ANCHOR_CLASS:03d}"
+
+
+def live_year(today):
+    """The current calendar year, `today` being the day the demo is built (SPEC.md §6).
+
+    Per institution with a demo login (the school: inst_clerk; 鑫源: inst_clerk2): a class in
+    session today whose sessions so far are marked and today's await attendance, a class that
+    ended two weeks ago with its certificates out (first instalment to claim, employment to
+    follow up), a class whose employment window closed last week (second instalment to claim),
+    a returned application and a draft. HR finds an application to approve, a claim at every
+    step (to review, to approve, to publicise, whose notice has ended, to pay), a settled class to
+    close; the evaluation body a class assessed last week awaiting its certificates.
+    """
+    year = today.year
+
+    def code(n):
+        return f"{year}-{n:03d}"
+
+    def wd(n):
+        return add_working_days(today, n)
+
+    def ending(offset, days):
+        """(start, days) of a class that ended `offset` working days ago."""
+        return add_working_days(wd(offset), -(days - 1)), days
+
+    def window_closed(days_ago, days):
+        """(start, days) of a class whose 3-month employment window (R7) ended `days_ago` days ago."""
+        end = working_day_on_or_before(add_calendar_months(today - timedelta(days=days_ago), -3))
+        return add_working_days(end, -(days - 1)), days
+
+    def in_session(done, days):
+        """The training days of a class in its (done + 1)-th day today, a weekend included if need be."""
+        before = [wd(-i) for i in range(done, 0, -1)]
+        after = working_days(wd(1), days - done - 1)
+        return tuple([*before, today, *after])
+
+    def running(n, institution, occupation, line, done, days, capacity, enrol, **extra):
+        dates = in_session(done, days)
+        return ClassRow(code(n), institution, occupation, line, "in_progress", dates[0], days, capacity, enrol,
+                        dates=dates, **extra)
+
+    rows = [
+        ClassRow(code(1), SCHOOL, "焊工", LINE_MIGRANT, "closed", *ending(-150, 12), 45, 40),
+        ClassRow(code(2), XINYUAN, "中式烹调师", LINE_MIGRANT, "closed", *ending(-140, 10), 35, 32),
+        ClassRow(code(3), TECH, "电工", LINE_MIGRANT, "closed", *ending(-125, 12), 40, 34),
+        # Both instalments paid and the window over: HR settles (结算) it.
+        ClassRow(code(4), CENTRE, "叉车司机", LINE_UNEMPLOYED, "completed", *ending(-105, 8), 30, 28,
+                 hours=(4, 3), practical_share=0.66),
+        # The employment window closed last week: the second instalment is due (R7).
+        ClassRow(code(5), SCHOOL, "电子商务师", LINE_UNEMPLOYED, "completed", *window_closed(7, 10), 40, 36),
+        ClassRow(code(6), XINYUAN, "育婴员", LINE_UNEMPLOYED, "completed", *window_closed(8, 10), 45, 38,
+                 hours=(4, 3)),
+        # First instalments at every step of HR's review.
+        ClassRow(code(7), HRCO, "仓储管理员", LINE_MIGRANT, "completed", *ending(-50, 12), 40, 34),
+        ClassRow(code(8), CENTRE, "养老护理员", LINE_CARER, "completed", *ending(-30, 10), 40, 36),
+        ClassRow(code(9), TECH, "设施蔬菜种植", LINE_MIGRANT, "completed", *ending(-26, 10), 30, 27),
+        ClassRow(code(10), LUAN, "焊工", LINE_MIGRANT, "completed", *ending(-21, 10), 30, 28),
+        ClassRow(code(11), SCHOOL, "电工", LINE_MIGRANT, "completed", *ending(-19, 12), 40, 35),
+        ClassRow(code(12), XINYUAN, "养老护理员", LINE_CARER, "completed", *ending(-22, 10), 40, 37),
+        ClassRow(code(13), TECH, "乡村旅游服务", LINE_MIGRANT, "completed", *ending(-17, 8), 35, 30),
+        ClassRow(code(14), CENTRE, "家政服务员", LINE_UNEMPLOYED, "completed", *ending(-15, 10), 40, 33),
+        # Ended two weeks ago, certificates out: the first instalment is to be claimed.
+        ClassRow(code(15), SCHOOL, "焊工", LINE_MIGRANT, "completed", *ending(-12, 12), 45, 40),
+        ClassRow(code(16), XINYUAN, "家政服务员", LINE_UNEMPLOYED, "completed", *ending(-11, 10), 40, 36),
+        # Assessed last week; the evaluation body has the certificates to record (三(六)).
+        ClassRow(code(17), HRCO, "电子商务师", LINE_UNEMPLOYED, "completed", *ending(-4, 8), 40, 32),
+        # In session today.
+        running(18, SCHOOL, "焊工", LINE_MIGRANT, 4, 10, 45, 38),
+        running(19, XINYUAN, "养老护理员", LINE_CARER, 3, 10, 40, 35),
+        running(20, LUAN, "仓储管理员", LINE_MIGRANT, 6, 12, 30, 26),
+        ClassRow(code(21), TECH, "食用菌生产", LINE_MIGRANT, "approved", wd(3), 8, 30, 18,
+                 submitted_on=wd(-12), decided_on=wd(-9)),
+        ClassRow(code(22), LUAN, "电工", LINE_MIGRANT, "submitted", wd(8), 10, 30, submitted_on=wd(-2)),
+        ClassRow(code(23), SCHOOL, "电工", LINE_MIGRANT, "draft", wd(15), 10, 40),
+        ClassRow(code(24), XINYUAN, "中式烹调师", LINE_MIGRANT, "draft", wd(18), 10, 35),
+        ClassRow(code(25), SCHOOL, "电子商务师", LINE_UNEMPLOYED, "returned", wd(12), 10, 40,
+                 submitted_on=wd(-6), decided_on=wd(-3),
+                 decision_note="退回修改:请在学员来源计划中写明各乡镇推荐人数,并补充实操指导教师的"
+                               "电子商务师职业技能等级证书(《实施方案》三(五))。"),
+        ClassRow(code(26), XINYUAN, "育婴员", LINE_UNEMPLOYED, "returned", wd(10), 10, 45, hours=(4, 3),
+                 submitted_on=wd(-5), decided_on=wd(-2),
+                 decision_note="退回修改:教学计划中的实操实训内容请细化到每天,并写明婴儿护理模型等实训设备的"
+                               "数量(《实施方案》三(五))。"),
+        ClassRow(code(27), HRCO, "育婴员", LINE_UNEMPLOYED, "rejected", wd(-20), 10, 40,
+                 submitted_on=wd(-35), decided_on=wd(-30),
+                 decision_note="不予批准:该机构仍未配备育婴实训室及婴儿护理模型等实训设备,不具备开班条件"
+                               "(《实施方案》三(五))。"),
+        ClassRow(code(28), TECH, "焊工", LINE_MIGRANT, "cancelled", wd(-40), 10, 40,
+                 submitted_on=wd(-55), decided_on=wd(-50), cancelled_on=wd(-45)),
+    ]
+    by_code = {row.code: row for row in rows}
+    claims = [claim for n in (1, 2, 3, 4) for claim in settled_claims(by_code[code(n)])]
+    claims += [settled_claims(by_code[code(n)])[0] for n in (5, 6, 7)]
+    claims += [
+        ClaimRow(code(8), "first", "payable", wd(-17)),
+        ClaimRow(code(9), "first", "publicised", wd(-13)),  # the notice ended three days ago
+        ClaimRow(code(10), "first", "publicised", wd(-8)),  # on notice today
+        ClaimRow(code(11), "first", "approved", wd(-6)),
+        ClaimRow(code(12), "first", "draft", wd(-9),
+                 return_reason="退回修改:请核对申领明细中每名学员的证书编号,并附结业考核成绩表后重新提交。"),
+        ClaimRow(code(13), "first", "reviewed", wd(-4)),
+        ClaimRow(code(14), "first", "submitted", wd(-2)),
+    ]
+    return YearSpec(
+        year=year, today=today, is_closed=False, seed=year, classes=tuple(rows), claims=tuple(claims),
+        inspections=(
+            (code(18), "on_site", wd(-1),
+             "实地查看焊接实训车间:学员按时到课,与当日考勤一致;实操课按教学计划进行,焊机及排烟设备运行正常,"
+             "安全防护用品配发到人。", "", True),
+            (code(20), "video", wd(-2),
+             "调阅前一日下午实操课监控录像:到课人数与考勤记录一致;发现签到时段有学员代他人签到迹象。",
+             "要求机构即日起启用人脸识别签到,对代签学员进行批评教育;县人社局将于结业前再次抽查。", True),
+        ),
+        withdrawals={code(7): (3, "已在外地找到工作,本人申请退学"),
+                     code(19): (2, "家中老人生病需要照顾,本人申请退学")},
+        poor_attendance=(code(11), code(18)), awaiting_certificates=(code(17),),
+        trainee_count=480, birth_from=date(year - 58, 1, 1), birth_years=40,
+        pilot_from=add_working_days(today, -180), waiting_vouchers=(today - timedelta(days=40), wd(-1)),
+        waiting_status="issued", late_registrations=(today - timedelta(days=60), wd(-1)),
+        plan_published_on=add_working_days(today, -200), parallel_approved_on=add_working_days(today, -190),
+        anchor_class=anchor_class_code(year), anomaly_class=code(7),
+    )
+
+
 # ---------------------------------------------------------------------------------------------
-# Employers of trained people (R7), vouchers (四(三)), small enterprises (四(四)), inspections.
+# Employers of trained people (R7), vouchers (四(三)), small enterprises (四(四)).
 
 EMPLOYERS = {  # (name, credit code or "" when the demo does not know it)
     "equipment": [
@@ -537,20 +811,9 @@ EMPLOYERS = {  # (name, credit code or "" when the demo does not know it)
         ("长治县西火镇富民种植专业合作社", credit_code("93140421", "MA0GR1J3")),
     ],
 }
-SMALL_ENTERPRISE = EMPLOYERS["equipment"][1]  # 鑫达钢结构: hires a welder of 2018-001 (R15)
-SMALL_ENTERPRISE_CONTRACT_ON = date(2018, 6, 11)
-VOUCHER_PILOT_FROM = date(2018, 6, 1)
+SMALL_ENTERPRISE = EMPLOYERS["equipment"][1]  # 鑫达钢结构: hires a welder of the archive's first class (R15)
 VOUCHER_REDEEMED = 12
 VOUCHER_ISSUED = 16
-INSPECTIONS = [  # class, method, date, findings, follow-up, compliant
-    ("2018-006", "on_site", date(2018, 8, 8),
-     "实地查看焊接实训车间:当日应到学员40人,实到39人,与考勤记录一致;1人事假有请假条。实操课按教学计划进行,"
-     "焊机及排烟设备运行正常,安全防护用品配发到人。", "", True),
-    ("2018-012", "video", date(2018, 12, 12),
-     "调阅12月11日下午实操课监控录像:应到34人,实到33人,与考勤记录一致;发现签到时段有学员代他人签到迹象。",
-     "要求机构即日起启用人脸识别签到,对代签学员进行批评教育,当日考勤按实际出勤重新核对;县人社局将于结业前再次抽查。",
-     True),
-]
 
 # ---------------------------------------------------------------------------------------------
 # People.
@@ -570,11 +833,6 @@ TEACHER_TITLES = {  # theory teacher's title, practical teacher's title
     "special_ability": ("农艺师", "专项能力考评员"), "training": ("讲师", "企业技术骨干"),
 }
 EVIDENCE_KINDS = (("contract", 5), ("social_insurance", 3), ("employer_letter", 2))
-WITHDRAWALS = {  # class: (training day of withdrawal, reason)
-    "2018-004": (2, "已在外地找到工作,本人申请退学"),
-    "2018-006": (3, "家中老人生病需要照顾,本人申请退学"),
-}
-POOR_ATTENDANCE_CLASSES = ("2018-003", "2018-008")  # one trainee each below 85% (R3)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -593,7 +851,7 @@ class PlannedTrainee:
     address: str
     categories: list  # (category, held_from, evidence)
     registered_on: date | None = None
-    reserved: bool = False  # kept off rosters: holds a voucher not yet used
+    reserved: bool = False  # kept off rosters: holds a voucher not yet used, or may be given one
     busy: list = field(default_factory=list)  # (start, end, occupation) of planned classes
 
     @property
@@ -627,11 +885,14 @@ class PlannedEnrolment:
     employment: dict | None = None
 
     def marks(self, sessions):
-        """(session, is_present, hours_present) for each session before any withdrawal."""
+        """(session, is_present, hours_present) for each session up to a withdrawal: the trainee
+        is on the roster of the withdrawal day's sessions (and absent from them), not after."""
         for index, session in enumerate(sessions):
-            if self.withdrawn_on and session.held_on >= self.withdrawn_on:
+            if self.withdrawn_on and session.held_on > self.withdrawn_on:
                 break
-            if index in self.absences:
+            if self.withdrawn_on == session.held_on:
+                yield session, False, None
+            elif index in self.absences:
                 hours = self.absences[index]
                 yield session, hours is not None, hours
             else:
@@ -651,8 +912,9 @@ class PlannedClass:
     days: list  # the planned training days
     total_hours: int
     practical_hours: int
-    sessions: list  # PlannedSession held so far
+    sessions: list  # PlannedSession held so far (today's included)
     teachers: list  # (name, title, subject)
+    today: date
     enrolments: list = field(default_factory=list)
     roster_plan: str = ""
     name: str = ""
@@ -670,8 +932,13 @@ class PlannedClass:
         return self.days[-1]
 
     @property
+    def marked_sessions(self):
+        """The sessions whose attendance is recorded: all but today's, which await the clerk."""
+        return [s for s in self.sessions if s.held_on < self.today]
+
+    @property
     def certificates_issued_on(self):
-        return add_working_days(self.end_on, 10)
+        return add_working_days(self.end_on, CERTIFICATE_DAYS)
 
     @property
     def clerk(self):
@@ -681,7 +948,7 @@ class PlannedClass:
     def submitted_on(self):
         if self.row.status not in SUBMITTED_STATUSES + ("cancelled",):
             return None
-        return self.row.submitted_on or add_working_days(self.row.start, -10)
+        return self.row.submitted_on or add_working_days(self.days[0], -10)
 
     @property
     def decided_on(self):
@@ -692,7 +959,7 @@ class PlannedClass:
     @property
     def created_on(self):
         if self.row.status == "draft":
-            return add_working_days(DEMO_TODAY, -2)
+            return add_working_days(self.today, -2)
         return add_working_days(self.submitted_on, -2)
 
 
@@ -714,10 +981,11 @@ class PlannedVoucher:
 
 @dataclass
 class Plan:
+    spec: YearSpec
     trainees: list
     classes: list
     vouchers: list
-    small_enterprise_hire: str  # id number
+    small_enterprise_hire: str  # id number, or ""
 
     def trainee(self, id_number):
         return self._trainees[id_number]
@@ -730,18 +998,27 @@ class Plan:
         self._classes = {c.row.code: c for c in self.classes}
 
 
-def build_plan(rng):
-    """The whole demo year, drawn in a fixed order from `rng` (random.Random(2018))."""
-    trainees = plan_trainees(rng)
+def build_plan(spec, taken=None):
+    """A whole demo year, drawn in a fixed order from random.Random(spec.seed). `taken` holds
+    the ID numbers, names and phones of the years planned before, so nobody is invented twice."""
+    rng = random.Random(spec.seed)
+    taken = taken if taken is not None else {"ids": set(), "names": set(), "phones": set()}
+    trainees = plan_trainees(rng, spec, taken)
     reserve_voucher_holders(rng, trainees)
-    classes = [plan_class(rng, row) for row in CLASSES]
-    plan_rosters(rng, classes, trainees)
-    plan_attendance(rng, classes)
-    plan_results(rng, classes)
-    hire = plan_employment(rng, classes)
-    vouchers = plan_vouchers(rng, classes, trainees)
-    plan_registration(rng, classes, trainees, vouchers)
-    return Plan(trainees, classes, vouchers, hire)
+    classes = [plan_class(rng, row, spec) for row in spec.classes]
+    plan_rosters(rng, classes, trainees, spec)
+    plan_attendance(rng, classes, spec)
+    plan_results(rng, classes, spec)
+    hire = plan_employment(rng, classes, spec)
+    vouchers = plan_vouchers(rng, classes, trainees, spec)
+    plan_registration(rng, classes, trainees, vouchers, spec)
+    return Plan(spec, trainees, classes, vouchers, hire)
+
+
+def build_plans(live_today):
+    """The archive year and the live year around `live_today`, in that order."""
+    taken = {"ids": set(), "names": set(), "phones": set()}
+    return [build_plan(archive_year(), taken), build_plan(live_year(live_today), taken)]
 
 
 def _weighted(rng, pairs):
@@ -750,16 +1027,19 @@ def _weighted(rng, pairs):
 
 
 def _random_day(rng, first, last):
-    return first + timedelta(days=rng.randint(0, (last - first).days))
+    return first + timedelta(days=rng.randint(0, max((last - first).days, 0)))
 
 
-def plan_trainees(rng):
-    """People of the eleven townships, 17 to 58 years old in 2018, with their categories."""
-    trainees, ids, phones, names = [], set(), set(), set()
-    for _ in range(TRAINEE_COUNT):
+def plan_trainees(rng, spec, taken):
+    """People of the eleven townships of the ages the year asks for, with their categories."""
+    trainees = []
+    ids, phones, names = taken["ids"], taken["phones"], taken["names"]
+    categories_before = spec.first_start - timedelta(days=1)
+    for _ in range(spec.trainee_count):
         township = _weighted(rng, [(t, t.weight) for t in TOWNSHIPS])
         is_male = rng.random() < 0.58
-        birth_on = date(1960, 1, 1) + timedelta(days=int(rng.triangular(0, 42 * 365 - 1, 19 * 365)))
+        span = spec.birth_years * 365 - 1
+        birth_on = spec.birth_from + timedelta(days=int(rng.triangular(0, span, span * 19 // 42)))
         number = ""
         while not number or number in ids:
             sequence = rng.randrange(0, 1000)
@@ -777,12 +1057,12 @@ def plan_trainees(rng):
         while not phone or phone in phones:
             phone = rng.choice(MOBILE_PREFIXES) + f"{rng.randrange(10**8):08d}"
         phones.add(phone)
-        age = YEAR - birth_on.year
+        age = spec.year - birth_on.year
         education = _education(rng, age)
         address = f"长治县{township.name}{rng.choice(township.villages)}{rng.randint(1, 168)}号"
         trainees.append(PlannedTrainee(
             number, name, "M" if is_male else "F", birth_on, phone, township.name, education, address,
-            _categories(rng, age, education),
+            _categories(rng, age, education, categories_before),
         ))
     return trainees
 
@@ -799,7 +1079,7 @@ def _education(rng, age):
     return _weighted(rng, table)
 
 
-def _categories(rng, age, education):
+def _categories(rng, age, education, before):
     """One or two eligible categories (三(一)), held since before the first class of the year."""
     if age <= 19:
         first = _weighted(rng, (("school_leaver", 7), ("rural_labour", 3)))
@@ -815,34 +1095,36 @@ def _categories(rng, age, education):
         )
         if second not in chosen and not (second == "veteran" and age < 22):
             chosen.append(second)
-    return [_category_held(rng, category) for category in chosen]
+    return [_category_held(rng, category, before) for category in chosen]
 
 
-def _category_held(rng, category):
+def _category_held(rng, category, before):
+    """When the category began, and its evidence, for a category held on `before`."""
     evidence = ""
+    graduation = date(before.year - 1, 7, 1)
     if category == "urban_unemployed":
-        held_from = _random_day(rng, date(2017, 3, 1), date(2018, 4, 30))
+        held_from = _random_day(rng, before - timedelta(days=425), before)
         evidence = f"失业登记证 {REGION}{held_from:%Y}{rng.randrange(10**6):06d}"
     elif category == "school_leaver":
-        held_from, evidence = date(2017, 7, 10), "初高中毕业证书"
+        held_from, evidence = graduation + timedelta(days=9), "初高中毕业证书"
     elif category == "college_graduate":
-        held_from, evidence = date(2017, 7, 1), f"毕业证书编号 {rng.randrange(10**17, 10**18)}"
+        held_from, evidence = graduation, f"毕业证书编号 {rng.randrange(10**17, 10**18)}"
     elif category == "poor_family":
-        held_from, evidence = date(2016, 3, 1), "建档立卡贫困户"
+        held_from, evidence = date(before.year - 2, 3, 1), "建档立卡贫困户"
     elif category == "veteran":
-        held_from = _random_day(rng, date(2010, 9, 1), date(2017, 12, 31))
+        held_from = _random_day(rng, before - timedelta(days=8 * 365), before - timedelta(days=120))
         evidence = "退役证"
     elif category == "migrant_worker":
-        held_from, evidence = _random_day(rng, date(2014, 1, 1), date(2018, 3, 31)), "村委会证明"
+        held_from, evidence = _random_day(rng, before - timedelta(days=4 * 365), before), "村委会证明"
     else:
-        held_from, evidence = _random_day(rng, date(2015, 1, 1), date(2018, 3, 31)), "村委会证明"
+        held_from, evidence = _random_day(rng, before - timedelta(days=3 * 365), before), "村委会证明"
     return category, held_from, evidence
 
 
-def plan_class(rng, row):
-    """Days, hours and the sessions held by DEMO_TODAY (three in four of them practical)."""
+def plan_class(rng, row, spec):
+    """Days, hours and the sessions held by the year's today (three in four of them practical)."""
     occupation = OCCUPATION_BY_NAME[row.occupation]
-    days = working_days(row.start, row.days)
+    days = class_days(row)
     blocks = [(slot, day) for slot in (0, 1) for day in days]  # mornings, then afternoons
     groups = {}
     for slot, day in blocks:
@@ -859,7 +1141,7 @@ def plan_class(rng, row):
     teachers = [(_teacher_name(rng), theory_title, "理论教学"), (_teacher_name(rng), practical_title, "实操指导")]
     held = {
         "completed": days, "closed": days,
-        "in_progress": [d for d in days if d < DEMO_TODAY],
+        "in_progress": [d for d in days if d <= spec.today],
     }.get(row.status, [])
     sessions, counters = [], {"theory": 0, "practical": 0}
     for day in held:
@@ -872,7 +1154,7 @@ def plan_class(rng, row):
                 day, time(8, 30) if slot == 0 else time(14, 0), Decimal(row.hours[slot]), kind, topic,
                 teachers[1 if kind == "practical" else 0][0],
             ))
-    return PlannedClass(row, days, total, practical_hours, sessions, teachers)
+    return PlannedClass(row, days, total, practical_hours, sessions, teachers, spec.today)
 
 
 def _practical_counts(groups, total, target):
@@ -903,7 +1185,7 @@ def _teacher_name(rng):
     return _weighted(rng, SURNAMES) + rng.choice(pool) + rng.choice(pool)
 
 
-def plan_rosters(rng, classes, trainees):
+def plan_rosters(rng, classes, trainees, spec):
     """Fill each roster: no trainee in two overlapping classes, at most three classes a year,
     never the same occupation twice (R16); people of the right sex and category preferred."""
     for klass in classes:
@@ -929,7 +1211,7 @@ def plan_rosters(rng, classes, trainees):
             chosen = [t for _, t in keyed[: row.enrol]]
             for trainee in chosen:
                 trainee.busy.append((start, end, row.occupation))
-                enrolled_on = start - timedelta(days=rng.randint(3, 12))
+                enrolled_on = min(start - timedelta(days=rng.randint(3, 12)), spec.today - timedelta(days=1))
                 if row.institution == LUAN:  # 先培训后上岗: the company's new hires (三(四))
                     source = "employer"
                     hired_on = enrolled_on - timedelta(days=rng.randint(1, 6))
@@ -952,21 +1234,21 @@ def plan_rosters(rng, classes, trainees):
             "持培训券人员可直接报名;开班前3天截止报名。"
         )
         same = [c for c in classes[: classes.index(klass) + 1] if c.row.occupation == row.occupation]
-        klass.name = f"{YEAR}年第{len(same)}期{row.occupation}培训班"
-        if row.code in WITHDRAWALS and klass.enrolments:
-            day_index, reason = WITHDRAWALS[row.code]
+        klass.name = f"{spec.year}年第{len(same)}期{row.occupation}培训班"
+        if row.code in spec.withdrawals and klass.enrolments:
+            day_index, reason = spec.withdrawals[row.code]
             enrolment = rng.choice(klass.enrolments)
             enrolment.withdrawn_on, enrolment.withdrawal_reason = klass.days[day_index - 1], reason
 
 
-def plan_attendance(rng, classes):
-    """About 97% present; a few late arrivals; one trainee in two classes far below 85% (R3)."""
+def plan_attendance(rng, classes, spec):
+    """About 97% present; a few late arrivals; one trainee in a few classes far below 85% (R3)."""
     for klass in classes:
-        sessions = klass.sessions
+        sessions = klass.marked_sessions
         if not sessions or not klass.enrolments:
             continue
         poor = None
-        if klass.row.code in POOR_ATTENDANCE_CLASSES:
+        if klass.row.code in spec.poor_attendance:
             poor = rng.choice([e for e in klass.enrolments if not e.withdrawn_on])
             poor.is_poor_attendance = True
         for enrolment in klass.enrolments:
@@ -987,9 +1269,10 @@ def plan_attendance(rng, classes):
                 del enrolment.absences[index]
 
 
-def plan_results(rng, classes):
+def plan_results(rng, classes, spec):
     """Assessment after completion (not for withdrawn trainees or those below 85%), and a
-    certificate of the occupation's kind for those who passed (三(六), R12)."""
+    certificate of the occupation's kind for those who passed (三(六), R12), except in a class
+    whose certificates are still to come."""
     number = 0
     for klass in classes:
         if klass.row.status not in COMPLETED_STATUSES:
@@ -1004,8 +1287,10 @@ def plan_results(rng, classes):
                 enrolment.assessment = ("absent", None, None)
             else:
                 enrolment.assessment = ("passed", _score(rng, 62, 96), _score(rng, 65, 97))
+                if klass.row.code in spec.awaiting_certificates:
+                    continue
                 number += 1
-                enrolment.certificate_number = f"{YEAR % 100}{REGION}{number:05d}"
+                enrolment.certificate_number = f"{spec.year % 100}{REGION}{number:05d}"
                 if klass.occupation.certificate_kind == "skill_level":
                     enrolment.certificate_level = "4" if rng.random() < 0.15 else "5"
 
@@ -1014,31 +1299,34 @@ def _score(rng, low, high):
     return Decimal(rng.randint(low * 2, high * 2)) / 2
 
 
-def plan_employment(rng, classes):
-    """Jobs within three months of the class end for about half of those certified (R7); the
-    first welder of 2018-001 is hired by a small enterprise (R15). Returns that welder's ID."""
-    claim_days = {(code, instalment): created for code, instalment, _, created in CLAIMS}
-    hire = None
+def plan_employment(rng, classes, spec):
+    """Jobs within three months of the class end for about six in ten of those certified (R7),
+    never at the training institution itself, recorded by the day before the year's today; the
+    archive's first welder is hired by a small enterprise (R15). Returns that welder's ID."""
+    claim_days = spec.claim_days
+    hire = ""
+    yesterday = spec.today - timedelta(days=1)
     for klass in classes:
         if klass.row.status not in COMPLETED_STATUSES:
             continue
         window_ends = add_calendar_months(klass.end_on, 3)
         second_claim_on = claim_days.get((klass.row.code, "second"))
-        cap = min(DEMO_TODAY, second_claim_on - timedelta(days=1)) if second_claim_on else DEMO_TODAY
-        chance = 0.65 if klass.row.status == "closed" else 0.58 if window_ends < DEMO_TODAY else 0.3
+        cap = min(yesterday, second_claim_on - timedelta(days=1)) if second_claim_on else yesterday
+        chance = 0.65 if second_claim_on else 0.58
+        employers = [e for e in EMPLOYERS[klass.occupation.employers] if e[1] != klass.institution.credit_code]
         certified = [e for e in klass.enrolments if e.certificate_number]
         for enrolment in certified:
-            employer, code = rng.choice(EMPLOYERS[klass.occupation.employers])
+            employer, code = rng.choice(employers)
             started_on = klass.end_on + timedelta(days=rng.randint(4, 85))
             is_employed = rng.random() < chance
             evidence = _weighted(rng, EVIDENCE_KINDS)
             months = {"contract": rng.choice((12, 12, 24, 36)), "social_insurance": rng.choice((6, 12, None))}
             recorded_after, verified_after = rng.randint(2, 8), rng.randint(3, 15)
-            verify = klass.row.status == "closed" or rng.random() < 0.6
-            if hire is None and klass.row.code == "2018-001":
+            verify = bool(second_claim_on) or rng.random() < 0.6
+            if not hire and spec.small_enterprise and klass.row.code == spec.small_enterprise[0]:
                 hire, is_employed, verify = enrolment.id_number, True, True
                 (employer, code), evidence = SMALL_ENTERPRISE, "contract"
-                started_on, months["contract"] = SMALL_ENTERPRISE_CONTRACT_ON, 12
+                started_on, months["contract"] = spec.small_enterprise[1], 12
             if not is_employed or started_on > cap:
                 continue
             recorded_on = min(started_on + timedelta(days=recorded_after), cap)
@@ -1049,7 +1337,7 @@ def plan_employment(rng, classes):
                 "recorded_on": recorded_on, "verified_on": verified_on,
             }
         # One job found too late for the second instalment (R7), to show the window at work.
-        if klass.row.code == "2018-001":
+        if klass.row.code == spec.late_job_class:
             late = next(e for e in reversed(certified) if e.employment is None)
             late.employment = {
                 "employer_name": EMPLOYERS["equipment"][2][0], "employer_credit_code": EMPLOYERS["equipment"][2][1],
@@ -1060,42 +1348,41 @@ def plan_employment(rng, classes):
     return hire
 
 
-def plan_vouchers(rng, classes, trainees):
+def plan_vouchers(rng, classes, trainees, spec):
     """Training vouchers of the 韩店镇 and 苏店镇 pilot (四(三)): some redeemed at enrolment,
-    some waiting, one expired, one cancelled (R14)."""
+    some waiting (expired once the archive year is over), one cancelled (R14)."""
     vouchers = []
     township_of = {t.id_number: t.township for t in trainees}
+    year_end = date(spec.year, 12, 31)
     eligible = [
         (klass, e) for klass in classes for e in klass.enrolments
-        if klass.days[0] >= date(2018, 6, 25) and e.source == "township"
+        if klass.days[0] >= spec.pilot_from and e.source == "township"
         and township_of[e.id_number] in OFFICIAL_BY_TOWNSHIP
     ]
     for klass, enrolment in sorted(rng.sample(eligible, VOUCHER_REDEEMED), key=lambda p: p[1].enrolled_on):
         enrolment.source = "voucher"
         township = township_of[enrolment.id_number]
-        issued_on = max(enrolment.enrolled_on - timedelta(days=rng.randint(3, 20)), VOUCHER_PILOT_FROM)
+        issued_on = max(enrolment.enrolled_on - timedelta(days=rng.randint(3, 20)), spec.pilot_from)
         vouchers.append(PlannedVoucher(
-            "", enrolment.id_number, township, issued_on, date(YEAR, 12, 31), "redeemed",
+            "", enrolment.id_number, township, issued_on, year_end, "redeemed",
             (klass.row.code, enrolment.id_number), enrolment.enrolled_on,
         ))
     waiting = [t for t in trainees if t.reserved]
     for trainee in waiting[:VOUCHER_ISSUED]:
-        issued_on = _random_day(rng, date(2018, 11, 1), DEMO_TODAY)
-        vouchers.append(PlannedVoucher("", trainee.id_number, trainee.township, issued_on, date(YEAR, 12, 31),
-                                       "issued"))
-    expired, cancelled = waiting[VOUCHER_ISSUED], waiting[VOUCHER_ISSUED + 1]
-    vouchers.append(PlannedVoucher(
-        "", expired.id_number, expired.township, date(2018, 6, 11), date(2018, 9, 30), "expired"
-    ))
-    vouchers.append(PlannedVoucher("", cancelled.id_number, cancelled.township, date(2018, 8, 6),
-                                   date(YEAR, 12, 31), "cancelled"))
+        issued_on = _random_day(rng, *spec.waiting_vouchers)
+        vouchers.append(PlannedVoucher("", trainee.id_number, trainee.township, issued_on, year_end,
+                                       spec.waiting_status))
+    cancelled = waiting[VOUCHER_ISSUED]
+    vouchers.append(PlannedVoucher("", cancelled.id_number, cancelled.township,
+                                   _random_day(rng, spec.pilot_from, spec.waiting_vouchers[0]), year_end,
+                                   "cancelled"))
     vouchers.sort(key=lambda v: (v.issued_on, v.holder))
     for number, voucher in enumerate(vouchers, start=1):
-        voucher.code = f"QJ{YEAR}-{number:06d}"
+        voucher.code = f"QJ{spec.year}-{number:06d}"
     return vouchers
 
 
-def plan_registration(rng, classes, trainees, vouchers):
+def plan_registration(rng, classes, trainees, vouchers, spec):
     """Registration day: before the person's first enrolment or voucher."""
     first_use = {}
     for klass in classes:
@@ -1103,16 +1390,18 @@ def plan_registration(rng, classes, trainees, vouchers):
             first_use[e.id_number] = min(first_use.get(e.id_number, e.enrolled_on), e.enrolled_on)
     for v in vouchers:
         first_use[v.holder] = min(first_use.get(v.holder, v.issued_on), v.issued_on)
+    floor = spec.first_start - timedelta(days=30)
     for trainee in trainees:
         if trainee.id_number in first_use:
             registered_on = first_use[trainee.id_number] - timedelta(days=rng.randint(0, 20))
-            trainee.registered_on = max(registered_on, date(2018, 5, 2))
+            trainee.registered_on = min(max(registered_on, floor), first_use[trainee.id_number])
         else:
-            trainee.registered_on = _random_day(rng, date(2018, 10, 8), DEMO_TODAY)
+            trainee.registered_on = _random_day(rng, *spec.late_registrations)
 
 
 def reserve_voucher_holders(rng, trainees):
-    """Set aside people of the pilot townships who registered and hold a voucher not yet used."""
+    """Set aside people of the pilot townships, registered and never on a roster: most hold a
+    voucher not yet used, a few none (the township may issue them one)."""
     pilot = [t for t in trainees if t.township in OFFICIAL_BY_TOWNSHIP]
     for trainee in rng.sample(pilot, VOUCHER_ISSUED + 6):
         trainee.reserved = True

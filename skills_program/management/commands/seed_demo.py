@@ -1,23 +1,25 @@
-"""`manage.py seed_demo`: the believable 2018 county year of SPEC.md §6, for demonstrations.
+"""`manage.py seed_demo`: the demo county of SPEC.md §6, for demonstrations.
 
-Refuses to run unless DEBUG is on. The year is planned by `skills_program.demo_data` from
-random.Random(2018) without reading the database; each step below then looks every row up by
-its natural key and creates only what is missing, so a second run creates nothing and a
-half-seeded database is completed, never duplicated. Everything is written in one transaction.
+Refuses to run unless DEBUG is on. Two policy years are planned by `skills_program.demo_data`
+without reading the database: 2018, closed and archived, and the live year around the day the
+demo is first built (kept from then on: it is the day the live year's draft application was made,
+so a later run plans the same year). Each step below then looks every row up by its natural key
+and creates only what is missing, so a second run creates nothing and a half-seeded database is
+completed, never duplicated. Everything is written in one transaction.
 
 Rows are inserted with bulk_create, which skips simple_history's signals, so each step also
-writes the history rows itself, dated when the demo says the thing happened; auto_now fields
-(登记时间, 记录时间, 生成时间) are set back to the demo's dates the same way.
+writes the history rows itself, dated when the demo says the thing happened (never later than
+now); auto_now fields (登记时间, 记录时间, 生成时间) are set back to the demo's dates the same way.
 """
 
 import time as clock
 from collections import Counter, defaultdict
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from random import Random
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
@@ -44,7 +46,7 @@ from courses.policy import attendance_rate, meets_attendance
 from courses.selectors import AttendanceSheet
 from institutions.models import Inspection, InstitutionYear, TrainingInstitution
 from skills_program import demo_data as demo
-from skills_program.models import PolicyYear, TargetLine, Township, TownshipTarget
+from skills_program.models import CalendarDay, PolicyYear, TargetLine, Township, TownshipTarget
 from subsidies.models import ClaimLine, ClaimStatus, SmallEnterpriseSubsidy, SubsidyClaim, Voucher
 from subsidies.policy import (
     employment_window_ends_on,
@@ -91,47 +93,66 @@ def planned_lines(planned_class, instalment, status, p):
     return lines
 
 
-def is_complete(plan):
+def live_anchor():
+    """The day the live year was first built: the creation day of its draft application (see
+    demo_data.ANCHOR_CLASS), or None when there is no live year yet."""
+    years = PolicyYear.objects.exclude(year=demo.ARCHIVE_YEAR).order_by("-year").values_list("year", flat=True)
+    for year in years:
+        created = (TrainingClass.objects.filter(code=demo.anchor_class_code(year))
+                   .values_list("created_at", flat=True).first())
+        if created is not None:
+            return timezone.localdate(created)
+    return None
+
+
+def is_complete(plans):
     """Whether every planned row of the demo is already there (then the command does nothing)."""
     User = get_user_model()
-    codes = [c.row.code for c in plan.classes]
-    ids = [t.id_number for t in plan.trainees]
-    enrolments = [(c, e) for c in plan.classes for e in c.enrolments]
-    marks = sum(len(list(e.marks(c.sessions))) for c, e in enrolments)
-    certificates = [e.certificate_number for _, e in enrolments if e.certificate_number]
-    year = PolicyYear.objects.filter(year=demo.YEAR).first()
-    if year is None:
-        return False
-    p = year.params()
-    lines = sum(len(planned_lines(plan.klass(code), i, s, p)) for code, i, s, _ in demo.CLAIMS)
-    in_demo_classes = {"enrolment__training_class__code__in": codes}
     checks = [
-        (PolicyYear.objects.filter(year=demo.YEAR).count(), 1),
         (User.objects.filter(username__in=[u.username for u in demo.USERS]).count(), len(demo.USERS)),
-        (TrainingClass.objects.filter(code__in=codes).count(), len(codes)),
-        (sum(Trainee.objects.filter(id_number__in=part).count() for part in chunks(ids)), len(ids)),
-        (sum(CategoryMembership.objects.filter(trainee__id_number__in=part).count() for part in chunks(ids)),
-         sum(len(t.categories) for t in plan.trainees)),
-        (Enrolment.objects.filter(training_class__code__in=codes).count(), len(enrolments)),
-        (AttendanceRecord.objects.filter(session__training_class__code__in=codes).count(), marks),
-        (Assessment.objects.filter(**in_demo_classes).count(), sum(1 for _, e in enrolments if e.assessment)),
-        (EmploymentRecord.objects.filter(**in_demo_classes).count(), sum(1 for _, e in enrolments if e.employment)),
-        (Certificate.objects.filter(number__in=certificates).count(), len(certificates)),
-        (Voucher.objects.filter(code__in=[v.code for v in plan.vouchers]).count(), len(plan.vouchers)),
-        (ClaimLine.objects.filter(claim__training_class__code__in=codes).count(), lines),
-        (Inspection.objects.filter(training_class__code__in=codes).count(), len(demo.INSPECTIONS)),
-        (SmallEnterpriseSubsidy.objects.filter(hire__id_number=plan.small_enterprise_hire).count(), 2),
+        (CalendarDay.objects.filter(day__in=[d for d, _ in demo.holidays_to_record()]).count(),
+         len(demo.holidays_to_record())),
     ]
+    for plan in plans:
+        year = PolicyYear.objects.filter(year=plan.spec.year).first()
+        if year is None:
+            return False
+        p = year.params()
+        codes = [c.row.code for c in plan.classes]
+        ids = [t.id_number for t in plan.trainees]
+        enrolments = [(c, e) for c in plan.classes for e in c.enrolments]
+        marks = sum(len(list(e.marks(c.marked_sessions))) for c, e in enrolments)
+        certificates = [e.certificate_number for _, e in enrolments if e.certificate_number]
+        lines = sum(len(planned_lines(plan.klass(c.code), c.instalment, c.status, p)) for c in plan.spec.claims)
+        in_classes = {"enrolment__training_class__code__in": codes}
+        checks += [
+            (TrainingClass.objects.filter(code__in=codes).count(), len(codes)),
+            (sum(Trainee.objects.filter(id_number__in=part).count() for part in chunks(ids)), len(ids)),
+            (sum(CategoryMembership.objects.filter(trainee__id_number__in=part).count() for part in chunks(ids)),
+             sum(len(t.categories) for t in plan.trainees)),
+            (Enrolment.objects.filter(training_class__code__in=codes).count(), len(enrolments)),
+            (AttendanceRecord.objects.filter(session__training_class__code__in=codes).count(), marks),
+            (Assessment.objects.filter(**in_classes).count(), sum(1 for _, e in enrolments if e.assessment)),
+            (EmploymentRecord.objects.filter(**in_classes).count(), sum(1 for _, e in enrolments if e.employment)),
+            (Certificate.objects.filter(number__in=certificates).count(), len(certificates)),
+            (Voucher.objects.filter(code__in=[v.code for v in plan.vouchers]).count(), len(plan.vouchers)),
+            (ClaimLine.objects.filter(claim__training_class__code__in=codes).count(), lines),
+            (Inspection.objects.filter(training_class__code__in=codes).count(), len(plan.spec.inspections)),
+        ]
+        if plan.small_enterprise_hire:
+            checks.append((SmallEnterpriseSubsidy.objects.filter(hire__id_number=plan.small_enterprise_hire).count(), 2))
     return all(found >= planned for found, planned in checks)
 
 
 class Seeder:
-    """Writes the plan, one step per kind of thing, creating only what is missing."""
+    """Writes the plans, one step per kind of thing, creating only what is missing."""
 
-    def __init__(self, plan):
-        self.plan = plan
+    def __init__(self, plans):
+        self.plans = plans
         self.created = Counter()
         self.users = {}
+        self.now = timezone.now()
+        self.trainees, self.classes, self.enrolments, self.sessions, self.certificates = {}, {}, {}, {}, {}
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -159,6 +180,8 @@ class Seeder:
             for obj in created:
                 if not hasattr(obj, "_history_date") and hasattr(obj, "_demo_at"):
                     obj._history_date = obj._demo_at
+                if hasattr(obj, "_history_date"):
+                    obj._history_date = min(obj._history_date, self.now)
             getattr(model, history).bulk_history_create(
                 created, batch_size=BATCH, default_change_reason=demo.CHANGE_REASON
             )
@@ -199,37 +222,113 @@ class Seeder:
     def user(self, username):
         return self.users.get(username) if username else None
 
+    @property
+    def year_classes(self):
+        """The current plan's classes (as stored)."""
+        return [self.classes[c.row.code] for c in self.plan.classes]
+
     # -- steps -----------------------------------------------------------------------------
 
     def run(self):
-        self.seed_policy_year()
         self.seed_townships()
-        self.seed_occupations()
         self.seed_institutions()
         self.seed_evaluation_bodies()
         self.seed_users()
-        self.seed_parallel_approval()
-        self.seed_trainees()
-        self.seed_classes()
-        self.seed_transitions()
-        self.seed_enrolments()
-        self.seed_sessions()
-        self.seed_attendance()
-        self.seed_completion()
-        self.seed_assessments()
-        self.seed_certificates()
-        self.seed_employment()
-        self.seed_vouchers()
-        self.seed_claims()
-        self.seed_small_enterprise_subsidies()
-        self.seed_inspections()
+        self.seed_calendar()
+        for plan in self.plans:
+            self.plan, self.spec = plan, plan.spec
+            self.seed_policy_year()
+            self.seed_occupations()
+            self.seed_institution_years()
+            self.seed_evaluation_plans()
+            self.seed_parallel_approval()
+            self.seed_trainees()
+            self.seed_classes()
+            self.seed_transitions()
+            self.seed_enrolments()
+            self.seed_sessions()
+            self.seed_attendance()
+            self.seed_completion()
+            self.seed_assessments()
+            self.seed_certificates()
+            self.seed_employment()
+            self.seed_vouchers()
+            self.seed_claims()
+            self.seed_small_enterprise_subsidies()
+            self.seed_inspections()
         self.seed_anomalies()
 
+    def seed_townships(self):
+        self.townships = {}
+        for row in demo.TOWNSHIPS:
+            self.townships[row.name] = self.ensure(Township, {"name": row.name}, {"code": row.code, "kind": row.kind})
+
+    def seed_institutions(self):
+        self.institutions = {}
+        for row in demo.INSTITUTIONS:
+            self.institutions[row.name] = self.ensure(
+                TrainingInstitution, {"credit_code": row.credit_code},
+                {
+                    "name": row.name, "kind": row.kind, "responsible_person": row.responsible_person,
+                    "responsible_title": row.responsible_title, "contact_phone": row.phone,
+                    "address": row.address, "township": self.townships[row.township],
+                },
+            )
+
+    def seed_evaluation_bodies(self):
+        self.evaluation_bodies = {}
+        for row in demo.EVALUATION_BODIES:
+            self.evaluation_bodies[row.name] = self.ensure(
+                EvaluationBody, {"credit_code": row.credit_code},
+                {"name": row.name, "kind": row.kind, "contact_person": row.contact_person,
+                 "contact_phone": row.contact_phone},
+            )
+
+    def seed_users(self):
+        """The demo users of SPEC.md §6, each with a profile; HR officers share one group."""
+        User = get_user_model()
+        group = self.ensure(Group, {"name": demo.HR_GROUP})
+        permissions = Permission.objects.filter(
+            Q(content_type__app_label__in=demo.HR_GROUP_APPS)
+            | Q(content_type__app_label="auth", codename="view_user")
+        )
+        group.permissions.add(*permissions)
+        password = None  # one hash for the one demo password: hashing costs half a second each
+        for row in demo.USERS:
+            user = User.objects.filter(username=row.username).first()
+            if user is None:
+                user = User(
+                    username=row.username, last_name=row.last_name, first_name=row.first_name,
+                    is_staff=row.is_staff, is_superuser=row.is_superuser, date_joined=at(date(2018, 5, 14)),
+                )
+                password = password or make_password(demo.PASSWORD)
+                user.password = password
+                user.full_clean()
+                user.save()
+                self.created[str(User._meta.verbose_name)] += 1
+            self.users[row.username] = user
+            party = {
+                "institution": self.institutions.get(row.party) if row.role == "institution" else None,
+                "township": self.townships.get(row.party) if row.role == "township" else None,
+                "evaluation_body": self.evaluation_bodies.get(row.party) if row.role == "evaluator" else None,
+            }
+            self.ensure(UserProfile, {"user": user}, {"role": row.role, "phone": row.phone, **party})
+            if row.username in demo.HR_GROUP_MEMBERS:
+                user.groups.add(group)
+
+    def seed_calendar(self):
+        """The statutory holidays of a year the built-in calendar does not know yet (R19 counts
+        working days), as HR records them in 工作日调整."""
+        for day, note in demo.holidays_to_record():
+            self.ensure(CalendarDay, {"day": day}, {"is_workday": False, "note": note})
+
     def seed_policy_year(self):
-        """2018 with the model's defaults, the demo placement reward (R8) and the voucher pilot."""
+        """The year with the model's defaults (the plan's parameters), the demo placement reward
+        (R8), the voucher pilot, its target lines (二) and township targets (五(二))."""
         self.year = self.ensure(
-            PolicyYear, {"year": demo.YEAR},
-            {"placement_reward_amount": demo.PLACEMENT_REWARD, "is_voucher_pilot_on": True},
+            PolicyYear, {"year": self.spec.year},
+            {"placement_reward_amount": demo.PLACEMENT_REWARD, "is_voucher_pilot_on": True,
+             "is_closed": self.spec.is_closed},
         )
         self.p = self.year.params()
         self.lines = {}
@@ -238,13 +337,9 @@ class Seeder:
                 TargetLine, {"policy_year": self.year, "name": name},
                 {"responsible_unit": unit, "target_count": target, "sort_order": order},
             )
-
-    def seed_townships(self):
-        self.townships = {}
         for row in demo.TOWNSHIPS:
-            township = self.ensure(Township, {"name": row.name}, {"code": row.code, "kind": row.kind})
-            self.townships[row.name] = township
-            self.ensure(TownshipTarget, {"township": township, "policy_year": self.year}, {"target_count": row.target})
+            self.ensure(TownshipTarget, {"township": self.townships[row.name], "policy_year": self.year},
+                        {"target_count": row.target})
 
     def seed_occupations(self):
         self.occupations = {}
@@ -259,76 +354,31 @@ class Seeder:
                 },
             )
 
-    def seed_institutions(self):
-        """Six institutions on the county's 2018 list (三(二)), none disqualified (三(七))."""
-        self.institutions = {}
-        for row in demo.INSTITUTIONS:
-            institution = self.ensure(
-                TrainingInstitution, {"credit_code": row.credit_code},
-                {
-                    "name": row.name, "kind": row.kind, "responsible_person": row.responsible_person,
-                    "responsible_title": row.responsible_title, "contact_phone": row.phone,
-                    "address": row.address, "township": self.townships[row.township],
-                },
-            )
-            self.institutions[row.name] = institution
+    def seed_institution_years(self):
+        """Six institutions on the county's list for the year (三(二)), none disqualified (三(七))."""
+        for institution in self.institutions.values():
             self.ensure(
                 InstitutionYear, {"institution": institution, "policy_year": self.year},
-                {"is_listed": True, "tender_reference": demo.TENDER_REFERENCE},
+                {"is_listed": True, "tender_reference": demo.tender_reference(self.spec.year)},
             )
 
-    def seed_evaluation_bodies(self):
-        """Two bodies (三(六)); only the first one's plan is published, so only it may issue."""
-        self.evaluation_bodies = {}
+    def seed_evaluation_plans(self):
+        """Each body's plan of the year (三(六)); only the first one's is published, so only it may
+        issue skill-level certificates."""
         for row in demo.EVALUATION_BODIES:
-            body = self.ensure(
-                EvaluationBody, {"credit_code": row.credit_code},
-                {"name": row.name, "kind": row.kind, "contact_person": row.contact_person,
-                 "contact_phone": row.contact_phone},
-            )
-            self.evaluation_bodies[row.name] = body
             plan = self.ensure(
-                EvaluationPlan, {"evaluation_body": body, "policy_year": self.year},
-                {"title": row.plan_title, "published_on": row.published_on},
+                EvaluationPlan, {"evaluation_body": self.evaluation_bodies[row.name], "policy_year": self.year},
+                {"title": row.plan_title.replace(str(demo.ARCHIVE_YEAR), str(self.spec.year)),
+                 "published_on": self.spec.plan_published_on if row.is_published else None},
             )
             plan.occupations.add(*(self.occupations[name] for name in row.occupations))
 
-    def seed_users(self):
-        """The demo users of SPEC.md §6, each with a profile; HR officers share one group."""
-        User = get_user_model()
-        group = self.ensure(Group, {"name": demo.HR_GROUP})
-        permissions = Permission.objects.filter(
-            Q(content_type__app_label__in=demo.HR_GROUP_APPS)
-            | Q(content_type__app_label="auth", codename="view_user")
-        )
-        group.permissions.add(*permissions)
-        for row in demo.USERS:
-            user = User.objects.filter(username=row.username).first()
-            if user is None:
-                user = User(
-                    username=row.username, last_name=row.last_name, first_name=row.first_name,
-                    is_staff=row.is_staff, is_superuser=row.is_superuser, date_joined=at(date(2018, 5, 14)),
-                )
-                user.set_password(demo.PASSWORD)
-                user.full_clean()
-                user.save()
-                self.created[str(User._meta.verbose_name)] += 1
-            self.users[row.username] = user
-            party = {
-                "institution": self.institutions.get(row.party) if row.role == "institution" else None,
-                "township": self.townships.get(row.party) if row.role == "township" else None,
-                "evaluation_body": self.evaluation_bodies.get(row.party) if row.role == "evaluator" else None,
-            }
-            self.ensure(UserProfile, {"user": user}, {"role": row.role, "phone": row.phone, **party})
-            if row.username in demo.HR_GROUP_MEMBERS:
-                user.groups.add(group)
-
     def seed_parallel_approval(self):
-        institution, occupation, approved_on, basis = demo.PARALLEL_APPROVAL
+        institution, occupation, basis = demo.PARALLEL_APPROVAL
         self.ensure(
             ParallelClassApproval,
             {"institution": self.institutions[institution], "occupation": self.occupations[occupation]},
-            {"basis": basis, "approved_by": self.users["hr_approver"], "approved_on": approved_on},
+            {"basis": basis, "approved_by": self.users["hr_approver"], "approved_on": self.spec.parallel_approved_on},
         )
 
     def seed_trainees(self):
@@ -349,10 +399,11 @@ class Seeder:
             trainee._history_user = trainee.registered_by
             new.append(trainee)
         self.insert(Trainee, new, clean=ROWS)
-        self.trainees = self._trainees_by_id(ids)
+        year_trainees = self._trainees_by_id(ids)
+        self.trainees.update(year_trainees)
 
         held = set(
-            CategoryMembership.objects.filter(trainee__in=self.trainees.values())
+            CategoryMembership.objects.filter(trainee__in=year_trainees.values())
             .values_list("trainee_id", "category", "held_from")
         )
         memberships = []
@@ -376,12 +427,11 @@ class Seeder:
 
     def seed_classes(self):
         """Classes in every status, with workflow fields that agree with the status (SPEC.md §3)."""
-        self.classes = {}
         claim_paid = defaultdict(list)
-        for code, _instalment, status, created_on in demo.CLAIMS:
-            paid_on = demo.claim_timeline(created_on, status, self.p.publicity_working_days).paid_on
+        for claim in self.spec.claims:
+            paid_on = demo.claim_timeline(claim.created_on, claim.status, self.p.publicity_working_days).paid_on
             if paid_on:
-                claim_paid[code].append(paid_on)
+                claim_paid[claim.code].append(paid_on)
         for planned in self.plan.classes:
             row, occupation = planned.row, planned.occupation
             clerk = self.user(planned.clerk)
@@ -411,9 +461,12 @@ class Seeder:
             steps = [at(planned.created_on, 16), fields["submitted_at"], fields["decided_at"],
                      fields["closed_at"], fields["cancelled_at"]]
             steps += [at(day, 17) for day in (fields["started_on"], fields["completed_on"]) if day]
+            # The live year's anchor draft keeps the moment it is made: its day is the live year's today.
+            is_anchor = row.code == self.spec.anchor_class
             klass = self.ensure(
                 TrainingClass, {"code": row.code}, fields,
-                demo_at=at(planned.created_on, 16), history_at=min(max(s for s in steps if s), at(demo.DEMO_TODAY, 17)),
+                demo_at=None if is_anchor else at(planned.created_on, 16),
+                history_at=self.now if is_anchor else max(s for s in steps if s),
             )
             self.classes[row.code] = klass
             self.attach_documents(klass, planned)
@@ -427,7 +480,7 @@ class Seeder:
         """Rosters (学员名册); a voucher enrolment is made by the holder (R14)."""
         existing = {
             (e.training_class_id, e.trainee_id)
-            for e in Enrolment.objects.filter(training_class__in=self.classes.values())
+            for e in Enrolment.objects.filter(training_class__in=self.year_classes)
         }
         new = []
         for planned in self.plan.classes:
@@ -446,21 +499,21 @@ class Seeder:
                 enrolment._history_user = enrolment.enrolled_by
                 new.append(enrolment)
         self.insert(Enrolment, new, clean=ROWS)
-        self.enrolments = {
+        self.enrolments.update({
             (e.training_class_id, e.trainee_id): e
-            for e in Enrolment.objects.filter(training_class__in=self.classes.values())
-        }
+            for e in Enrolment.objects.filter(training_class__in=self.year_classes)
+        })
 
     def enrolment(self, planned_class, planned_enrolment):
         klass = self.classes[planned_class.row.code]
         return self.enrolments[(klass.pk, self.trainees[planned_enrolment.id_number].pk)]
 
     def seed_sessions(self):
-        """Morning and afternoon blocks of the days held so far (R4, R5)."""
+        """Morning and afternoon blocks of the days held so far, today's included (R4, R5)."""
         def key(session):
             return session.training_class_id, session.held_on, session.starts_at
 
-        existing = {key(s) for s in Session.objects.filter(training_class__in=self.classes.values())}
+        existing = {key(s) for s in Session.objects.filter(training_class__in=self.year_classes)}
         new = []
         for planned in self.plan.classes:
             klass = self.classes[planned.row.code]
@@ -472,12 +525,13 @@ class Seeder:
                 if key(session) not in existing:
                     new.append(session)
         self.insert(Session, new, clean=ROWS)
-        self.sessions = {key(s): s for s in Session.objects.filter(training_class__in=self.classes.values())}
+        self.sessions.update({key(s): s for s in Session.objects.filter(training_class__in=self.year_classes)})
 
     def seed_attendance(self):
-        """One mark per enrolment and session (withdrawn trainees until they left)."""
+        """One mark per enrolment and session (withdrawn trainees until they left); today's
+        sessions are left for the clerk."""
         existing = set(
-            AttendanceRecord.objects.filter(session__training_class__in=self.classes.values())
+            AttendanceRecord.objects.filter(session__training_class__in=self.year_classes)
             .values_list("enrolment_id", "session_id")
         )
         new = []
@@ -486,7 +540,7 @@ class Seeder:
             clerk = self.user(planned.clerk)
             for e in planned.enrolments:
                 enrolment = self.enrolment(planned, e)
-                for s, present, hours in e.marks(planned.sessions):
+                for s, present, hours in e.marks(planned.marked_sessions):
                     session = self.sessions[(klass.pk, s.held_on, s.starts_at)]
                     if (enrolment.pk, session.pk) in existing:
                         continue
@@ -501,7 +555,8 @@ class Seeder:
 
     @staticmethod
     def attach_documents(klass, planned):
-        """The application's documents (R17): syllabus, teaching plan and assessment plan."""
+        """The application's documents (R17): syllabus, teaching plan and assessment plan, as
+        Word files (the kinds an upload may be)."""
         documents = {
             "syllabus": ("教学大纲", f"一、培训目标\n二、培训内容(理论{klass.total_hours - klass.practical_hours}课时,"
                                      f"实操{klass.practical_hours}课时)\n三、考核要求"),
@@ -512,8 +567,8 @@ class Seeder:
         changed = []
         for field, (title, body) in documents.items():
             if not getattr(klass, field):
-                content = f"{klass.code} {klass.name} {title}\n\n{body}\n".encode()
-                getattr(klass, field).save(f"{klass.code}-{title}.txt", ContentFile(content), save=False)
+                content = demo.word_document([f"{klass.code} {klass.name} {title}", *body.splitlines()])
+                getattr(klass, field).save(f"{klass.code}-{title}.docx", ContentFile(content), save=False)
                 changed.append(field)
         if changed:
             TrainingClass.objects.filter(pk=klass.pk).update(**{f: getattr(klass, f).name for f in changed})
@@ -530,23 +585,26 @@ class Seeder:
                 trainee.phone = shared
                 trainee._change_reason = "载入演示数据"
                 trainee.save()
-        klass = self.classes[demo.CLASSES[2].code]
-        enrolment = klass.enrolments.filter(is_withdrawn=False, employment__isnull=True).order_by("pk").first()
-        institution = klass.institution
-        if enrolment is not None and not EmploymentRecord.objects.filter(
-                enrolment__training_class=klass, is_employer_the_institution=True).exists():
-            EmploymentRecord.objects.create(
-                trainee=enrolment.trainee, enrolment=enrolment, employer_name=institution.name,
-                employer_credit_code=institution.credit_code, started_on=klass.end_on + timedelta(days=20),
-                contract_months=12, evidence_kind="employer_letter", is_employer_the_institution=True,
-                recorded_by=self.user(self.plan.klass(klass.code).clerk),
-            )
+        for plan in self.plans:
+            if not plan.spec.anomaly_class:
+                continue
+            klass = self.classes[plan.spec.anomaly_class]
+            enrolment = klass.enrolments.filter(is_withdrawn=False, employment__isnull=True).order_by("pk").first()
+            institution = klass.institution
+            if enrolment is not None and not EmploymentRecord.objects.filter(
+                    enrolment__training_class=klass, is_employer_the_institution=True).exists():
+                EmploymentRecord.objects.create(
+                    trainee=enrolment.trainee, enrolment=enrolment, employer_name=institution.name,
+                    employer_credit_code=institution.credit_code, started_on=klass.end_on + timedelta(days=20),
+                    contract_months=12, evidence_kind="employer_letter", is_employer_the_institution=True,
+                    recorded_by=self.user(plan.klass(klass.code).clerk),
+                )
         detect_flags()
 
     def seed_transitions(self):
         """The audit trail of each class's steps, in the order its dates say they happened."""
         new = []
-        for klass in self.classes.values():
+        for klass in self.year_classes:
             if klass.transitions.exists():
                 continue
             clerk = klass.submitted_by or klass.created_by or self.users["hr_admin"]
@@ -574,11 +632,15 @@ class Seeder:
 
     def seed_completion(self):
         """What completion records (R3): each trainee's attendance rate over every scheduled
-        hour and whether it meets the threshold, for the completed and closed classes."""
-        for klass in self.classes.values():
+        hour and whether it meets the threshold, and the class's rate, for the completed and
+        closed classes."""
+        for klass in self.year_classes:
             if klass.status not in demo.COMPLETED_STATUSES:
                 continue
             sheet = AttendanceSheet(klass)
+            if klass.attendance_rate is None:
+                klass.attendance_rate = sheet.class_standing(self.p).best_reachable_rate
+                TrainingClass.objects.filter(pk=klass.pk).update(attendance_rate=klass.attendance_rate)
             pending = [e for e in sheet.active_enrolments if e.attendance_rate is None]
             for enrolment in pending:
                 attended, _ = sheet.hours(enrolment)
@@ -590,7 +652,7 @@ class Seeder:
     def seed_assessments(self):
         """End-of-course results, not for withdrawn trainees or those below 85% (R3)."""
         existing = set(
-            Assessment.objects.filter(enrolment__training_class__in=self.classes.values())
+            Assessment.objects.filter(enrolment__training_class__in=self.year_classes)
             .values_list("enrolment_id", flat=True)
         )
         new = []
@@ -633,14 +695,14 @@ class Seeder:
                 certificate._history_date = at(planned.certificates_issued_on, 11)
                 new.append(certificate)
         self.insert(Certificate, new, clean=ROWS)
-        self.certificates = {
+        self.certificates.update({
             c.number: c for part in chunks(numbers) for c in Certificate.objects.filter(number__in=part)
-        }
+        })
 
     def seed_employment(self):
         """Jobs after training (R7, R8, R11), some verified by HR."""
         existing = set(
-            EmploymentRecord.objects.filter(enrolment__training_class__in=self.classes.values())
+            EmploymentRecord.objects.filter(enrolment__training_class__in=self.year_classes)
             .values_list("trainee_id", "enrolment_id")
         )
         new = []
@@ -667,7 +729,7 @@ class Seeder:
         self.insert(EmploymentRecord, new, clean=ROWS)
 
     def seed_vouchers(self):
-        """The 2018 voucher pilot (四(三), R14)."""
+        """The year's voucher pilot (四(三), R14)."""
         existing = set(
             Voucher.objects.filter(code__in=[v.code for v in self.plan.vouchers]).values_list("code", flat=True)
         )
@@ -692,19 +754,19 @@ class Seeder:
         """Claims in every step of SPEC.md §3.7 with one line per payable trainee (R6, R7, R8):
         reviewer and approver are two people, publicity lasts the year's working days (R19)."""
         p = self.p
-        for number, (code, instalment, status, created_on) in enumerate(demo.CLAIMS, start=11):
-            planned = self.plan.klass(code)
-            klass = self.classes[code]
+        for number, row in enumerate(self.spec.claims, start=11):
+            planned = self.plan.klass(row.code)
+            klass = self.classes[row.code]
             days = min(len({s.held_on for s in planned.sessions}), p.max_days)
             total = training_subsidy(days=days, p=p)
             first, second = split_instalments(total, p=p)
             lines = []
             vouchers = {v.enrolment_id: v for v in Voucher.objects.filter(enrolment__training_class=klass)}
             jobs = {r.enrolment_id: r for r in EmploymentRecord.objects.filter(enrolment__training_class=klass)}
-            for e in planned_lines(planned, instalment, status, p):
+            for e in planned_lines(planned, row.instalment, row.status, p):
                 enrolment = self.enrolment(planned, e)
                 certificate = self.certificates[e.certificate_number]
-                if instalment == "first":
+                if row.instalment == "first":
                     reason = f"取得{certificate.get_kind_display()}(编号{certificate.number}),培训{days}天"
                     amount, reward = first, Decimal("0.00")
                 else:
@@ -713,30 +775,31 @@ class Seeder:
                               f"培训{days}天")
                     amount, reward = second, p.placement_reward_amount
                 lines.append(ClaimLine(
-                    enrolment=enrolment, instalment=instalment, training_days=days, total_subsidy_amount=total,
+                    enrolment=enrolment, instalment=row.instalment, training_days=days, total_subsidy_amount=total,
                     first_amount=first, second_amount=second, amount=amount,
                     placement_reward_amount=reward, reason=reason, certificate=certificate,
-                    voucher=vouchers.get(enrolment.pk), employment=jobs.get(enrolment.pk) if instalment == "second" else None,
+                    voucher=vouchers.get(enrolment.pk),
+                    employment=jobs.get(enrolment.pk) if row.instalment == "second" else None,
                 ))
-            claim = self._claim(klass, planned, instalment, status, created_on, number, lines)
+            claim = self._claim(klass, planned, row, number, lines)
             done = set(
                 ClaimLine.objects.filter(claim=claim, is_void=False).values_list("enrolment_id", flat=True)
             )
             missing = [line for line in lines if line.enrolment_id not in done]
             for line in missing:
                 line.claim = claim
-                line._history_date = at(created_on, 9, 30)
+                line._history_date = at(row.created_on, 9, 30)
             self.insert(ClaimLine, missing, clean=ROWS)
 
-    def _claim(self, klass, planned, instalment, status, created_on, number, lines):
-        timeline = demo.claim_timeline(created_on, status, self.p.publicity_working_days)
+    def _claim(self, klass, planned, row, number, lines):
+        timeline = demo.claim_timeline(row.created_on, row.status, self.p.publicity_working_days)
         clerk = self.user(planned.clerk)
 
         def when(day, hour):
             return at(day, hour) if day else None
 
         fields = {
-            "institution": klass.institution, "status": status,
+            "institution": klass.institution, "status": row.status,
             "total_amount": sum((line.amount + line.placement_reward_amount for line in lines), Decimal("0.00")),
             "created_by": clerk,
             "submitted_by": clerk if timeline.submitted_on else None,
@@ -749,49 +812,60 @@ class Seeder:
             "publicity_ends_on": timeline.publicity_ends_on,
             "paid_by": self.users["hr_admin"] if timeline.paid_on else None,
             "paid_at": when(timeline.paid_on, 11),
-            "payment_reference": f"长县人社拨〔{demo.YEAR}〕{number}号" if timeline.paid_on else "",
+            "payment_reference": f"长县人社拨〔{self.spec.year}〕{number}号" if timeline.paid_on else "",
+            "return_reason": row.return_reason,
         }
         steps = [fields["submitted_at"], fields["reviewed_at"], fields["approved_at"], fields["paid_at"]]
-        if timeline.publicity_ends_on and status == "payable":
+        if timeline.publicity_ends_on and row.status == "payable":
             steps.append(at(demo.add_working_days(timeline.publicity_ends_on, 1), 9))
         elif timeline.publicity_starts_on:
             steps.append(at(timeline.publicity_starts_on, 9))
+        if row.return_reason:  # returned by HR three working days after it was submitted
+            steps.append(at(demo.add_working_days(row.created_on, 4), 15))
         claim = (
-            SubsidyClaim.objects.filter(training_class=klass, instalment=instalment)
+            SubsidyClaim.objects.filter(training_class=klass, instalment=row.instalment)
             .exclude(status=ClaimStatus.REJECTED).first()
         )
         if claim is None:
-            claim = SubsidyClaim(training_class=klass, instalment=instalment, **fields)
-            claim._demo_at = at(created_on, 9, 30)
+            claim = SubsidyClaim(training_class=klass, instalment=row.instalment, **fields)
+            claim._demo_at = at(row.created_on, 9, 30)
             claim._history_date = max([s for s in steps if s] + [claim._demo_at])
             self.insert(SubsidyClaim, [claim])
         return claim
 
     def seed_small_enterprise_subsidies(self):
-        """R15 《实施方案》四(四): a small enterprise hires a welder of 2018-001 on a 12-month
-        contract (300 yuan, paid) and claims 300 more for the certificate he then obtained."""
+        """R15 《实施方案》四(四): a small enterprise hires a welder of the archive's first class on
+        a 12-month contract (300 yuan) and claims 300 more for the certificate he then obtained;
+        both paid."""
+        if not self.plan.small_enterprise_hire:
+            return
+        code, contract_on = self.spec.small_enterprise
         hire = self.trainees[self.plan.small_enterprise_hire]
-        enterprise, code = demo.SMALL_ENTERPRISE
-        certificate = Certificate.objects.filter(trainee=hire, enrolment__training_class__code="2018-001").first()
+        enterprise, credit_code = demo.SMALL_ENTERPRISE
+        certificate = Certificate.objects.filter(trainee=hire, enrolment__training_class__code=code).first()
         rows = [
-            ("hire", None, "paid", self.users["hr_approver"], at(date(2018, 7, 10), 15)),
-            ("upgrade", certificate, "submitted", None, None),
+            ("hire", None, contract_on + timedelta(days=21)),
+            ("upgrade", certificate, certificate.issued_on + timedelta(days=35)),
         ]
-        for stage, certificate_, status, approver, approved_at in rows:
+        for number, (stage, certificate_, paid_on) in enumerate(rows, start=1):
+            submitted_on = paid_on - timedelta(days=18)
             self.ensure(
-                SmallEnterpriseSubsidy, {"enterprise_credit_code": code, "hire": hire, "stage": stage},
+                SmallEnterpriseSubsidy, {"enterprise_credit_code": credit_code, "hire": hire, "stage": stage},
                 {
                     "enterprise_name": enterprise, "policy_year": self.year,
-                    "contract_starts_on": demo.SMALL_ENTERPRISE_CONTRACT_ON, "contract_months": 12,
-                    "certificate": certificate_, "amount": small_enterprise_subsidy_amount(stage=stage, p=self.p),
-                    "status": status, "approved_by": approver, "approved_at": approved_at,
+                    "contract_starts_on": contract_on, "contract_months": 12, "certificate": certificate_,
+                    "amount": small_enterprise_subsidy_amount(stage=stage, p=self.p), "status": "paid",
+                    "submitted_by": self.users["hr_admin"], "submitted_at": at(submitted_on, 10),
+                    "reviewed_by": self.users["hr_reviewer"], "reviewed_at": at(submitted_on + timedelta(days=5), 15),
+                    "approved_by": self.users["hr_approver"], "approved_at": at(submitted_on + timedelta(days=8), 16),
+                    "paid_at": at(paid_on, 11), "payment_reference": f"长县人社小微〔{self.spec.year}〕{number}号",
                 },
-                history_at=approved_at or at(date(2018, 7, 2), 10),
+                history_at=at(paid_on, 11),
             )
 
     def seed_inspections(self):
         """督导检查 by HR (三(七))."""
-        for code, method, inspected_on, findings, follow_up, compliant in demo.INSPECTIONS:
+        for code, method, inspected_on, findings, follow_up, compliant in self.spec.inspections:
             klass = self.classes[code]
             self.ensure(
                 Inspection,
@@ -804,26 +878,37 @@ class Seeder:
 
 
 class Command(BaseCommand):
-    help = "载入2018年长治县全民技能提升工程演示数据(仅限调试模式;可重复运行,已有数据不会重复创建)。"
+    help = ("载入长治县全民技能提升工程演示数据:已结束的2018年度和围绕今天的当前年度"
+            "(仅限调试模式;可重复运行,已有数据不会重复创建)。")
 
     def handle(self, *args, **options):
         if not settings.DEBUG:
             raise CommandError("演示数据只能在调试模式下载入(DEBUG=true),生产环境禁止运行。")
         started = clock.monotonic()
-        plan = demo.build_plan(Random(demo.YEAR))
-        if is_complete(plan):
+        if PolicyYear.objects.filter(year=demo.ARCHIVE_YEAR, is_closed=False).exists():
+            raise CommandError(f"数据库中的{demo.ARCHIVE_YEAR}年度尚未结束,不是本演示的归档年度(可能是旧版演示数据):"
+                               "请删除数据库(db.sqlite3)和 media/ 目录后重新运行 make run。")
+        today = live_anchor() or timezone.localdate()
+        plans = demo.build_plans(today)
+        if is_complete(plans):
             self.stdout.write("演示数据已存在,未作任何改动。")
         else:
-            seeder = Seeder(plan)
+            seeder = Seeder(plans)
             with transaction.atomic():
                 seeder.run()
             created = ",".join(f"{name} {count}" for name, count in seeder.created.items())
             self.stdout.write(self.style.SUCCESS(f"已载入演示数据,新建 {sum(seeder.created.values())} 条记录:"))
             self.stdout.write(f"  {created}")
-        self.write_summary()
+        self.write_summary(plans)
         self.stdout.write(f"用时 {clock.monotonic() - started:.1f} 秒。")
 
-    def write_summary(self):
+    def write_summary(self, plans):
+        live = plans[-1].spec
+        self.stdout.write(
+            f"{demo.ARCHIVE_YEAR}年度已结束(全部结算归档);{live.year}年度进行中,演示数据以"
+            f"{chinese_date(live.today)}为今天"
+            + ("" if live.today == timezone.localdate() else "(删除数据库后重新载入可改为今天)") + "。"
+        )
         statuses = dict(TrainingClass.objects.values_list("status").annotate(n=Count("pk")))
         claims = dict(SubsidyClaim.objects.values_list("status").annotate(n=Count("pk")))
         by_status = "、".join(f"{label} {statuses[value]}" for value, label in ClassStatus.choices if value in statuses)
