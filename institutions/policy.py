@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
+from skills_program.numbers import rate_text
 from skills_program.policy import PolicyParams
 
 
@@ -29,8 +30,8 @@ def institution_performance(*, completed: int, certified: int, employed: int, p:
     pass_rate, employment_rate = _rate(certified, completed), _rate(employed, completed)
     reasons = []
     if pass_rate is not None and pass_rate < p.min_pass_rate:
-        reasons.append(f"培训合格率{pass_rate * 100:.1f}%低于{p.min_pass_rate * 100:.0f}%")
+        reasons.append(f"培训合格率{rate_text(pass_rate)}低于{p.min_pass_rate * 100:.0f}%")
     if employment_rate is not None and employment_rate < p.min_employment_rate:
-        reasons.append(f"就业率{employment_rate * 100:.1f}%低于{p.min_employment_rate * 100:.0f}%")
+        reasons.append(f"就业率{rate_text(employment_rate)}低于{p.min_employment_rate * 100:.0f}%")
     return Performance(completed=completed, certified=certified, employed=employed, pass_rate=pass_rate,
                        employment_rate=employment_rate, keeps_eligibility=not reasons, reasons=tuple(reasons))

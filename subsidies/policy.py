@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 
+from skills_program.numbers import rate_text
 from skills_program.policy import PolicyParams
 
 CENT = Decimal("0.01")
@@ -145,7 +146,7 @@ def ensure_supervised_if_low_attendance(*, class_rate: Decimal, has_supervision_
         raise ValidationError(
             "该班到课率为%(rate)s,低于%(min)s(《实施方案》三(五)):须先录入督导检查并在申领中关联处理意见,方可审批。",
             code="low_attendance_needs_supervision",
-            params={"rate": f"{(class_rate * 100).quantize(Decimal('0.1'))}%",
+            params={"rate": rate_text(class_rate),
                     "min": f"{(p.min_attendance_rate * 100).normalize():f}%"},
         )
 
@@ -185,7 +186,7 @@ def first_instalment_decision(*, is_withdrawn: bool, meets_attendance: bool | No
     if is_withdrawn:
         return _not("withdrawn", "已退学")
     if not meets_attendance:
-        rate = "" if attendance_rate is None else f"{(attendance_rate * 100).quantize(Decimal('0.1'))}%"
+        rate = "" if attendance_rate is None else rate_text(attendance_rate)
         return _not("attendance_below_threshold",
                     f"到课率{rate}未达到{(p.min_attendance_rate * 100).normalize():f}%(《实施方案》三(五))")
     if certificate_issued_on is None:

@@ -20,6 +20,7 @@ from certification.models import Certificate, EmploymentRecord
 from courses.models import ClassStatus, TrainingClass
 from courses.selectors import AttendanceSheet
 from skills_program.calendar import workday_calendar
+from skills_program.numbers import rate_text
 from subsidies import policy
 from subsidies.models import (
     ClaimLine,
@@ -38,7 +39,7 @@ OPEN_CLAIM = [ClaimStatus.DRAFT, ClaimStatus.SUBMITTED, ClaimStatus.REVIEWED]
 
 
 def _percent(share):
-    return "—" if share is None else f"{(share * 100).quantize(Decimal('0.1'))}%"
+    return rate_text(share)
 
 
 def delivered_days(training_class) -> int:

@@ -85,3 +85,16 @@ def test_operators_on_a_printed_claim_and_in_the_admin_are_named(policy_year):
     hr.force_login(factories.hr_user("hr_other", last_name="王", first_name="卫东"))
     page = hr.get(reverse("admin:subsidies_subsidyclaim_change", args=[claim.pk])).content.decode()
     assert "申丽萍" in page and officer.username not in page
+
+
+@pytest.mark.django_db
+def test_the_class_history_names_who_acted():
+    """The class page's 办理记录 names the clerk and the officer, never by username."""
+    training_class = completed_class(trainees=1)
+    clerk = training_class.clerk
+    clerk.last_name, clerk.first_name = "赵", "晓燕"
+    clerk.save()
+    client = Client()
+    client.force_login(clerk)
+    page = client.get(reverse("courses:class-detail", args=[training_class.pk])).content.decode()
+    assert "赵晓燕" in page and clerk.username not in page and training_class.officer.username not in page

@@ -60,3 +60,13 @@ def test_annual_performance_and_next_years_disqualification(hr):
     assert [institution for institution, _ in losers] == [poor.institution]
     row = InstitutionYear.objects.get(institution=poor.institution, policy_year_id=2019)
     assert row.is_disqualified and "合格率0.0%" in row.disqualification_reason
+
+
+def test_a_reason_writes_the_rate_as_the_table_does():
+    """2 employed of 7 is 28.57 %: the reason says 28.5% as the dashboard's table and chart do
+    (one formatter), never 28.6%."""
+    from skills_program.numbers import rate_text
+
+    result = institution_performance(completed=7, certified=7, employed=2, p=P)
+    assert rate_text(result.employment_rate) == "28.5%"
+    assert result.reasons == ("就业率28.5%低于30%",)
