@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "courses",
     "certification",
     "subsidies",
+    "checkin",
 ]
 
 MIDDLEWARE = [
@@ -104,6 +105,13 @@ QUERY_COUNT_HEADER = env.bool("QUERY_COUNT_HEADER", default=False)
 # The dashboard and the public page show figures at most this many seconds old (recomputed by
 # the first request after, or by `manage.py refresh_figures` from cron so no visitor waits).
 FIGURES_MAX_AGE = env.int("FIGURES_MAX_AGE", default=600)
+
+# Counters shared by every application process (the self check-in rate limits, checkin/): the
+# database by default (its table is created by checkin's migrations, with an atomic `incr`),
+# Redis where CACHE_URL points at one (redis://127.0.0.1:6379/0). Never the per-process memory.
+CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://django_cache")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
+    CACHES["default"]["BACKEND"] = "checkin.cache.DatabaseCache"
 
 ROOT_URLCONF = "skills_program.urls"
 WSGI_APPLICATION = "skills_program.wsgi.application"
