@@ -1,18 +1,25 @@
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.html import format_html
 
 from courses import policy, services
 from courses.forms import PLAN_FIELDS, DecisionForm, TrainingClassAdminForm
 from courses.models import (
+    AttendanceCorrection,
     AttendanceRecord,
+    ClassDecision,
     ClassStatus,
     ClassTransition,
+    CorrectionStatus,
     Enrolment,
     Occupation,
     ParallelClassApproval,
     Session,
+    SessionKind,
     Textbook,
     TrainingClass,
 )
@@ -107,6 +114,31 @@ class ClassTransitionInline(ReadOnlyAdminMixin, admin.TabularInline):
     fields = ["acted_at", "acted_by", "from_status", "to_status", "note", "acknowledged_warnings"]
 
 
+class ClassDecisionInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = ClassDecision
+    extra = 0
+    fields = ["decided_at", "decided_by", "kind", "previous_start_on", "previous_end_on", "new_start_on",
+              "new_end_on", "delivered_practical_share", "reason"]
+    readonly_fields = fields
+
+
+class RescheduleForm(forms.Form):
+    """County HR's reschedule of an approved class not yet started (R21)."""
+
+    start_on = forms.DateField(label="调整后开班日期")
+    end_on = forms.DateField(label="调整后结业日期")
+    reason = forms.CharField(label="理由", widget=forms.Textarea(attrs={"rows": 3}),
+                             error_messages={"required": "请写明调整培训日期的理由。"})
+
+
+class ReasonForm(forms.Form):
+    """A recorded decision's reason (R22)."""
+
+    reason = forms.CharField(label="理由", widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text="写明实操课时不足的情况和准予结业的依据,将记入培训班档案。",
+                             error_messages={"required": "请写明准予结业的理由。"})
+
+
 # The decisions on an application: the admin action, the status it leads to, the button's label.
 DECISIONS = {
     "approve": ("approve_selected", ClassStatus.APPROVED, "批准开班"),
@@ -139,8 +171,9 @@ class TrainingClassAdmin(DecisionButtonsMixin, HistoryAdmin):
                                          "assessment_plan"]}),
         ("状态与审批", {"fields": [*WORKFLOW_FIELDS, "results_link"]}),
     ]
-    inlines = [TextbookInline, SessionInline, ClassTransitionInline]
-    actions = ["approve_selected", "return_selected", "reject_selected"]
+    inlines = [TextbookInline, SessionInline, ClassTransitionInline, ClassDecisionInline]
+    actions = ["approve_selected", "return_selected", "reject_selected", "reschedule_selected",
+               "allow_low_practical_share_selected"]
     form = TrainingClassAdminForm
     decisions = DECISIONS
     transitions = policy.TRANSITIONS
@@ -195,6 +228,42 @@ class TrainingClassAdmin(DecisionButtonsMixin, HistoryAdmin):
     @admin.action(description="不批准所选开班申请(须写明原因)")
     def reject_selected(self, request, queryset):
         return self._decide(request, queryset, "reject")
+
+    @admin.action(description="调整所选班级的培训日期(延期开班,须写明理由)")
+    def reschedule_selected(self, request, queryset):
+        """R21: a class that can no longer start by its planned end date starts only after HR moves
+        its dates; the service checks the plan (R5), the sessions and the roster (R16) again."""
+        today = timezone.localdate()
+
+        def preview(tc):
+            change = Change(tc, f"{tc.code} {tc.name}", details=[
+                f"原计划:{tc.planned_start_on:%Y-%m-%d}至{tc.planned_end_on:%Y-%m-%d},{tc.planned_days}天"])
+            if tc.status != ClassStatus.APPROVED:
+                change.problems = ["只有已批准、尚未开班的班级可以调整培训日期。"]
+            return change
+
+        return service_action(
+            self, request, queryset.select_related("institution", "occupation", "policy_year"),
+            label="调整培训日期", form_class=RescheduleForm, preview=preview,
+            call=lambda tc, user, data: services.reschedule_class(
+                tc, by=user, start_on=data["start_on"], end_on=data["end_on"], reason=data["reason"], today=today),
+        )
+
+    @admin.action(description="实操占比不足准予结业(记录决定,须写明理由)")
+    def allow_low_practical_share_selected(self, request, queryset):
+        """R22: completion below the R4 minimum of delivered practical hours needs HR's recorded
+        decision; the delivered share is recorded with it."""
+        def preview(tc):
+            change = Change(tc, f"{tc.code} {tc.name}")
+            if tc.status != ClassStatus.IN_PROGRESS:
+                change.problems = ["只有培训中的班级需要实操占比的结业决定。"]
+            return change
+
+        return service_action(
+            self, request, queryset.select_related("institution", "occupation", "policy_year"),
+            label="实操占比不足准予结业", form_class=ReasonForm, preview=preview,
+            call=lambda tc, user, data: services.record_practical_share_decision(tc, by=user, reason=data["reason"]),
+        )
 
     def decision_preview(self, request, training_class, decision):
         """What a decision changes on one application; approving re-checks every rule (R1, R2, R4,
@@ -267,6 +336,19 @@ class ClassTransitionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ClassDecision)
+class ClassDecisionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """HR's recorded decisions on classes (R21 reschedules, R22 completions below the practical
+    minimum): made through the actions on 培训班, audited here."""
+
+    list_display = ["training_class", "kind", "previous_start_on", "new_start_on", "new_end_on",
+                    "delivered_practical_share", "decided_by", "decided_at"]
+    list_filter = ["kind", "training_class__institution"]
+    search_fields = ["training_class__code", "training_class__name", "reason"]
+    ordering = ["-decided_at", "-pk"]
+    list_select_related = ["training_class", "decided_by"]
 
 
 @admin.register(Textbook)
@@ -378,3 +460,111 @@ class AttendanceRecordAdmin(ReadOnlyAdminMixin, IdNumberSearchMixin, PrefixSearc
     def save_model(self, request, obj, form, change):
         obj.recorded_by = request.user
         super().save_model(request, obj, form, change)
+
+
+class CorrectionDecisionForm(forms.Form):
+    """County HR's decision on attendance corrections (R20): a note when approving, the reason
+    when refusing."""
+
+    note = forms.CharField(label="审批意见", required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                           help_text="不批准时必须写明原因,培训机构在考勤页面可以看到。")
+
+
+@admin.register(AttendanceCorrection)
+class AttendanceCorrectionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """考勤更正申请 (R20, 《实施方案》三(七) 实时监控、严格考勤): marks asked for after a session's
+    window closed; HR approves (the marks are applied and labelled as corrected) or refuses, and
+    both decisions are recorded."""
+
+    list_display = ["class_code", "session_day", "mark_count", "reason", "status", "requested_by", "requested_at",
+                    "decided_by", "decided_at"]
+    list_filter = ["status", "training_class__institution"]
+    search_fields = ["training_class__code", "reason"]
+    ordering = ["-requested_at", "-pk"]
+    list_select_related = ["training_class", "session__training_class", "requested_by", "decided_by"]
+    readonly_fields = ["training_class", "session", "new_session_shown", "marks_shown", "reason", "evidence_link",
+                       "status", "requested_by", "requested_at", "decided_by", "decided_at", "decision_note"]
+    fields = readonly_fields
+    actions = ["approve_selected", "refuse_selected"]
+
+    class_code = related_column("training_class.code", "班级")
+
+    @admin.display(description="上课日期")
+    def session_day(self, obj):
+        return obj.session.held_on if obj.session else f"补排 {obj.new_session['held_on']}"
+
+    @admin.display(description="补排课次")
+    def new_session_shown(self, obj):
+        if not obj.new_session:
+            return "—"
+        wanted = obj.new_session
+        return (f"{wanted['held_on']} {wanted.get('starts_at') or ''} {wanted['hours']}课时 "
+                f"{dict(SessionKind.choices).get(wanted['kind'], wanted['kind'])} {wanted.get('topic', '')}")
+
+    @admin.display(description="学员数")
+    def mark_count(self, obj):
+        return len(obj.marks)
+
+    @admin.display(description="证明材料")
+    def evidence_link(self, obj):
+        """The evidence through the scoped document view, named by its type, never by its path."""
+        if not obj.evidence:
+            return "未上传"
+        return format_html('<a href="{}">下载证明材料</a>', obj.evidence.url)
+
+    @admin.display(description="更正考勤")
+    def marks_shown(self, obj):
+        return ";".join(self._mark_lines(obj))
+
+    @staticmethod
+    def _mark_lines(obj):
+        if not obj.marks or obj.session is None:
+            return []
+        enrolments = {e.pk: e for e in Enrolment.objects.filter(pk__in=[int(k) for k in obj.marks])
+                      .select_related("trainee")}
+        stored = {m.enrolment_id: m for m in obj.session.attendance.filter(enrolment_id__in=enrolments)}
+
+        def shown(is_present, hours):
+            return ("到" if hours is None else f"到{hours}课时") if is_present else "缺"
+
+        lines = []
+        for key, value in obj.marks.items():
+            enrolment = enrolments.get(int(key))
+            name = enrolment.trainee.name if enrolment else f"名册{key}"
+            old = stored.get(int(key))
+            before = shown(old.is_present, old.hours_present) if old else "未记录"
+            try:
+                after = shown(*services.parse_mark(value, obj.session.hours))
+            except ValidationError:
+                after = value
+            lines.append(f"{name}:{before} → {after}")
+        return lines
+
+    def _preview(self, obj, target):
+        change = Change(obj, f"{obj.training_class.code} {self.session_day(obj)} 考勤更正",
+                        *status_labels(obj, target), details=[
+                            f"原因:{obj.reason}", *([f"补排课次:{self.new_session_shown(obj)}"] if obj.new_session else []),
+                            *self._mark_lines(obj)])
+        if obj.status != CorrectionStatus.PENDING:
+            change.problems = ["该申请已处理,不能重复审批。"]
+        return change
+
+    @admin.action(description="批准所选考勤更正(更正的考勤随即生效)")
+    def approve_selected(self, request, queryset):
+        now = timezone.now()
+        return service_action(
+            self, request, queryset.select_related("training_class", "session"), label="批准考勤更正",
+            form_class=CorrectionDecisionForm, preview=lambda obj: self._preview(obj, CorrectionStatus.APPROVED),
+            call=lambda obj, user, data: services.approve_attendance_correction(obj, by=user, now=now,
+                                                                                note=data["note"]),
+        )
+
+    @admin.action(description="不批准所选考勤更正(须写明原因)")
+    def refuse_selected(self, request, queryset):
+        now = timezone.now()
+        return service_action(
+            self, request, queryset.select_related("training_class", "session"), label="不批准考勤更正",
+            form_class=CorrectionDecisionForm, preview=lambda obj: self._preview(obj, CorrectionStatus.REFUSED),
+            call=lambda obj, user, data: services.refuse_attendance_correction(obj, by=user, now=now,
+                                                                               reason=data["note"]),
+        )

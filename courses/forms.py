@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.forms import inlineformset_factory
 
 from courses import policy
-from courses.models import Occupation, SessionKind, Textbook, TrainingClass
+from courses.models import AttendanceCorrection, Occupation, SessionKind, Textbook, TrainingClass
 from skills_program.forms import add_refusal
 from skills_program.models import TargetLine
 from trainees.policy import mask_id_number, normalise_id_number
@@ -154,13 +154,32 @@ class SessionForm(forms.Form):
     kind = forms.ChoiceField(label="类型", choices=SessionKind.choices)
     topic = forms.CharField(label="教学内容", max_length=200, required=False)
     teacher = forms.CharField(label="授课教师", max_length=50, required=False)
+    correction_reason = forms.CharField(
+        label="补排原因", required=False, max_length=500,
+        help_text="仅在开班后补排已过去日期的课次时填写:说明原因,提交县人社局批准(《实施方案》三(七))。",
+    )
 
     def add_refusal(self, error):
         """schedule_session's refusals (the class dates, its hours and days, R5) beside their field."""
         add_refusal(self, error, {
             "session_outside_class_dates": "held_on", "sessions_exceed_planned_days": "held_on",
             "sessions_exceed_total_hours": "hours", "too_many_hours_per_day": "hours",
+            "session_backdated": "held_on",
         })
+
+
+class CorrectionForm(forms.ModelForm):
+    """考勤更正申请 (R20, 三(七)): why the marks come late or change, and optional evidence (a
+    signed sign-in sheet, a note from the teacher)."""
+
+    class Meta:
+        model = AttendanceCorrection
+        fields = ["reason", "evidence"]
+        widgets = {"reason": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {"reason": "说明考勤为何未能在截止前录入或需要修改,例如:当天停电无法登录,附签到表。"}
+
+    def add_refusal(self, error):
+        add_refusal(self, error, {"correction_reason_required": "reason"})
 
 
 class ReasonForm(forms.Form):

@@ -76,8 +76,10 @@ def session_header(session, sessions_that_day):
 class AttendanceImport(ServiceRowImport):
     """考勤表: one row per trainee, one column per session (its date, with the start time where a
     day has two), marked 1/0 or 到/缺; blank cells are left unrecorded. Each session goes through
-    record_attendance (only enrolled trainees, only held sessions), so the same sheet twice gives
-    the same marks."""
+    record_attendance (only enrolled trainees, only while the session's R20 window is open), so the
+    same sheet twice gives the same marks. Only the marks that change something are sent: a sheet
+    that repeats the marks of sessions whose window has closed imports; one that changes them is
+    refused at that column (a change then needs a correction approved by county HR, 三(七))."""
 
     title = "考勤表"
 
@@ -155,6 +157,7 @@ class AttendanceImport(ServiceRowImport):
         rows_of = {}
         by_session = {}
         changing = {}  # enrolment id -> the sheet row, for rows whose marks change something
+        has_marks = False
         for item in rows:
             if item["id_number"] is None:
                 continue  # the cell could not be read: its error is already listed
@@ -173,14 +176,15 @@ class AttendanceImport(ServiceRowImport):
                 value = item.get(f"s{session.pk}")
                 if value is None:
                     continue
-                by_session.setdefault(session.pk, {})[enrolment.pk] = value
+                has_marks = True
                 mark = self.sheet.marks.get((enrolment.pk, session.pk))
                 if mark is None or (mark.is_present, mark.hours_present) != (value, None):
+                    by_session.setdefault(session.pk, {})[enrolment.pk] = value
                     changing[enrolment.pk] = item
         sessions = {s.pk: s for s in self.sheet.sessions}
         for session_pk, marks in by_session.items():
             try:
-                services.record_attendance(sessions[session_pk], by=self.user, today=timezone.localdate(),
+                services.record_attendance(sessions[session_pk], by=self.user, now=timezone.now(),
                                            marks=marks, dry_run=True)
             except ValidationError as error:
                 # About the session (its column), not one trainee: named at the header.
@@ -189,14 +193,14 @@ class AttendanceImport(ServiceRowImport):
                 continue
             plan.items.append((sessions[session_pk], marks))
         plan.rows = sorted(changing.values(), key=lambda item: item["_row"])
-        if not plan.rows and plan.items:
+        if not plan.rows and has_marks and not plan.errors:
             plan.note = "表中的考勤与系统中已记录的完全相同,无需导入"
         return plan
 
     def write(self, plan: Plan):
         with transaction.atomic():
             for session, marks in plan.items:
-                services.record_attendance(session, by=self.user, today=timezone.localdate(), marks=marks)
+                services.record_attendance(session, by=self.user, now=timezone.now(), marks=marks)
         return len(plan.rows)
 
 

@@ -268,6 +268,58 @@ class ClassTransition(models.Model):
         return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
 
 
+class ClassDecisionKind(models.TextChoices):
+    RESCHEDULE = "reschedule", "调整培训日期"
+    LOW_PRACTICAL_SHARE = "low_practical_share", "实操占比不足准予结业"
+
+
+class ClassDecision(models.Model):
+    """County HR's recorded decision that lets a class depart from its approved plan (R21, R22,
+    三(五)): moving the dates of a class not yet started, or completing one whose delivered
+    practical share is below the minimum. Never edited: a new decision is a new row."""
+
+    training_class = models.ForeignKey(
+        TrainingClass, models.PROTECT, related_name="decisions", verbose_name="培训班"
+    )
+    kind = models.CharField("决定类型", max_length=30, choices=ClassDecisionKind.choices)
+    reason = models.TextField("理由", help_text="写明情况和依据,将记入培训班档案。")
+    previous_start_on = models.DateField("原计划开班日期", null=True, blank=True)
+    previous_end_on = models.DateField("原计划结业日期", null=True, blank=True)
+    new_start_on = models.DateField("调整后开班日期", null=True, blank=True)
+    new_end_on = models.DateField("调整后结业日期", null=True, blank=True)
+    delivered_practical_share = models.DecimalField(
+        "实际实操课时占比", max_digits=5, decimal_places=4, null=True, blank=True,
+    )
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="决定人")
+    decided_at = models.DateTimeField("决定时间")
+
+    class Meta:
+        verbose_name = "培训班调整决定"
+        verbose_name_plural = "培训班调整决定"
+        ordering = ["training_class", "decided_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=ClassDecisionKind.values), name="courses_classdecision_kind_valid",
+                violation_error_code="kind_valid", violation_error_message="决定类型无效。",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="reschedule") | (
+                    Q(previous_start_on__isnull=False, previous_end_on__isnull=False, new_start_on__isnull=False)
+                    & Q(new_end_on__gte=F("new_start_on"))),
+                name="courses_classdecision_reschedule_dates", violation_error_code="reschedule_dates",
+                violation_error_message="调整培训日期须写明原日期和调整后的日期,结业不早于开班。",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="low_practical_share") | Q(delivered_practical_share__isnull=False),
+                name="courses_classdecision_share_recorded", violation_error_code="share_recorded",
+                violation_error_message="须记录实际实操课时占比。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.training_class.code} {self.get_kind_display()}"
+
+
 class Textbook(models.Model):
     """A published textbook of a class (三(五) 具有正规出版的相应教材)."""
 
@@ -415,7 +467,11 @@ class AttendanceRecord(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", null=True, blank=True, verbose_name="记录人"
     )
-    recorded_at = models.DateTimeField("记录时间", auto_now=True)
+    recorded_at = models.DateTimeField("记录时间", auto_now=True, help_text="服务器时间:录入或最后修改的时间。")
+    correction = models.ForeignKey(
+        "AttendanceCorrection", models.PROTECT, related_name="applied_marks", null=True, blank=True,
+        verbose_name="考勤更正", help_text="经县人社局批准的更正所录入或修改的考勤(《实施方案》三(七))。",
+    )
     history = HistoricalRecords(verbose_name="考勤变更记录")
 
     class Meta:
@@ -436,3 +492,61 @@ class AttendanceRecord(models.Model):
 
     def __str__(self):
         return f"{self.enrolment} {self.session.held_on} {'到' if self.is_present else '缺'}"
+
+
+class CorrectionStatus(models.TextChoices):
+    PENDING = "pending", "待审批"
+    APPROVED = "approved", "已批准"
+    REFUSED = "refused", "未批准"
+
+
+class AttendanceCorrection(models.Model):
+    """A request to enter or change a session's marks after its window has closed (R20,
+    《实施方案》三(七) 实时监控、严格考勤): the marks, the reason and evidence, and county HR's
+    decision. Approved marks are applied through record_attendance and point back here."""
+
+    training_class = models.ForeignKey(TrainingClass, models.PROTECT, related_name="attendance_corrections",
+                                       verbose_name="培训班")
+    session = models.ForeignKey(Session, models.PROTECT, related_name="corrections", null=True, blank=True,
+                                verbose_name="课次", help_text="补排已过去日期的课次时,批准后才建立课次。")
+    new_session = models.JSONField(
+        "补排课次", null=True, blank=True,
+        help_text="开班后补排已过去日期的课次:上课日期、开始时间、课时、类型、教学内容、授课教师。",
+    )
+    marks = models.JSONField("更正考勤", default=dict, blank=True, help_text="学员名册编号 → 考勤(到/缺或实到课时)。")
+    reason = models.TextField("更正原因")
+    evidence = DocumentField("证明材料", upload_to="attendance/corrections/%Y/", blank=True, help_text=HELP_TEXT)
+    status = models.CharField("状态", max_length=10, choices=CorrectionStatus.choices, default=CorrectionStatus.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="申请人")
+    requested_at = models.DateTimeField("申请时间")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", null=True, blank=True, verbose_name="审批人"
+    )
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+    decision_note = models.TextField("审批意见", blank=True)
+
+    class Meta:
+        verbose_name = "考勤更正申请"
+        verbose_name_plural = "考勤更正申请"
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=CorrectionStatus.values), name="courses_attendancecorrection_status_valid",
+                violation_error_code="status_valid", violation_error_message="更正申请状态无效。",
+            ),
+            models.CheckConstraint(
+                condition=Q(session__isnull=False) | Q(new_session__isnull=False),
+                name="courses_attendancecorrection_session_or_new_session", violation_error_code="session_or_new_session",
+                violation_error_message="更正申请须指明课次,或写明要补排的课次。",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=CorrectionStatus.PENDING) | Q(decided_by__isnull=False, decided_at__isnull=False),
+                name="courses_attendancecorrection_decision_recorded", violation_error_code="decision_recorded",
+                violation_error_message="审批结果须记录审批人和审批时间。",
+            ),
+        ]
+
+    def __str__(self):
+        what = self.session or f"{self.training_class.code} 补排{(self.new_session or {}).get('held_on', '')}课次"
+        return f"{what} 考勤更正({self.get_status_display()})"
+

@@ -5,7 +5,7 @@ ValidationError(code=...) on refusal. No ORM, no clock (today is passed in), no 
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_DOWN, Decimal
 
 from django.core.exceptions import ValidationError
@@ -120,18 +120,23 @@ class AttendanceStanding:
     can_still_meet: bool
 
 
-def attendance_standing(*, attended_hours, recorded_hours, scheduled_hours, p: PolicyParams) -> AttendanceStanding:
+def attendance_standing(*, attended_hours, recorded_hours, scheduled_hours, p: PolicyParams,
+                        planned_hours=0) -> AttendanceStanding:
     """R3: `recorded_hours` are the hours of sessions whose attendance is recorded; the hours
-    not yet recorded could all still be attended."""
+    not yet recorded could all still be attended. While a class runs, "can no longer reach the
+    threshold" is judged against its planned total hours (`planned_hours`), not only the
+    sessions scheduled so far: one absence in the first of ten sessions leaves 90 % reachable.
+    Once the class is completed, pass no `planned_hours`: the delivered sessions are final."""
     attended, recorded, scheduled = (Decimal(x or 0) for x in (attended_hours, recorded_hours, scheduled_hours))
-    best = attendance_rate(attended_hours=attended + (scheduled - recorded), scheduled_hours=scheduled)
+    basis = max(scheduled, Decimal(planned_hours or 0))
+    best = attendance_rate(attended_hours=attended + (basis - recorded), scheduled_hours=basis)
     return AttendanceStanding(
         attended_hours=attended,
         recorded_hours=recorded,
-        scheduled_hours=scheduled,
+        scheduled_hours=basis,
         rate_so_far=attendance_rate(attended_hours=attended, scheduled_hours=recorded),
         best_reachable_rate=best,
-        can_still_meet=scheduled > 0 and meets_attendance(rate=best, p=p),
+        can_still_meet=basis > 0 and meets_attendance(rate=best, p=p),
     )
 
 
@@ -403,14 +408,6 @@ def ensure_session_fits(*, held_on: date, start_on: date, end_on: date, schedule
         )
 
 
-def ensure_attendance_date(*, held_on: date, today: date) -> None:
-    """Attendance is recorded for sessions that have taken place, never in advance."""
-    if held_on > today:
-        raise ValidationError(
-            "课次日期%(day)s还未到,不能提前记录考勤:请在上课后再记录。", code="attendance_in_future", params={"day": held_on}
-        )
-
-
 def ensure_may_complete(*, today: date, end_on: date, session_count: int, unrecorded: int) -> None:
     """A class is completed (结业) only after its end date, with every session's attendance
     recorded — the attendance rate of R3 is then final."""
@@ -425,3 +422,172 @@ def ensure_may_complete(*, today: date, end_on: date, session_count: int, unreco
             "还有%(count)d条考勤未记录,不能结业:请把每个课次的考勤录完。",
             code="attendance_incomplete", params={"count": unrecorded},
         )
+
+
+# --- R21 a class runs as approved -----------------------------------------------------------
+
+def ensure_enrolment_open(*, today: date, planned_end_on: date, delivered_hours: Decimal, planned_hours: int,
+                          p: PolicyParams) -> None:
+    """R21 《实施方案》三(五)、三(七): enrolment closes once a new trainee could no longer reach the
+    R3 threshold — more than (100 % − threshold) of the planned hours already delivered (80
+    planned hours at 85 %: 12 delivered hours still admit, 12.5 do not) — and never reopens
+    after the planned end date."""
+    if today > planned_end_on:
+        raise ValidationError(
+            "本班计划%(end)s结业,已过结业日期,名册不再增加学员(《实施方案》三(五)):请为学员选择正在招生的其他班级。",
+            code="enrolment_closed_after_end", params={"end": planned_end_on},
+        )
+    delivered, planned = Decimal(delivered_hours), Decimal(planned_hours)
+    allowance = planned * (1 - p.min_attendance_rate)
+    if delivered > allowance:
+        raise ValidationError(
+            "本班已上%(delivered)s课时(计划%(planned)s课时),新报名学员到课率已不可能达到%(min)s"
+            "(《实施方案》三(五) 培训班到课率不得低于85%%),报名已截止:请为学员选择其他班级。",
+            code="enrolment_closed_unreachable",
+            params={"delivered": delivered.normalize(), "planned": planned_hours, "allowance": allowance.normalize(),
+                    "min": _percent(p.min_attendance_rate)},
+        )
+
+
+def ensure_may_start(*, today: date, planned_start_on: date, planned_end_on: date) -> None:
+    """R21 《实施方案》三(五): an approved class starts on or after its planned start date and never
+    after its planned end date — a later start is a reschedule that county HR approves."""
+    if today < planned_start_on:
+        raise ValidationError("本班计划%(day)s开班,不能提前开班:请在%(day)s当天或以后办理开班。",
+                              code="class_not_started_yet", params={"day": planned_start_on})
+    if today > planned_end_on:
+        raise ValidationError(
+            "本班计划%(start)s至%(end)s培训,已过计划结业日期,不能再开班(《实施方案》三(五) 按批准的计划组织培训):"
+            "如需延期开班,请向县人社局申请调整培训日期,批准后再开班。",
+            code="class_start_after_end", params={"start": planned_start_on, "end": planned_end_on},
+        )
+
+
+def ensure_reschedule_valid(*, status: str, today: date, new_start_on: date, new_end_on: date,
+                            first_session_on: date | None, last_session_on: date | None) -> None:
+    """R21 《实施方案》三(五): county HR moves the dates of an approved class that has not started;
+    the new dates lie ahead (the end not before today) and keep the sessions already scheduled
+    inside them. The plan itself (days, hours) is checked again by R5."""
+    if status != "approved":
+        raise ValidationError("只有已批准、尚未开班的班级可以调整培训日期。", code="reschedule_not_allowed")
+    if new_end_on < today:
+        raise ValidationError("调整后的结业日期%(end)s早于今天,请重新填写培训日期。",
+                              code="reschedule_in_past", params={"end": new_end_on})
+    if first_session_on and (first_session_on < new_start_on or last_session_on > new_end_on):
+        raise ValidationError(
+            "本班已排的课次(%(first)s至%(last)s)不在调整后的日期%(start)s至%(end)s之内:请先调整课次或日期。",
+            code="reschedule_outside_sessions",
+            params={"first": first_session_on, "last": last_session_on, "start": new_start_on, "end": new_end_on},
+        )
+
+
+# --- R22 practical share delivered ----------------------------------------------------------
+
+def delivered_practical_share(*, practical_hours: Decimal, delivered_hours: Decimal) -> Decimal:
+    """R22: practical session hours ÷ delivered session hours, truncated to 0.01 %. No hours: 0."""
+    if delivered_hours <= 0:
+        return Decimal("0.0000")
+    return (Decimal(practical_hours) / Decimal(delivered_hours)).quantize(Decimal("0.0001"), ROUND_DOWN)
+
+
+def check_delivered_practical_share(*, practical_hours: Decimal, delivered_hours: Decimal, has_hr_decision: bool,
+                                    p: PolicyParams) -> list[ValidationError]:
+    """R22 《实施方案》三(五) 实操实训时间应占全部培训课时70%左右, checked at completion on the hours
+    actually delivered: below the minimum (R4, 65 %) completion needs county HR's recorded
+    decision; below the target (70 %) it is allowed with a warning (returned)."""
+    share = delivered_practical_share(practical_hours=practical_hours, delivered_hours=delivered_hours)
+    params = {"share": _percent(share), "min": _percent(p.min_practical_share),
+              "target": _percent(p.target_practical_share)}
+    if share < p.min_practical_share:
+        if not has_hr_decision:
+            raise ValidationError(
+                "本班实际实操课时占比为%(share)s,低于%(min)s(《实施方案》三(五) 实操实训时间应占全部培训课时70%%左右),"
+                "不能直接结业:请向县人社局说明情况,由县人社局记录处理决定后再办理结业。",
+                code="delivered_practical_share_too_low", params=params,
+            )
+        return [ValidationError("本班实际实操课时占比为%(share)s,低于%(min)s,经县人社局决定准予结业(《实施方案》三(五))。",
+                                code="delivered_practical_share_decided", params=params)]
+    if share < p.target_practical_share:
+        return [ValidationError("本班实际实操课时占比为%(share)s,低于%(target)s的目标(《实施方案》三(五))。",
+                                code="delivered_practical_share_below_target", params=params)]
+    return []
+
+
+# --- R20 attendance while the class happens ------------------------------------------------
+
+@dataclass(frozen=True)
+class AttendanceWindow:
+    """When a session's marks may be entered, as wall-clock times in the county (naive,
+    Asia/Shanghai): from `opens_at` (the session's start) until `closes_at` (its end plus the
+    year's grace period)."""
+
+    opens_at: datetime
+    ends_at: datetime
+    closes_at: datetime
+
+
+def attendance_window(*, held_on: date, starts_at: time | None, hours: Decimal, p: PolicyParams) -> AttendanceWindow:
+    """R20 《实施方案》三(七) 实时监控、严格考勤: a mark is taken from the session's start until
+    `p.attendance_grace_hours` after its end.
+
+    A session with a start time starts then and ends `hours` clock hours later (a 课时 counted as a
+    full hour, so the window never closes before the lesson does); a session without a start time
+    starts at 00:00 and ends at 24:00 of its day."""
+    if starts_at is None:
+        opens_at = datetime.combine(held_on, time(0))
+        ends_at = opens_at + timedelta(days=1)
+    else:
+        opens_at = datetime.combine(held_on, starts_at)
+        ends_at = opens_at + timedelta(hours=float(hours))
+    return AttendanceWindow(opens_at, ends_at, ends_at + timedelta(hours=p.attendance_grace_hours))
+
+
+def is_attendance_open(*, now: datetime, window: AttendanceWindow) -> bool:
+    """R20 三(七): marks are accepted while opens_at <= now < closes_at (county wall-clock time)."""
+    return window.opens_at <= now < window.closes_at
+
+
+def ensure_attendance_open(*, now: datetime, window: AttendanceWindow) -> None:
+    """R20 《实施方案》三(七) 实时监控、严格考勤: a mark (or a change to one) is entered while the
+    session is held or within the grace period after it; before the session starts it is refused,
+    after the grace period it needs a correction approved by county HR."""
+    if now < window.opens_at:
+        raise ValidationError(
+            "本课次%(opens)s开始,开始后才能记录考勤(《实施方案》三(七) 实时监控、严格考勤):请在上课时点名记录。",
+            code="attendance_not_open", params={"opens": f"{window.opens_at:%Y-%m-%d %H:%M}"},
+        )
+    if now >= window.closes_at:
+        raise ValidationError(
+            "本课次考勤已于%(closes)s截止(《实施方案》三(七) 实时监控、严格考勤),不能再直接录入或修改:"
+            "请在考勤页面提交考勤更正申请,写明原因并附证明材料,经县人社局批准后生效。",
+            code="attendance_window_closed", params={"closes": f"{window.closes_at:%Y-%m-%d %H:%M}"},
+        )
+
+
+def ensure_correction_needed(*, now: datetime, window: AttendanceWindow) -> None:
+    """R20 三(七): a correction request is for a session whose window has closed; while it is open
+    the clerk records the marks directly."""
+    if now < window.closes_at:
+        raise ValidationError(
+            "本课次考勤录入截止到%(closes)s,截止前请直接在考勤页面录入或修改,无需申请更正。",
+            code="correction_not_needed", params={"closes": f"{window.closes_at:%Y-%m-%d %H:%M}"},
+        )
+
+
+def ensure_correction_reason(reason: str) -> None:
+    """R20 三(七): a correction states why the marks were not entered in time."""
+    if not (reason or "").strip():
+        raise ValidationError("请填写更正原因:说明考勤为何未能按时录入或需要修改。", code="correction_reason_required")
+
+
+def ensure_session_not_backdated(*, held_on: date, today: date, has_started: bool) -> None:
+    """R20 三(七): once a class has started, a session is not added for a day already past (its
+    attendance could only be back-filled); such a session goes through a correction approved by
+    county HR."""
+    if has_started and held_on < today:
+        raise ValidationError(
+            "本班已开班,不能直接补排已过去日期(%(day)s)的课次(《实施方案》三(七) 实时监控、严格考勤):"
+            "确需补排的,请在「补排原因」中写明原因后再次提交,经县人社局批准后补排,再申请更正该课次考勤。",
+            code="session_backdated", params={"day": held_on},
+        )
+

@@ -6,7 +6,7 @@ from django.db.models import F
 
 from accounts.scope import scope_of
 from courses.models import AttendanceRecord, Enrolment, Session, TrainingClass
-from courses.policy import attendance_standing
+from courses.policy import RUNNING_STATUSES, attendance_standing
 
 # An evaluation body sees classes that run or ran, never applications or cancelled ones.
 EVALUATED_STATUSES = ("approved", "in_progress", "completed", "closed")
@@ -55,14 +55,22 @@ def enrolments_visible_to(user):
 
 class AttendanceSheet:
     """A class's roster, sessions and marks, loaded in three queries, with the attendance of
-    R3 worked out over every scheduled session (not only those held so far)."""
+    R3 worked out over every scheduled session (not only those held so far).
 
-    def __init__(self, training_class, *, loaded=None):
+    While the class is approved or running, whether a trainee can still reach the threshold is
+    judged against the class's planned total hours (R3, R21), never the fewer sessions scheduled
+    so far; once completed (or with `judge_against_plan=False`, as completion computes the final
+    rates) only the delivered sessions count."""
+
+    def __init__(self, training_class, *, loaded=None, judge_against_plan=None):
         self.training_class = training_class
         if loaded is None:
             loaded = self._load([training_class])[training_class.pk]
         self.enrolments, self.sessions, self.marks = loaded
         self.scheduled_hours = sum((s.hours for s in self.sessions), Decimal(0))
+        if judge_against_plan is None:
+            judge_against_plan = training_class.status in RUNNING_STATUSES
+        self.planned_hours = Decimal(training_class.total_hours or 0) if judge_against_plan else Decimal(0)
 
     @classmethod
     def for_classes(cls, classes):
@@ -81,7 +89,7 @@ class AttendanceSheet:
         for session in Session.objects.filter(training_class_id__in=ids).order_by("held_on", "starts_at", "pk"):
             loaded[session.training_class_id][1].append(session)
         for mark in (AttendanceRecord.objects.filter(session__training_class_id__in=ids)
-                     .only("pk", "enrolment_id", "session_id", "is_present", "hours_present")
+                     .only("pk", "enrolment_id", "session_id", "is_present", "hours_present", "correction_id")
                      .annotate(class_id=F("session__training_class_id"))):
             loaded[mark.class_id][2][(mark.enrolment_id, mark.session_id)] = mark
         return loaded
@@ -113,19 +121,20 @@ class AttendanceSheet:
     def standing(self, enrolment, p):
         attended, recorded = self.hours(enrolment)
         return attendance_standing(attended_hours=attended, recorded_hours=recorded,
-                                   scheduled_hours=self.scheduled_hours, p=p)
+                                   scheduled_hours=self.scheduled_hours, planned_hours=self.planned_hours, p=p)
 
     def class_standing(self, p):
         """The class as a whole (R3 培训班到课率): attended trainee-hours over scheduled
         trainee-hours; a withdrawn trainee counts for the sessions up to the withdrawal, so
-        withdrawing absentees cannot lift the class's rate."""
+        withdrawing absentees cannot lift the class's rate. While the class runs, each active
+        trainee counts for the planned hours (or the scheduled ones, if more)."""
         attended = recorded = scheduled = Decimal(0)
         for enrolment in self.enrolments:
             if enrolment.is_withdrawn:
                 sessions = [s for s in self.sessions if s.held_on <= enrolment.withdrawn_on]
+                scheduled += sum((s.hours for s in sessions), Decimal(0))
             else:
-                sessions = self.sessions
-            scheduled += sum((s.hours for s in sessions), Decimal(0))
+                scheduled += max(self.scheduled_hours, self.planned_hours)
             a, r = self.hours(enrolment)
             attended, recorded = attended + a, recorded + r
         return attendance_standing(attended_hours=attended, recorded_hours=recorded, scheduled_hours=scheduled, p=p)

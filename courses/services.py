@@ -5,24 +5,29 @@ trainee row), calls the rules of courses.policy, validates with full_clean() and
 acted. A refusal is a ValidationError whose code names the rule.
 """
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from courses import policy
 from courses.models import (
+    AttendanceCorrection,
     AttendanceRecord,
+    ClassDecision,
+    ClassDecisionKind,
     ClassStatus,
     ClassTransition,
+    CorrectionStatus,
     Enrolment,
     EnrolmentSource,
     ParallelClassApproval,
     Session,
+    SessionKind,
     TrainingClass,
 )
 from courses.selectors import AttendanceSheet
@@ -217,12 +222,11 @@ def reject_class(training_class, *, by, reason):
 
 @transaction.atomic
 def start_class(training_class, *, by, today: date):
-    """An approved class starts training (开班) on or after its planned start date."""
+    """An approved class starts training (开班) between its planned start and end dates (R21); a
+    later start needs county HR's reschedule first (reschedule_class)."""
     tc = _lock_class(training_class)
     policy.ensure_transition(tc.status, ClassStatus.IN_PROGRESS, labels=STATUS_LABELS)
-    if today < tc.planned_start_on:
-        raise ValidationError("本班计划%(day)s开班,不能提前开班:请在%(day)s当天或以后办理开班。", code="class_not_started_yet",
-                              params={"day": tc.planned_start_on})
+    policy.ensure_may_start(today=today, planned_start_on=tc.planned_start_on, planned_end_on=tc.planned_end_on)
     tc.started_on = today
     return _move(tc, ClassStatus.IN_PROGRESS, by=by)
 
@@ -230,14 +234,21 @@ def start_class(training_class, *, by, today: date):
 @transaction.atomic
 def complete_class(training_class, *, by, today: date):
     """结业: after the end date, with every session's attendance recorded. Records for each
-    trainee the final attendance rate over all scheduled hours and whether it meets R3 — the gate
-    for the assessment and the subsidy."""
+    trainee the final attendance rate over all delivered hours and whether it meets R3 — the gate
+    for the assessment and the subsidy. The practical share actually delivered is checked
+    against R4 (R22): below the minimum it needs county HR's recorded decision
+    (record_practical_share_decision); below the target the warning is kept on the transition.
+    The approved dates and the recorded start are never rewritten (R21)."""
     tc = _lock_class(training_class)
     policy.ensure_transition(tc.status, ClassStatus.COMPLETED, labels=STATUS_LABELS)
     p = tc.policy_year.params()
-    sheet = AttendanceSheet(tc)
+    sheet = AttendanceSheet(tc, judge_against_plan=False)
     policy.ensure_may_complete(today=today, end_on=tc.planned_end_on, session_count=len(sheet.sessions),
                                unrecorded=sheet.unrecorded())
+    practical = sum((s.hours for s in sheet.sessions if s.kind == SessionKind.PRACTICAL), Decimal(0))
+    warnings = policy.check_delivered_practical_share(
+        practical_hours=practical, delivered_hours=sheet.scheduled_hours, p=p,
+        has_hr_decision=tc.decisions.filter(kind=ClassDecisionKind.LOW_PRACTICAL_SHARE).exists())
     enrolments = sheet.active_enrolments
     for enrolment in enrolments:
         attended, _ = sheet.hours(enrolment)
@@ -246,11 +257,69 @@ def complete_class(training_class, *, by, today: date):
         enrolment.meets_attendance = policy.meets_attendance(rate=enrolment.attendance_rate, p=p)
     bulk_update_with_history(enrolments, Enrolment, ["attendance_rate", "meets_attendance"], default_user=by,
                              default_change_reason="结业时记录到课率")
-    tc.completed_on = sheet.sessions[-1].held_on
-    # The sessions say when training actually ran, even if the class was marked started late.
-    tc.started_on = min(tc.started_on or sheet.sessions[0].held_on, sheet.sessions[0].held_on)
+    # The last day training ran, never before the recorded start (R21: the record is not re-dated);
+    # only a class that predates the recorded start takes its first session's day.
+    tc.started_on = tc.started_on or sheet.sessions[0].held_on
+    tc.completed_on = max(sheet.sessions[-1].held_on, tc.started_on)
     tc.attendance_rate = sheet.class_standing(p).best_reachable_rate
-    return _move(tc, ClassStatus.COMPLETED, by=by)
+    return _move(tc, ClassStatus.COMPLETED, by=by, warnings=warnings)
+
+
+@transaction.atomic
+def reschedule_class(training_class, *, by, start_on: date, end_on: date, reason, today: date):
+    """County HR moves the dates of an approved class that has not started (R21: a late start is
+    a reschedule HR approves). The plan is checked again (R5 on the new dates), the sessions
+    already scheduled must fit, every trainee on the roster is checked again against R16 on the
+    new dates, and the decision is recorded with the old and new dates, who and why."""
+    _ensure_hr(by)
+    _ensure_reason(reason)
+    tc = _lock_class(training_class)
+    p = tc.policy_year.params()
+    sessions = list(tc.sessions.order_by("held_on").values_list("held_on", flat=True))
+    policy.ensure_reschedule_valid(status=tc.status, today=today, new_start_on=start_on, new_end_on=end_on,
+                                   first_session_on=sessions[0] if sessions else None,
+                                   last_session_on=sessions[-1] if sessions else None)
+    policy.ensure_duration(planned_days=tc.planned_days, total_hours=tc.total_hours, start_on=start_on,
+                           end_on=end_on, p=p)
+    errors = []
+    for enrolment in tc.enrolments.filter(is_withdrawn=False).select_related("trainee"):
+        _collect(errors, lambda e=enrolment: policy.ensure_trainee_may_enrol(
+            start_on=start_on, end_on=end_on, year=tc.policy_year_id, occupation_key=tc.occupation.key,
+            level_rank=policy.level_rank(tc.level), others=_prior_trainings(e.trainee, exclude_class_id=tc.pk), p=p))
+    policy.raise_all(errors)
+    decision = ClassDecision(
+        training_class=tc, kind=ClassDecisionKind.RESCHEDULE, reason=reason.strip(), decided_by=by,
+        decided_at=timezone.now(), previous_start_on=tc.planned_start_on, previous_end_on=tc.planned_end_on,
+        new_start_on=start_on, new_end_on=end_on,
+    )
+    decision.full_clean()
+    decision.save()
+    tc.planned_start_on, tc.planned_end_on = start_on, end_on
+    tc._change_reason = f"县人社局调整培训日期:{reason.strip()}"
+    tc.full_clean()
+    tc.save()
+    return decision
+
+
+@transaction.atomic
+def record_practical_share_decision(training_class, *, by, reason):
+    """County HR's recorded decision that a running class whose delivered practical share is
+    below the R4 minimum may still complete (R22); the share is recorded as it stands."""
+    _ensure_hr(by)
+    _ensure_reason(reason)
+    tc = _lock_class(training_class)
+    if tc.status != ClassStatus.IN_PROGRESS:
+        raise ValidationError("只有培训中的班级需要实操占比的结业决定(当前为「%(status)s」)。",
+                              code="decision_not_applicable", params={"status": STATUS_LABELS[tc.status]})
+    hours = list(tc.sessions.values_list("kind", "hours"))
+    share = policy.delivered_practical_share(
+        practical_hours=sum((h for k, h in hours if k == SessionKind.PRACTICAL), Decimal(0)),
+        delivered_hours=sum((h for _, h in hours), Decimal(0)))
+    decision = ClassDecision(training_class=tc, kind=ClassDecisionKind.LOW_PRACTICAL_SHARE, reason=reason.strip(),
+                             decided_by=by, decided_at=timezone.now(), delivered_practical_share=share)
+    decision.full_clean()
+    decision.save()
+    return decision
 
 
 @transaction.atomic
@@ -317,7 +386,8 @@ def enrol_trainee(training_class, *, by, today: date, id_number=None, voucher_co
     """Put a registered trainee on the roster, by ID number or by training voucher code.
 
     Locks the class row (so two clerks cannot both take the last seat, R1) and then the trainee
-    row (so one trainee cannot be enrolled in two overlapping classes at once, R16). Checks R1,
+    row (so one trainee cannot be enrolled in two overlapping classes at once, R16). Checks R21
+    (enrolment closed after the planned end or once R3 is out of reach), R1,
     R13 (eligible category when the class starts, working age today), R16 (overlap, yearly cap,
     same occupation and level) and, for a voucher, R14; the voucher is then redeemed.
     """
@@ -331,6 +401,11 @@ def enrol_trainee(training_class, *, by, today: date, id_number=None, voucher_co
             code="class_not_enrolling", params={"status": STATUS_LABELS[tc.status]},
         )
     p = tc.policy_year.params()
+    # R21: a trainee who has already missed more than (100 % − threshold) of the planned hours
+    # could never reach R3; the sessions are counted under the class lock.
+    policy.ensure_enrolment_open(
+        today=today, planned_end_on=tc.planned_end_on, planned_hours=tc.total_hours, p=p,
+        delivered_hours=tc.sessions.filter(held_on__lt=today).aggregate(h=Sum("hours"))["h"] or Decimal(0))
     voucher = None
     if voucher_code:
         voucher = (Voucher.objects.select_for_update(of=("self",)).select_related("holder", "enrolment__training_class")
@@ -410,12 +485,17 @@ def withdraw_enrolment(enrolment, *, by, on: date, reason, today: date | None = 
 
 @transaction.atomic
 def schedule_session(training_class, *, by, held_on: date, hours: Decimal, kind, starts_at=None, topic="",
-                     teacher=""):
+                     teacher="", today: date | None = None, correction=None):
     """Add a session (课次) to an approved or ongoing class, inside its dates, within its hours
-    and days and at most 8 class hours on the day (R5)."""
+    and days and at most 8 class hours on the day (R5); once the class has started, never on a day
+    already past (R20: its attendance could only be back-filled) unless an approved `correction`
+    adds it (approve_attendance_correction). `today` defaults to the county's date."""
     tc = _lock_class(training_class)
     if tc.status not in policy.ENROLLING_STATUSES:
         raise ValidationError("只有已批准或培训中的班级可以排课:请在开班申请批准后再排课。", code="class_not_schedulable")
+    if correction is None:
+        policy.ensure_session_not_backdated(held_on=held_on, today=today or timezone.localdate(),
+                                            has_started=tc.status == ClassStatus.IN_PROGRESS)
     p = tc.policy_year.params()
     existing = list(tc.sessions.values_list("held_on", "hours"))
     hours = Decimal(hours)
@@ -453,17 +533,18 @@ def parse_mark(value, session_hours: Decimal):
     return True, (None if hours == session_hours else hours)
 
 
-@transaction.atomic
-def record_attendance(session, *, by, today: date, marks: dict, dry_run=False):
-    """Record one session's attendance in one go: `marks` maps enrolment id to a mark (see
-    parse_mark). Only trainees on the session's roster, only sessions already held, only while
-    the class is in progress. Existing marks are updated, so the same sheet twice gives the
-    same marks. With dry_run every check runs and nothing is written (an import's preview)."""
-    session = Session.objects.select_related("training_class").get(pk=session.pk)
-    tc = _lock_class(session.training_class)
-    if tc.status != ClassStatus.IN_PROGRESS:
-        raise ValidationError(ATTENDANCE_CLOSED, code="class_not_in_progress", params={"status": STATUS_LABELS[tc.status]})
-    policy.ensure_attendance_date(held_on=session.held_on, today=today)
+def county_time(now: datetime) -> datetime:
+    """`now` as the county's wall clock (Asia/Shanghai), naive, as the R20 window is written."""
+    return timezone.localtime(now).replace(tzinfo=None)
+
+
+def attendance_window(session, p=None) -> policy.AttendanceWindow:
+    """The session's R20 window (policy.attendance_window) with its year's grace period."""
+    p = p or session.training_class.policy_year.params()
+    return policy.attendance_window(held_on=session.held_on, starts_at=session.starts_at, hours=session.hours, p=p)
+
+
+def _ensure_on_roster(tc, session, marks):
     roster = set(
         tc.enrolments.filter(Q(is_withdrawn=False) | Q(withdrawn_on__gte=session.held_on)).values_list("pk", flat=True)
     )
@@ -472,6 +553,25 @@ def record_attendance(session, *, by, today: date, marks: dict, dry_run=False):
         raise ValidationError("有%(count)d条考勤不属于本课次名册中的学员,本次考勤未保存:请刷新页面后重新录入。",
                               code="not_enrolled",
                               params={"count": len(strangers)})
+
+
+@transaction.atomic
+def record_attendance(session, *, by, now: datetime, marks: dict, dry_run=False, correction=None):
+    """Record one session's attendance in one go: `marks` maps enrolment id to a mark (see
+    parse_mark). Only trainees on the session's roster, only while the class is in progress, and
+    (R20, 三(七)) only from the session's start until the year's grace period after its end, `now`
+    being the server's clock; later marks come only from an approved `correction`
+    (approve_attendance_correction), and each mark it writes points to it. Every mark keeps who
+    entered it and the server time (recorded_by, recorded_at; the history keeps each change).
+    Existing marks are updated, so the same sheet twice gives the same marks. With dry_run every
+    check runs and nothing is written (an import's preview)."""
+    session = Session.objects.select_related("training_class").get(pk=session.pk)
+    tc = _lock_class(session.training_class)
+    if tc.status != ClassStatus.IN_PROGRESS:
+        raise ValidationError(ATTENDANCE_CLOSED, code="class_not_in_progress", params={"status": STATUS_LABELS[tc.status]})
+    if correction is None:
+        policy.ensure_attendance_open(now=county_time(now), window=attendance_window(session, tc.policy_year.params()))
+    _ensure_on_roster(tc, session, marks)
     existing = {m.enrolment_id: m for m in AttendanceRecord.objects.filter(session=session)}
     new, changed = [], []
     for enrolment_id, value in marks.items():
@@ -479,16 +579,130 @@ def record_attendance(session, *, by, today: date, marks: dict, dry_run=False):
         mark = existing.get(enrolment_id)
         if mark is None:
             mark = AttendanceRecord(enrolment_id=enrolment_id, session=session, is_present=is_present,
-                                    hours_present=hours_present, recorded_by=by)
+                                    hours_present=hours_present, recorded_by=by, correction=correction)
             new.append(mark)
         elif (mark.is_present, mark.hours_present) != (is_present, hours_present):
             mark.is_present, mark.hours_present, mark.recorded_by = is_present, hours_present, by
             mark.recorded_at = timezone.now()
+            mark.correction = correction
             changed.append(mark)
     # parse_mark has validated every value against the session; the database holds the rest.
     if dry_run:
         return len(new), len(changed)
-    bulk_create_with_history(new, AttendanceRecord, default_user=by, default_change_reason="录入考勤")
-    bulk_update_with_history(changed, AttendanceRecord, ["is_present", "hours_present", "recorded_by", "recorded_at"],
-                             default_user=by, default_change_reason="修改考勤")
+    reason = "考勤更正(县人社局批准)" if correction else None
+    bulk_create_with_history(new, AttendanceRecord, default_user=by, default_change_reason=reason or "录入考勤")
+    bulk_update_with_history(changed, AttendanceRecord,
+                             ["is_present", "hours_present", "recorded_by", "recorded_at", "correction"],
+                             default_user=by, default_change_reason=reason or "修改考勤")
     return len(new), len(changed)
+
+
+# --- R20 attendance corrections ---------------------------------------------------------------
+
+@transaction.atomic
+def request_attendance_correction(session, *, by, now: datetime, marks: dict, reason: str, evidence=None):
+    """A clerk asks county HR to enter or change marks of a session whose window has closed (R20,
+    三(七)): the marks (checked as record_attendance checks them), the reason and optional
+    evidence are stored as a pending AttendanceCorrection; nothing changes in the attendance
+    until HR approves it."""
+    session = Session.objects.select_related("training_class").get(pk=session.pk)
+    tc = _lock_class(session.training_class)
+    if tc.status != ClassStatus.IN_PROGRESS:
+        raise ValidationError(ATTENDANCE_CLOSED, code="class_not_in_progress", params={"status": STATUS_LABELS[tc.status]})
+    policy.ensure_correction_needed(now=county_time(now), window=attendance_window(session, tc.policy_year.params()))
+    policy.ensure_correction_reason(reason)
+    _ensure_on_roster(tc, session, marks)
+    existing = {m.enrolment_id: (m.is_present, m.hours_present) for m in AttendanceRecord.objects.filter(session=session)}
+    # Only what changes is requested: a sheet or screen that repeats the stored marks asks nothing.
+    marks = {k: v for k, v in marks.items() if existing.get(k) != parse_mark(v, session.hours)}
+    if not marks:
+        raise ValidationError("所选考勤与已记录的相同,没有需要更正的内容:请修改需要更正的学员考勤后再提交。",
+                              code="correction_empty")
+    correction = AttendanceCorrection(
+        training_class=tc, session=session, marks={str(k): str(v) for k, v in marks.items()}, reason=reason.strip(),
+        requested_by=by, requested_at=now,
+    )
+    if evidence:
+        correction.evidence = evidence
+    correction.full_clean()
+    correction.save()
+    return correction
+
+
+@transaction.atomic
+def request_session_correction(training_class, *, by, now: datetime, held_on: date, hours: Decimal, kind,
+                               reason: str, starts_at=None, topic="", teacher="", evidence=None):
+    """A clerk asks county HR to add a session on a day already past once the class has started
+    (R20, 三(七)). The session's fields are checked as schedule_session checks them (R5: the
+    class dates, its hours and days, 8 hours a day) and stored as a pending AttendanceCorrection;
+    the session exists only once HR approves, its marks then follow through an attendance
+    correction."""
+    tc = _lock_class(training_class)
+    if tc.status != ClassStatus.IN_PROGRESS:
+        raise ValidationError("只有培训中的班级需要申请补排已过去日期的课次:请直接排课。", code="correction_not_needed")
+    policy.ensure_correction_reason(reason)
+    hours = Decimal(hours)
+    existing = list(tc.sessions.values_list("held_on", "hours"))
+    policy.ensure_session_fits(
+        held_on=held_on, start_on=tc.planned_start_on, end_on=tc.planned_end_on,
+        scheduled_hours=sum((h for _, h in existing), Decimal(0)), hours=hours, total_hours=tc.total_hours,
+        scheduled_days={d for d, _ in existing}, planned_days=tc.planned_days,
+    )
+    policy.ensure_day_hours(hours_that_day=sum((h for d, h in existing if d == held_on), Decimal(0)) + hours,
+                            p=tc.policy_year.params())
+    correction = AttendanceCorrection(
+        training_class=tc, reason=reason.strip(), requested_by=by, requested_at=now, marks={},
+        new_session={"held_on": held_on.isoformat(), "starts_at": starts_at.strftime("%H:%M") if starts_at else None,
+                     "hours": str(hours), "kind": kind, "topic": topic, "teacher": teacher},
+    )
+    if evidence:
+        correction.evidence = evidence
+    correction.full_clean()
+    correction.save()
+    return correction
+
+
+def _lock_pending_correction(correction, by):
+    _ensure_hr(by)
+    correction = AttendanceCorrection.objects.select_for_update().get(pk=correction.pk)
+    if correction.status != CorrectionStatus.PENDING:
+        raise ValidationError("该考勤更正申请已于%(at)s处理(%(status)s),不能重复审批。", code="correction_not_pending",
+                              params={"at": f"{timezone.localtime(correction.decided_at):%Y-%m-%d %H:%M}",
+                                      "status": correction.get_status_display()})
+    return correction
+
+
+@transaction.atomic
+def approve_attendance_correction(correction, *, by, now: datetime, note=""):
+    """County HR approves a correction (R20): a past session it asks for is added
+    (schedule_session, every R5 check again), its marks are applied through record_attendance,
+    each pointing to the correction, and the decision (who, when, note) is recorded."""
+    correction = _lock_pending_correction(correction, by)
+    if correction.session is None:
+        wanted = correction.new_session
+        correction.session = schedule_session(
+            correction.training_class, by=by, held_on=date.fromisoformat(wanted["held_on"]),
+            hours=Decimal(wanted["hours"]), kind=wanted["kind"], topic=wanted.get("topic", ""),
+            teacher=wanted.get("teacher", ""), correction=correction,
+            starts_at=datetime.strptime(wanted["starts_at"], "%H:%M").time() if wanted.get("starts_at") else None,
+        )
+    if correction.marks:
+        record_attendance(correction.session, by=by, now=now, correction=correction,
+                          marks={int(k): v for k, v in correction.marks.items()})
+    correction.status, correction.decided_by, correction.decided_at = CorrectionStatus.APPROVED, by, now
+    correction.decision_note = (note or "").strip()
+    correction.full_clean()
+    correction.save()
+    return correction
+
+
+@transaction.atomic
+def refuse_attendance_correction(correction, *, by, now: datetime, reason: str):
+    """County HR refuses a correction (R20) with the reason; the marks stay as they were."""
+    correction = _lock_pending_correction(correction, by)
+    _ensure_reason(reason)
+    correction.status, correction.decided_by, correction.decided_at = CorrectionStatus.REFUSED, by, now
+    correction.decision_note = reason.strip()
+    correction.full_clean()
+    correction.save()
+    return correction

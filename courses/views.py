@@ -12,7 +12,15 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import role_required
 from accounts.models import Role
 from courses import policy, services
-from courses.forms import EnrolForm, ReasonForm, SessionForm, TextbookFormSet, TrainingClassForm, WithdrawForm
+from courses.forms import (
+    CorrectionForm,
+    EnrolForm,
+    ReasonForm,
+    SessionForm,
+    TextbookFormSet,
+    TrainingClassForm,
+    WithdrawForm,
+)
 from courses.models import ClassStatus, Session, TrainingClass
 from courses.selectors import AttendanceSheet, classes_visible_to, enrolments_visible_to
 from skills_program.excel import wants_xlsx, workbook_response
@@ -209,10 +217,23 @@ def schedule(request, pk):
     training_class = _own_class(request, pk)
     form = SessionForm(request.POST)
     if form.is_valid():
+        data = dict(form.cleaned_data)
+        reason = data.pop("correction_reason")
         try:
-            services.schedule_session(training_class, by=request.user, **form.cleaned_data)
+            services.schedule_session(training_class, by=request.user, today=timezone.localdate(), **data)
         except ValidationError as error:
-            form.add_refusal(error)
+            if not (reason and [e.code for e in error.error_list] == ["session_backdated"]):
+                form.add_refusal(error)
+            else:
+                # R20: a past day once the class has started is added only if county HR approves.
+                try:
+                    services.request_session_correction(training_class, by=request.user, now=timezone.now(),
+                                                        reason=reason, **data)
+                except ValidationError as refusal:
+                    form.add_refusal(refusal)
+                else:
+                    messages.success(request, "补排课次申请已提交县人社局,批准后课次才会出现在课表中。")
+                    return redirect("courses:class-detail", pk=pk)
         else:
             messages.success(request, "课次已添加。")
             return redirect("courses:class-detail", pk=pk)
@@ -227,39 +248,69 @@ def _own_session(request, pk):
     )
 
 
+def _posted_marks(post):
+    marks = {}
+    for key, value in post.items():
+        if key.startswith("mark-") and key[5:].isdigit():
+            hours = post.get(f"hours-{key[5:]}", "").strip()
+            marks[int(key[5:])] = hours if value == "1" and hours else value
+    return marks
+
+
 @role_required(*INSTITUTION)
 def attendance(request, pk):
     """One screen per session: every trainee on the roster with 到/缺 (or hours present), saved in
     one request; each trainee's rate so far and best reachable rate, flagged below 85 %. Only
     while the class is in progress: before, and once completed (结业) or closed, the marks are
-    shown read-only and a save is refused (409)."""
+    shown read-only and a save is refused (409). R20 (三(七)): the screen says until when the
+    session's marks may be entered; after that the same form sends a correction request (the
+    marks, a reason, optional evidence) to county HR, and marks entered by an approved correction
+    are labelled as such."""
     session = _own_session(request, pk)
     training_class = session.training_class
     editable = training_class.status == ClassStatus.IN_PROGRESS
+    p = training_class.policy_year.params()
+    window = services.attendance_window(session, p)
+    now = services.county_time(timezone.now())
+    phase = "before" if now < window.opens_at else ("open" if now < window.closes_at else "closed")
+    correction_form = CorrectionForm()
     status = 200
     if request.method == "POST" and not editable:
         messages.error(request, services.ATTENDANCE_CLOSED % {"status": training_class.get_status_display()})
         status = 409
+    elif request.method == "POST" and "correction" in request.POST:
+        correction_form = CorrectionForm(request.POST, request.FILES)
+        if correction_form.is_valid():
+            try:
+                services.request_attendance_correction(
+                    session, by=request.user, now=timezone.now(), marks=_posted_marks(request.POST),
+                    reason=correction_form.cleaned_data["reason"], evidence=correction_form.cleaned_data["evidence"],
+                )
+            except ValidationError as error:
+                correction_form.add_refusal(error)
+                status = 400
+            else:
+                messages.success(request, "考勤更正申请已提交县人社局,批准后更正的考勤才会生效。")
+                return redirect("courses:attendance", pk=pk)
+        else:
+            status = 400
     elif request.method == "POST":
-        marks = {}
-        for key, value in request.POST.items():
-            if key.startswith("mark-") and key[5:].isdigit():
-                hours = request.POST.get(f"hours-{key[5:]}", "").strip()
-                marks[int(key[5:])] = hours if value == "1" and hours else value
         try:
-            created, changed = services.record_attendance(session, by=request.user, today=timezone.localdate(),
-                                                          marks=marks)
+            created, changed = services.record_attendance(session, by=request.user, now=timezone.now(),
+                                                          marks=_posted_marks(request.POST))
         except ValidationError as error:
             _refused(request, error)
         else:
             messages.success(request, f"考勤已保存:新增{created}条,修改{changed}条。")
             return redirect("courses:attendance", pk=pk)
-    p = training_class.policy_year.params()
     sheet = AttendanceSheet(training_class)
     rows = [(e, sheet.marks.get((e.pk, session.pk)), sheet.standing(e, p)) for e in sheet.roster_for(session)]
     return render(request, "courses/attendance.html", {
         "session": session, "training_class": training_class, "rows": rows,
         "class_standing": sheet.class_standing(p), "threshold": p.min_attendance_rate, "editable": editable,
+        "window": window, "phase": phase, "grace_hours": p.attendance_grace_hours,
+        "correction_form": correction_form,
+        "corrections": session.corrections.select_related("requested_by", "decided_by").order_by("-requested_at"),
     }, status=status)
 
 
@@ -287,7 +338,9 @@ def print_attendance(request, pk):
         def mark(m):
             if m is None:
                 return ""
-            return ("到" if m.hours_present is None else m.hours_present) if m.is_present else "缺"
+            shown = ("到" if m.hours_present is None else m.hours_present) if m.is_present else "缺"
+            # R20 三(七): a mark entered after the window through an approved correction says so.
+            return f"{shown}(更正)" if m.correction_id else shown
 
         return workbook_response(
             f"考勤表-{training_class.code}.xlsx", f"{training_class.code} {training_class.name} 考勤表",

@@ -29,8 +29,8 @@ class PolicyYearAdmin(admin.ModelAdmin):
             "max_class_size", "max_parallel_classes", "max_parallel_classes_approved",
             "min_practical_share", "target_practical_share",
             "standard_days", "standard_hours", "max_days", "max_hours", "max_hours_per_day"]}),
-        ("到课与学员(R3、R13、R16)", {"fields": [
-            "min_attendance_rate", "min_age", "max_age", "max_subsidised_trainings"]}),
+        ("到课与学员(R3、R13、R16、R20)", {"fields": [
+            "min_attendance_rate", "attendance_grace_hours", "min_age", "max_age", "max_subsidised_trainings"]}),
         ("补贴标准(R6、R7、R8、R18、R19)", {"fields": [
             "full_day_rate", "reduced_day_rate", "full_rate_days", "first_instalment_share",
             "employment_window_months", "placement_reward_amount", "claim_deadline_months",

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 from accounts.decorators import role_required
 from accounts.models import Role
 from certification.selectors import employment_visible_to, evaluation_plans_visible_to
+from courses.models import AttendanceCorrection
 from courses.selectors import classes_visible_to
 from skills_program.documents import document_response
 
@@ -40,6 +41,16 @@ def evaluation_plan_document(request, pk, field):
     return document_response(plan.document, title=f"评价实施方案-{plan.pk}")
 
 
+@require_GET
+@role_required(Role.HR, Role.INSTITUTION)
+def attendance_correction_evidence(request, pk, field):
+    """An attendance correction's evidence (R20, 三(七)): county HR and the institution whose
+    class it concerns."""
+    correction = get_object_or_404(
+        AttendanceCorrection.objects.filter(session__training_class__in=classes_visible_to(request.user)), pk=pk)
+    return document_response(correction.evidence, title=f"考勤更正证明-{correction.pk}")
+
+
 # Named after the model, so that a stored file's `.url` (DocumentFieldFile) finds its view.
 app_name = "documents"
 urlpatterns = [
@@ -48,4 +59,6 @@ urlpatterns = [
     re_path(r"^employment/(?P<pk>[0-9]+)/(?P<field>evidence_file)/$", employment_evidence, name="employmentrecord"),
     re_path(r"^evaluation-plans/(?P<pk>[0-9]+)/(?P<field>document)/$", evaluation_plan_document,
             name="evaluationplan"),
+    re_path(r"^attendance-corrections/(?P<pk>[0-9]+)/(?P<field>evidence)/$", attendance_correction_evidence,
+            name="attendancecorrection"),
 ]

@@ -94,6 +94,10 @@ class PolicyYear(models.Model):
     publicity_working_days = models.PositiveSmallIntegerField(
         "公示期(工作日)", default=5, help_text="R19 《实施方案》五(三):拨付前公示的工作日数。"
     )
+    attendance_grace_hours = models.PositiveSmallIntegerField(
+        "考勤录入宽限(小时)", default=24,
+        help_text="《实施方案》三(七) 实时监控、严格考勤:课次结束后还可直接录入考勤的小时数;超过后须经县人社局批准更正。",
+    )
     is_voucher_pilot_on = models.BooleanField(
         "开展培训券试点", default=False, help_text="《实施方案》四(三):适时开展职业技能培训券管理试点。"
     )

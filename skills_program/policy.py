@@ -53,6 +53,8 @@ class PolicyParams:
     claim_deadline_months: int = 12
     # R19 五(三): working days of public notice
     publicity_working_days: int = 5
+    # R20 三(七): attendance while the class happens
+    attendance_grace_hours: int = 24
     # 四(三): training voucher pilot
     is_voucher_pilot_on: bool = False
 
@@ -105,6 +107,15 @@ RULE_OF_CODE = {
     # R19 五(三) public notice
     "publicity_not_over": "R19", "objection_outside_window": "R19", "publicity_backdated": "R19",
     "objection_upheld": "R19",
+    # R20 三(七) attendance while the class happens
+    "attendance_not_open": "R20", "attendance_window_closed": "R20", "correction_not_needed": "R20",
+    "correction_reason_required": "R20", "correction_empty": "R20", "session_backdated": "R20",
+    "correction_not_pending": "R20",
+    # R21 三(五)、三(七) a class runs as approved
+    "enrolment_closed_after_end": "R21", "enrolment_closed_unreachable": "R21", "class_start_after_end": "R21",
+    "reschedule_in_past": "R21", "reschedule_outside_sessions": "R21",
+    # R22 三(五) practical share delivered
+    "delivered_practical_share_too_low": "R22", "delivered_practical_share_below_target": "R22",
 }
 
 

@@ -5,11 +5,19 @@ import math
 from datetime import date
 from decimal import Decimal
 
+from django.utils import timezone
+
 from certification import services as certification
 from courses import services as courses
 from tests import factories
 
 START = date(2018, 6, 4)  # a Monday
+
+
+def county_moment(day, at=datetime.time(12)):
+    """The aware moment of `day` at `at` on the county's clock (Asia/Shanghai), for the services'
+    `now` (R20's attendance window)."""
+    return timezone.make_aware(datetime.datetime.combine(day, at))
 
 
 def completed_class(*, trainees=3, absent_sessions=None, days=10, certified=True, institution=None, **kwargs):
@@ -35,11 +43,14 @@ def completed_class(*, trainees=3, absent_sessions=None, days=10, certified=True
     count = 0
     for day in range(days):
         held_on = START + datetime.timedelta(days=day)
-        for starts_at, kind in ((datetime.time(8, 30), "theory"), (datetime.time(14), "practical")):
+        # At least 80 % of the hours practical: R22 checks the share delivered at completion.
+        morning = "theory" if day < int(days * 0.4) else "practical"
+        for starts_at, kind in ((datetime.time(8, 30), morning), (datetime.time(14), "practical")):
             session = courses.schedule_session(training_class, by=clerk, held_on=held_on, hours=Decimal(4),
-                                               kind=kind, starts_at=starts_at)
+                                               kind=kind, starts_at=starts_at, today=START)
             marks = {e.pk: not (i in absent and count < absent[i]) for i, e in enumerate(enrolments)}
-            courses.record_attendance(session, by=clerk, today=end, marks=marks)
+            # R20: each session is marked while it is held (at its start, on the county's clock).
+            courses.record_attendance(session, by=clerk, now=county_moment(held_on, starts_at), marks=marks)
             count += 1
     courses.complete_class(training_class, by=clerk, today=end)
     training_class.refresh_from_db()

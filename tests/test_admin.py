@@ -7,7 +7,9 @@ import pytest
 from django.contrib import admin
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
+from courses.models import AttendanceCorrection, ClassDecision
 from tests import factories
 from trainees.models import IdNumberView
 
@@ -20,7 +22,13 @@ def populate(rows):
     for _ in range(rows):
         claim_line = factories.ClaimLineFactory()
         enrolment = claim_line.enrolment
-        factories.AttendanceRecordFactory(enrolment=enrolment)
+        record = factories.AttendanceRecordFactory(enrolment=enrolment)
+        AttendanceCorrection.objects.create(  # R20
+            training_class=record.session.training_class, session=record.session, marks={str(enrolment.pk): "到"},
+            reason="当天停电", requested_by=hr, requested_at=timezone.now())
+        ClassDecision.objects.create(  # R21/R22
+            training_class=enrolment.training_class, kind="low_practical_share", reason="实训设备故障两天",
+            delivered_practical_share=Decimal("0.6000"), decided_by=hr, decided_at=timezone.now())
         factories.AssessmentFactory(enrolment=enrolment)
         factories.CertificateFactory(enrolment=enrolment)
         factories.EmploymentRecordFactory(enrolment=enrolment)
@@ -48,7 +56,7 @@ MODELS = sorted(admin.site._registry, key=lambda m: m._meta.label)
 # Written only by services, which check the rules: the admin shows them read-only.
 SERVICE_ONLY = {"subsidies.ClaimLine", "courses.ClassTransition", "courses.Enrolment", "courses.Session",
                 "courses.AttendanceRecord", "subsidies.SubsidyClaim", "certification.Assessment", "subsidies.Voucher",
-                "institutions.Flag", "trainees.IdNumberView"}
+                "institutions.Flag", "trainees.IdNumberView", "courses.AttendanceCorrection", "courses.ClassDecision"}
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: m._meta.label)

@@ -18,7 +18,13 @@ from certification.models import AssessmentResult, Certificate, EmploymentRecord
 from certification.services import issue_certificate, record_employment, verify_employment
 from courses.models import AttendanceRecord, TrainingClass
 from courses.selectors import AttendanceSheet, classes_visible_to
-from courses.services import approve_class, check_application, record_attendance, submit_class_application
+from courses.services import (
+    approve_class,
+    attendance_window,
+    check_application,
+    record_attendance,
+    submit_class_application,
+)
 from institutions.flags import Flag, resolve_flag
 from institutions.selectors import todo_for_institution
 from skills_program import demo_data as demo
@@ -60,7 +66,11 @@ def do_to_do_list(clerk, today):
         done.append(("resubmitted", training_class.code))
     for training_class, session in todo["sessions"]:
         roster = AttendanceSheet(training_class).roster_for(session)
-        created, _ = record_attendance(session, by=clerk, today=today, marks={e.pk: "到" for e in roster})
+        # R20: today's sessions are marked while they are held; a session later today is marked
+        # at its start (the clock set), one already begun now.
+        opens_at = timezone.make_aware(attendance_window(session).opens_at)
+        created, _ = record_attendance(session, by=clerk, now=max(timezone.now(), opens_at),
+                                       marks={e.pk: "到" for e in roster})
         assert created == len(roster) > 0
         done.append(("attendance", session.pk))
     for training_class, missing, window_ends in todo["employment"]:

@@ -14,6 +14,7 @@ from institutions.models import InstitutionYear
 from subsidies.models import VoucherStatus
 from tests import factories
 from tests.ids import make_id_number
+from tests.scenarios import county_moment
 from trainees.models import CategoryMembership
 
 pytestmark = pytest.mark.django_db
@@ -289,14 +290,22 @@ def running_class(clerk, officer, trainees=3, **kwargs):
     return training_class
 
 
+def during(session):
+    """A moment while `session` is held (R20: marks are taken then)."""
+    return county_moment(session.held_on, session.starts_at or datetime.time(12))
+
+
 def schedule_all(training_class, clerk):
-    """Ten days of two 4-hour sessions (80 hours), practical in the afternoons."""
+    """Ten days of two 4-hour sessions (80 hours), practical in the afternoons and in the mornings
+    from day 5 on (80 % practical: R22 checks the share delivered at completion)."""
     sessions = []
     for day in range(10):
         held_on = training_class.planned_start_on + datetime.timedelta(days=day)
-        for starts_at, kind in ((datetime.time(8, 30), "theory"), (datetime.time(14, 0), "practical")):
+        morning = "theory" if day < 4 else "practical"
+        for starts_at, kind in ((datetime.time(8, 30), morning), (datetime.time(14, 0), "practical")):
             sessions.append(services.schedule_session(training_class, by=clerk, held_on=held_on, hours=Decimal(4),
-                                                      kind=kind, starts_at=starts_at))
+                                                      kind=kind, starts_at=starts_at,
+                                                      today=training_class.planned_start_on))
     return sessions
 
 
@@ -305,13 +314,15 @@ def test_sessions_stay_inside_dates_hours_and_8_hours_a_day(clerk, officer):
     start = training_class.planned_start_on
     assert code_of(lambda: services.schedule_session(
         training_class, by=clerk, held_on=start - datetime.timedelta(days=1), hours=4, kind="theory",
+        today=start - datetime.timedelta(days=1),
     )) == "session_outside_class_dates"
     services.schedule_session(training_class, by=clerk, held_on=start, hours=4, kind="theory",
-                              starts_at=datetime.time(8))
+                              starts_at=datetime.time(8), today=start)
     services.schedule_session(training_class, by=clerk, held_on=start, hours=4, kind="practical",
-                              starts_at=datetime.time(13))
+                              starts_at=datetime.time(13), today=start)
     assert code_of(lambda: services.schedule_session(
         training_class, by=clerk, held_on=start, hours=Decimal("0.5"), kind="theory", starts_at=datetime.time(18),
+        today=start,
     )) == "too_many_hours_per_day"
 
 
@@ -322,9 +333,9 @@ def test_attendance_rate_counts_every_scheduled_hour(clerk, officer):
     sessions = schedule_all(training_class, clerk)
     good, poor, partial = training_class.enrolments.order_by("pk")
     for session in sessions[:2]:
-        services.record_attendance(session, by=clerk, today=date(2018, 6, 30),
+        services.record_attendance(session, by=clerk, now=during(session),
                                    marks={good.pk: True, poor.pk: "缺", partial.pk: "1"})
-    services.record_attendance(sessions[2], by=clerk, today=date(2018, 6, 30),
+    services.record_attendance(sessions[2], by=clerk, now=during(sessions[2]),
                                marks={good.pk: "到", poor.pk: "0", partial.pk: "3.0"})
     sheet = AttendanceSheet(training_class)
     p = training_class.policy_year.params()
@@ -333,7 +344,7 @@ def test_attendance_rate_counts_every_scheduled_hour(clerk, officer):
     assert poor_standing.rate_so_far == Decimal(0)
     assert poor_standing.best_reachable_rate == Decimal("0.8500")
     assert poor_standing.can_still_meet
-    services.record_attendance(sessions[3], by=clerk, today=date(2018, 6, 30),
+    services.record_attendance(sessions[3], by=clerk, now=during(sessions[3]),
                                marks={good.pk: True, poor.pk: "3.5", partial.pk: True})
     poor_standing = AttendanceSheet(training_class).standing(poor, p)
     assert poor_standing.best_reachable_rate == Decimal("0.8437")
@@ -346,11 +357,11 @@ def test_attendance_refusals(clerk, officer):
     sessions = schedule_all(training_class, clerk)
     enrolment = training_class.enrolments.first()
     stranger = factories.EnrolmentFactory()
-    assert code_of(lambda: services.record_attendance(sessions[0], by=clerk, today=date(2018, 5, 31),
-                                                      marks={enrolment.pk: True})) == "attendance_in_future"
-    assert code_of(lambda: services.record_attendance(sessions[0], by=clerk, today=date(2018, 6, 30),
+    assert code_of(lambda: services.record_attendance(sessions[0], by=clerk, now=county_moment(date(2018, 5, 31)),
+                                                      marks={enrolment.pk: True})) == "attendance_not_open"
+    assert code_of(lambda: services.record_attendance(sessions[0], by=clerk, now=during(sessions[0]),
                                                       marks={stranger.pk: True})) == "not_enrolled"
-    assert code_of(lambda: services.record_attendance(sessions[0], by=clerk, today=date(2018, 6, 30),
+    assert code_of(lambda: services.record_attendance(sessions[0], by=clerk, now=during(sessions[0]),
                                                       marks={enrolment.pk: "9"})) == "mark_invalid"
 
 
@@ -358,10 +369,10 @@ def test_the_same_sheet_twice_gives_the_same_marks(clerk, officer):
     training_class = running_class(clerk, officer)
     session = schedule_all(training_class, clerk)[0]
     marks = {e.pk: True for e in training_class.enrolments.all()}
-    assert services.record_attendance(session, by=clerk, today=date(2018, 6, 30), marks=marks) == (3, 0)
-    assert services.record_attendance(session, by=clerk, today=date(2018, 6, 30), marks=marks) == (0, 0)
+    assert services.record_attendance(session, by=clerk, now=during(session), marks=marks) == (3, 0)
+    assert services.record_attendance(session, by=clerk, now=during(session), marks=marks) == (0, 0)
     first = next(iter(marks))
-    assert services.record_attendance(session, by=clerk, today=date(2018, 6, 30), marks={first: False}) == (0, 1)
+    assert services.record_attendance(session, by=clerk, now=during(session), marks={first: False}) == (0, 1)
     assert session.attendance.count() == 3
     assert session.attendance.get(enrolment_id=first).history.count() == 2
 
@@ -378,7 +389,7 @@ def test_completion_records_who_met_the_threshold(clerk, officer):
         if i == len(sessions) - 1:
             assert code_of(lambda: services.complete_class(training_class, by=clerk, today=date(2018, 6, 10))) == (
                 "attendance_incomplete")
-        services.record_attendance(session, by=clerk, today=date(2018, 6, 30), marks=marks)
+        services.record_attendance(session, by=clerk, now=during(session), marks=marks)
     assert code_of(lambda: services.complete_class(training_class, by=clerk, today=date(2018, 6, 9))) == (
         "class_not_ended")
     services.complete_class(training_class, by=clerk, today=date(2018, 6, 10))
@@ -392,14 +403,16 @@ def test_completion_records_who_met_the_threshold(clerk, officer):
 
 
 def test_a_class_marked_started_late_completes_with_its_real_dates(clerk, officer):
-    """Sessions held before the clerk pressed 开班 still date the training (seen in the browser)."""
+    """Completion keeps the recorded start and the approved dates (R21: 结业 never re-dates the
+    class by its sessions); completed_on is the last day of training."""
     training_class = running_class(clerk, officer, trainees=1)
     training_class.started_on = date(2018, 6, 5)
     training_class.save()
     sessions = schedule_all(training_class, clerk)
     enrolment = training_class.enrolments.get()
     for session in sessions:
-        services.record_attendance(session, by=clerk, today=date(2018, 6, 30), marks={enrolment.pk: True})
+        services.record_attendance(session, by=clerk, now=during(session), marks={enrolment.pk: True})
     services.complete_class(training_class, by=clerk, today=date(2018, 6, 30))
     training_class.refresh_from_db()
-    assert (training_class.started_on, training_class.completed_on) == (date(2018, 6, 1), date(2018, 6, 10))
+    assert (training_class.started_on, training_class.completed_on) == (date(2018, 6, 5), date(2018, 6, 10))
+    assert (training_class.planned_start_on, training_class.planned_end_on) == (date(2018, 6, 1), date(2018, 6, 10))

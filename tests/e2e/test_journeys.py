@@ -93,7 +93,7 @@ def test_every_role_from_registration_to_public_notice(browser, live_server, sho
     # 2. The institution clerk applies for a class (desktop).
     clerk = login(browser, live_server, "clerk")
     clerk.goto(f"{live_server.url}/institution/classes/new/")
-    start = today - datetime.timedelta(days=20)
+    start = today - datetime.timedelta(days=9)
     clerk.fill("#id_name", "中式烹调师培训班")
     clerk.select_option("#id_occupation", str(occupation.pk))
     clerk.select_option("#id_target_line", str(line.pk))
@@ -131,7 +131,9 @@ def test_every_role_from_registration_to_public_notice(browser, live_server, sho
         clerk.fill("#id_id_number", person.id_number)
         clerk.click("button:has-text('加入名册')")
     assert training_class.enrolments.count() == 3
-    for day in (0, 1):
+    # R20: attendance is marked while the class happens: the last two days of the class,
+    # yesterday and today (whole-day sessions, yesterday's open until the end of today).
+    for day in (8, 9):
         clerk.fill("#id_held_on", (start + datetime.timedelta(days=day)).isoformat())
         clerk.fill("#id_hours", "8")
         clerk.select_option("#id_kind", "practical")

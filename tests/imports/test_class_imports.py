@@ -12,6 +12,7 @@ from courses import services
 from courses.models import AttendanceRecord, Enrolment
 from tests import factories
 from tests.imports.corpus import sheet
+from tests.scenarios import county_moment
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +32,8 @@ def post(client, url, file):
     return response, response.context["plan"]
 
 
-def test_roster_sheet_enrols_through_the_service(client, approved):
+def test_roster_sheet_enrols_through_the_service(client, approved, monkeypatch):
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a: datetime.date(2018, 5, 20))  # R21: before the end
     client.force_login(approved.clerk)
     url = reverse("courses:import-roster", args=[approved.pk])
     people = factories.TraineeFactory.create_batch(4)
@@ -60,7 +62,7 @@ def test_roster_duplicate_row_is_refused(client, approved):
 
 
 @pytest.fixture
-def running(approved):
+def running(approved, monkeypatch):
     people = factories.TraineeFactory.create_batch(2)
     for person in people:
         services.enrol_trainee(approved, by=approved.clerk, today=datetime.date(2018, 5, 20),
@@ -69,7 +71,13 @@ def running(approved):
     for day in (1, 2):
         for hour in (8, 14):
             services.schedule_session(approved, by=approved.clerk, held_on=datetime.date(2018, 6, day),
-                                      hours=Decimal(4), kind="practical", starts_at=datetime.time(hour))
+                                      hours=Decimal(4), kind="practical", starts_at=datetime.time(hour),
+                                      today=datetime.date(2018, 6, 1))
+    # R20: the sheets below are imported on 2 June at 14:30, with a 48-hour grace period every
+    # session's marks may still be entered.
+    approved.policy_year.attendance_grace_hours = 48
+    approved.policy_year.save()
+    monkeypatch.setattr("django.utils.timezone.now", lambda: county_moment(datetime.date(2018, 6, 2), datetime.time(14, 30)))
     approved.refresh_from_db()
     return approved
 
@@ -170,7 +178,8 @@ def test_a_stranger_in_the_attendance_sheet_is_refused(client, running):
     assert "不在本班名册" in plan.errors[0].reason
 
 
-def test_hr_imports_a_roster_from_the_admin(hr_client, approved):
+def test_hr_imports_a_roster_from_the_admin(hr_client, approved, monkeypatch):
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a: datetime.date(2018, 5, 20))  # R21: before the end
     page = hr_client.get(reverse("admin:courses_trainingclass_change", args=[approved.pk])).content.decode()
     url = reverse("courses:import-roster", args=[approved.pk])
     assert url in page

@@ -13,7 +13,7 @@ from courses.models import Enrolment
 from tests import factories
 from tests.ids import make_id_number
 from tests.imports.corpus import sheet
-from tests.scenarios import START, completed_class
+from tests.scenarios import START, completed_class, county_moment
 from trainees.models import CategoryMembership, Trainee
 
 pytestmark = pytest.mark.django_db
@@ -90,9 +90,10 @@ def approved(db):
     return training_class
 
 
-def test_a_roster_row_lists_every_problem_of_the_person(client, approved):
+def test_a_roster_row_lists_every_problem_of_the_person(client, approved, monkeypatch):
     """The person lacks a category on the start date and is in an overlapping class: both, on
     the row, in one upload, each naming the dates it depends on."""
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a: date(2018, 5, 20))  # before the class ends (R21)
     trainee = factories.TraineeFactory()
     other = factories.class_application(planned_start_on=date(2018, 5, 27), planned_end_on=date(2018, 6, 5))
     services.submit_class_application(other, by=approved.clerk)
@@ -110,13 +111,15 @@ def test_a_roster_row_lists_every_problem_of_the_person(client, approved):
     assert not Enrolment.objects.filter(training_class=approved).exists()
 
 
-def test_the_same_attendance_sheet_again_offers_nothing_to_confirm(client, approved):
+def test_the_same_attendance_sheet_again_offers_nothing_to_confirm(client, approved, monkeypatch):
     people = factories.TraineeFactory.create_batch(2)
     for one in people:
         services.enrol_trainee(approved, by=approved.clerk, today=date(2018, 5, 20), id_number=one.id_number)
     services.start_class(approved, by=approved.clerk, today=approved.planned_start_on)
     services.schedule_session(approved, by=approved.clerk, held_on=date(2018, 6, 1), hours=Decimal(4),
-                              kind="practical", starts_at=datetime.time(8))
+                              kind="practical", starts_at=datetime.time(8), today=date(2018, 6, 1))
+    # R20: the sheet is imported while the session's marks may still be entered.
+    monkeypatch.setattr("django.utils.timezone.now", lambda: county_moment(date(2018, 6, 1), datetime.time(15)))
     client.force_login(approved.clerk)
     url = reverse("courses:import-attendance", args=[approved.pk])
     rows = [(people[0].id_number, "", "到"), (people[1].id_number, "", "缺")]

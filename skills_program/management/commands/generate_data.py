@@ -1317,7 +1317,9 @@ class Generator:
         """One mark per enrolment and held session (until a withdrawal); most trainees attend
         almost every session, a few per class miss many (R3). Completion records each trainee's
         rate over every scheduled hour; the class's rate counts withdrawn trainees' sessions."""
-        columns = ["id", "is_present", "hours_present", "recorded_at", "recorded_by_id", "enrolment_id", "session_id"]
+        # Marks entered on time: none is an approved correction (R20).
+        columns = ["id", "is_present", "hours_present", "recorded_at", "recorded_by_id", "enrolment_id", "session_id",
+                   "correction_id"]
         rng = self.rng("attendance")
         serial = 0
         pg = self.pg
@@ -1362,9 +1364,9 @@ class Generator:
                         partial = halves_text(present) if 0 < present < halves else None
                         if pg:
                             out.add_line(f"{serial}\t{'t' if present else 'f'}\t{partial or NULL}\t{stamp}\t{clerk}"
-                                         f"\t{eid}\t{sid}\n")
+                                         f"\t{eid}\t{sid}\t{NULL}\n")
                         else:
-                            out.add((serial, bool(present), partial, stamp, clerk, eid, sid))
+                            out.add((serial, bool(present), partial, stamp, clerk, eid, sid, None))
                     if finished:
                         class_attended += attended
                         if withdrawn:
