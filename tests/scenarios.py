@@ -20,6 +20,15 @@ def county_moment(day, at=datetime.time(12)):
     return timezone.make_aware(datetime.datetime.combine(day, at))
 
 
+def approved_class(clerk, officer, **kwargs):
+    """A class application submitted by `clerk` and approved by `officer`, through the services."""
+    training_class = factories.class_application(**kwargs)
+    courses.submit_class_application(training_class, by=clerk)
+    courses.approve_class(training_class, by=officer)
+    training_class.refresh_from_db()
+    return training_class
+
+
 def completed_class(*, trainees=3, absent_sessions=None, days=10, certified=True, institution=None, **kwargs):
     """A class of `days` days (two 4-hour sessions a day) taken from application to completion;
     `absent_sessions` maps a trainee index to the number of sessions they missed."""

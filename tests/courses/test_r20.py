@@ -98,11 +98,6 @@ def test_a_past_day_is_not_scheduled_once_the_class_has_started(held_on, has_sta
 
 
 @pytest.fixture
-def officer(db):
-    return factories.hr_user("officer")
-
-
-@pytest.fixture
 def running(officer):
     """A class started on 1 June 2018 with two trainees and a session at 08:30 (4 hours)."""
     training_class = factories.class_application()

@@ -18,6 +18,7 @@ from courses.models import ClassDecision, ClassStatus, ClassTransition, Session
 from courses.selectors import AttendanceSheet
 from skills_program.policy import PolicyParams, rule_of
 from tests import factories
+from tests.scenarios import approved_class
 
 P = PolicyParams(year=2018)
 START, END = date(2018, 6, 1), date(2018, 6, 10)  # the factory's class: 10 days, 80 hours (56 practical)
@@ -128,24 +129,6 @@ def test_r22_below_the_minimum_with_hr_decision_passes_with_a_note():
 
 
 # Through the services --------------------------------------------------------------------
-
-@pytest.fixture
-def clerk(db):
-    return factories.UserFactory(username="clerk")
-
-
-@pytest.fixture
-def officer(db):
-    return factories.hr_user("officer")
-
-
-def approved_class(clerk, officer, **kwargs):
-    training_class = factories.class_application(**kwargs)
-    services.submit_class_application(training_class, by=clerk)
-    services.approve_class(training_class, by=officer)
-    training_class.refresh_from_db()
-    return training_class
-
 
 def sessions(training_class, days, *, practical_per_day=Decimal(4), theory_per_day=Decimal(4)):
     """Sessions as rows, one theory and one practical block a day from the planned start."""

@@ -28,11 +28,6 @@ def county_today(monkeypatch):
     monkeypatch.setattr("django.utils.timezone.localdate", lambda *a: TODAY)
 
 
-@pytest.fixture
-def officer(db):
-    return factories.hr_user("officer")
-
-
 def approved(officer, **kwargs):
     training_class = factories.class_application(**kwargs)
     clerk = (User.objects.filter(profile__institution=training_class.institution).first()

@@ -14,7 +14,7 @@ from institutions.models import InstitutionYear
 from subsidies.models import VoucherStatus
 from tests import factories
 from tests.ids import make_id_number
-from tests.scenarios import county_moment
+from tests.scenarios import approved_class, county_moment
 from trainees.models import CategoryMembership
 
 pytestmark = pytest.mark.django_db
@@ -27,24 +27,6 @@ def code_of(call):
         call()
     codes = [e.code for e in error.value.error_list]
     return codes[0] if len(codes) == 1 else codes
-
-
-@pytest.fixture
-def clerk(db):
-    return factories.UserFactory(username="clerk")
-
-
-@pytest.fixture
-def officer(db):
-    return factories.hr_user("officer")
-
-
-def approved_class(clerk, officer, **kwargs):
-    training_class = factories.class_application(**kwargs)
-    services.submit_class_application(training_class, by=clerk)
-    services.approve_class(training_class, by=officer)
-    training_class.refresh_from_db()
-    return training_class
 
 
 # The application --------------------------------------------------------------------------
