@@ -442,7 +442,7 @@ def ensure_enrolment_open(*, today: date, planned_end_on: date, delivered_hours:
     if delivered > allowance:
         raise ValidationError(
             "本班已上%(delivered)s课时(计划%(planned)s课时),新报名学员到课率已不可能达到%(min)s"
-            "(《实施方案》三(五) 培训班到课率不得低于85%%),报名已截止:请为学员选择其他班级。",
+            "(《实施方案》三(五) 到课率标准),报名已截止:请为学员选择其他班级。",
             code="enrolment_closed_unreachable",
             params={"delivered": delivered.normalize(), "planned": planned_hours, "allowance": allowance.normalize(),
                     "min": _percent(p.min_attendance_rate)},
