@@ -253,7 +253,7 @@ def _posted_marks(post):
     for key, value in post.items():
         if key.startswith("mark-") and key[5:].isdigit():
             hours = post.get(f"hours-{key[5:]}", "").strip()
-            marks[int(key[5:])] = hours if value == "1" and hours else value
+            marks[int(key[5:])] = hours if value == "到" and hours else value
     return marks
 
 
