@@ -6,6 +6,7 @@ from django.forms import inlineformset_factory
 
 from courses import policy
 from courses.models import AttendanceCorrection, Occupation, SessionKind, Textbook, TrainingClass
+from skills_program.documents import HELP_TEXT, DocumentFormField
 from skills_program.forms import add_refusal
 from skills_program.models import TargetLine
 from trainees.policy import mask_id_number, normalise_id_number
@@ -157,6 +158,10 @@ class SessionForm(forms.Form):
     correction_reason = forms.CharField(
         label="补排原因", required=False, max_length=500,
         help_text="仅在开班后补排已过去日期的课次时填写:说明原因,提交县人社局批准(《实施方案》三(七))。",
+    )
+    correction_evidence = DocumentFormField(
+        label="证明材料", required=False,
+        help_text="补排已过去日期的课次时可附上:签到表、教学日志等。" + HELP_TEXT,
     )
 
     def add_refusal(self, error):

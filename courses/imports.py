@@ -61,10 +61,6 @@ class RosterImport(ServiceRowImport):
         return super().check(rows, errors)
 
 
-# 到 and 缺 first: the preview shows a mark by its first spelling.
-MARKS = {"到": True, "缺": False, "1": True, "0": False, "√": True, "×": False}
-
-
 def session_header(session, sessions_that_day):
     """The column header of a session: its date, with the start time when the day has several."""
     day = f"{session.held_on:%Y-%m-%d}"
@@ -75,7 +71,9 @@ def session_header(session, sessions_that_day):
 
 class AttendanceImport(ServiceRowImport):
     """考勤表: one row per trainee, one column per session (its date, with the start time where a
-    day has two), marked 1/0 or 到/缺; blank cells are left unrecorded. Each session goes through
+    day has two), marked 到 or 缺, or with the hours present where only part of the session was
+    attended (services.parse_mark: a number is always hours, never a whole day); blank cells are
+    left unrecorded. Each session goes through
     record_attendance (only enrolled trainees, only while the session's R20 window is open), so the
     same sheet twice gives the same marks. Only the marks that change something are sent: a sheet
     that repeats the marks of sessions whose window has closed imports; one that changes them is
@@ -96,8 +94,9 @@ class AttendanceImport(ServiceRowImport):
                    note="本班名册中的学员。模板已按名册填好(身份证号中间8位隐去,与页面一致);自行添加的行请填写完整的18位"
                         "身份证号。本列为文本格式。"),
             Column("姓名", "name", required=False, note="仅供核对。"),
-            *[Column(header, f"s{session.pk}", required=False, kind="choice", choices=tuple(MARKS),
-                     values=tuple(MARKS.values()), width=12, note="1 或 到 表示出勤,0 或 缺 表示缺勤,空白表示不记录。")
+            *[Column(header, f"s{session.pk}", required=False, width=12,
+                     note=f"「到」出勤,「缺」缺勤;部分出勤的填实到课时数(本课次{session.hours.normalize():f}课时)。"
+                          "数字一律按课时计算。空白表示不记录。")
               for header, session in self.sessions.items()],
         ]
 
@@ -177,8 +176,13 @@ class AttendanceImport(ServiceRowImport):
                 if value is None:
                     continue
                 has_marks = True
+                try:
+                    parsed = services.parse_mark(value, session.hours)
+                except ValidationError as error:
+                    plan.errors.append(self.error(item, f"s{session.pk}", error.messages[0]))
+                    continue
                 mark = self.sheet.marks.get((enrolment.pk, session.pk))
-                if mark is None or (mark.is_present, mark.hours_present) != (value, None):
+                if mark is None or (mark.is_present, mark.hours_present) != parsed:
                     by_session.setdefault(session.pk, {})[enrolment.pk] = value
                     changing[enrolment.pk] = item
         sessions = {s.pk: s for s in self.sheet.sessions}

@@ -512,14 +512,21 @@ def schedule_session(training_class, *, by, held_on: date, hours: Decimal, kind,
     return session
 
 
+PRESENT_WORDS = ("到", "√")
+ABSENT_WORDS = ("缺", "×")
+
+
 def parse_mark(value, session_hours: Decimal):
-    """A mark as typed: present (True, 1, 到), absent (False, 0, 缺) or the hours present."""
+    """A mark as typed (R3, 三(五)): 到 (or √) present for the whole session, 缺 (or ×) absent,
+    or a number of hours present, more than 0 and at most the session's hours (its full hours
+    read as 到). Never a bare 1 or 0 read as a whole day: a number is always hours. Returns
+    (is_present, hours_present), hours_present None for the whole session."""
     if isinstance(value, bool):
         return value, None
     text = str(value).strip()
-    if text in {"1", "到", "√", "present", "on"}:
+    if text in PRESENT_WORDS:
         return True, None
-    if text in {"0", "缺", "×", "absent", ""}:
+    if text in ABSENT_WORDS:
         return False, None
     try:
         hours = Decimal(text)
@@ -527,10 +534,19 @@ def parse_mark(value, session_hours: Decimal):
         hours = None
     if hours is None or not hours.is_finite() or not Decimal(0) < hours <= session_hours:
         raise ValidationError(
-            "考勤「%(value)s」无法识别:请填写 到/缺、1/0,或实到课时(0到%(hours)s之间)。",
-            code="mark_invalid", params={"value": text, "hours": session_hours},
+            "考勤「%(value)s」无法识别:出勤填「到」,缺勤填「缺」;部分出勤填实到课时数(大于0、不超过本课次的%(hours)s"
+            "课时)。数字一律按课时计算,不表示全天出勤(《实施方案》三(五))。",
+            code="mark_invalid", params={"value": text, "hours": f"{session_hours.normalize():f}"},
         )
     return True, (None if hours == session_hours else hours)
+
+
+def mark_text(is_present: bool, hours_present) -> str:
+    """A mark as the screen, the sheets and the print page write it: 到, 缺, or the hours present
+    where only part of the session was attended."""
+    if not is_present:
+        return ABSENT_WORDS[0]
+    return PRESENT_WORDS[0] if hours_present is None else f"{Decimal(hours_present).normalize():f}"
 
 
 def county_time(now: datetime) -> datetime:
@@ -619,7 +635,8 @@ def request_attendance_correction(session, *, by, now: datetime, marks: dict, re
         raise ValidationError("所选考勤与已记录的相同,没有需要更正的内容:请修改需要更正的学员考勤后再提交。",
                               code="correction_empty")
     correction = AttendanceCorrection(
-        training_class=tc, session=session, marks={str(k): str(v) for k, v in marks.items()}, reason=reason.strip(),
+        training_class=tc, session=session, reason=reason.strip(),
+        marks={str(k): mark_text(*parse_mark(v, session.hours)) for k, v in marks.items()},
         requested_by=by, requested_at=now,
     )
     if evidence:

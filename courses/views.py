@@ -1,6 +1,8 @@
 """Class pages of the institution portal (/institution/classes/...): thin views that parse the
 request, fetch through the scoped selectors (another party's object is 404) and call services."""
 
+from collections import Counter
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
@@ -21,6 +23,7 @@ from courses.forms import (
     TrainingClassForm,
     WithdrawForm,
 )
+from courses.imports import session_header
 from courses.models import ClassStatus, Session, TrainingClass
 from courses.selectors import AttendanceSheet, classes_visible_to, enrolments_visible_to
 from skills_program.excel import wants_xlsx, workbook_response
@@ -215,10 +218,11 @@ def withdraw(request, pk):
 @role_required(*INSTITUTION)
 def schedule(request, pk):
     training_class = _own_class(request, pk)
-    form = SessionForm(request.POST)
+    form = SessionForm(request.POST, request.FILES)
     if form.is_valid():
         data = dict(form.cleaned_data)
         reason = data.pop("correction_reason")
+        evidence = data.pop("correction_evidence")
         try:
             services.schedule_session(training_class, by=request.user, today=timezone.localdate(), **data)
         except ValidationError as error:
@@ -228,7 +232,7 @@ def schedule(request, pk):
                 # R20: a past day once the class has started is added only if county HR approves.
                 try:
                     services.request_session_correction(training_class, by=request.user, now=timezone.now(),
-                                                        reason=reason, **data)
+                                                        reason=reason, evidence=evidence, **data)
                 except ValidationError as refusal:
                     form.add_refusal(refusal)
                 else:
@@ -333,20 +337,20 @@ def print_roster(request, pk):
 def print_attendance(request, pk):
     training_class = _own_class(request, pk)
     sheet = AttendanceSheet(training_class)
-    grid = [(e, [sheet.marks.get((e.pk, s.pk)) for s in sheet.sessions]) for e in sheet.enrolments]
+    # Each mark as 到, 缺 or the hours present where only part was attended (never a bare 1), and
+    # whether an approved correction wrote it (R20, 三(七)); "" where nothing is recorded.
+    grid = [
+        (e, [(services.mark_text(m.is_present, m.hours_present), bool(m.correction_id)) if m else ("", False)
+             for m in (sheet.marks.get((e.pk, s.pk)) for s in sheet.sessions)])
+        for e in sheet.enrolments
+    ]
     if wants_xlsx(request):
-        def mark(m):
-            if m is None:
-                return ""
-            shown = ("到" if m.hours_present is None else m.hours_present) if m.is_present else "缺"
-            # R20 三(七): a mark entered after the window through an approved correction says so.
-            return f"{shown}(更正)" if m.correction_id else shown
-
+        per_day = Counter(s.held_on for s in sheet.sessions)
         return workbook_response(
             f"考勤表-{training_class.code}.xlsx", f"{training_class.code} {training_class.name} 考勤表",
-            ["姓名", "身份证号", *[f"{s.held_on:%Y-%m-%d} {s.starts_at:%H:%M}" if s.starts_at else f"{s.held_on:%Y-%m-%d}"
-                                 for s in sheet.sessions]],
-            [[e.trainee.name, e.trainee.masked_id_number, *[mark(m) for m in marks]] for e, marks in grid])
+            ["姓名", "身份证号", *[session_header(s, per_day[s.held_on]) for s in sheet.sessions]],
+            [[e.trainee.name, e.trainee.masked_id_number,
+              *[f"{text}(更正)" if corrected else text for text, corrected in marks]] for e, marks in grid])
     return render(request, "courses/print_attendance.html", {
         "training_class": training_class, "sheet": sheet, "grid": grid,
     })

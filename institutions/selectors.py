@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.db.models import Count, Exists, F, OuterRef
+from django.utils import timezone
 
 from certification.models import Certificate, EmploymentRecord
 from courses.models import Enrolment
@@ -51,17 +52,22 @@ def annual_performance(policy_year):
 
 
 
-def todo_for_institution(user, *, today):
+def todo_for_institution(user, *, today, now=None):
     """What an institution's clerk has to do now: returned applications, sessions without
     attendance, trainees about to miss the attendance threshold, employment follow-ups still due
     in the window, claims to generate or submit."""
-    from courses.models import ClassStatus
+    from courses.models import AttendanceCorrection, ClassStatus, CorrectionStatus
     from courses.selectors import AttendanceSheet, classes_visible_to
+    from courses.services import attendance_window, county_time
     from subsidies.models import ClaimStatus
     from subsidies.policy import employment_window_ends_on
     from subsidies.services import APPROVED_OR_LATER
 
     classes = classes_visible_to(user).select_related("policy_year")
+    county_now = county_time(now or timezone.now())
+    pending = set(AttendanceCorrection.objects.filter(
+        training_class__in=classes, status=CorrectionStatus.PENDING, session__isnull=False,
+    ).values_list("session_id", flat=True))
     todo = {"returned": list(classes.filter(status=ClassStatus.RETURNED)), "sessions": [], "at_risk": [],
             "employment": [], "claims": []}
     for sheet in AttendanceSheet.for_classes(classes.filter(status=ClassStatus.IN_PROGRESS)):
@@ -70,7 +76,13 @@ def todo_for_institution(user, *, today):
         for session in sheet.sessions:
             if session.held_on <= today and any((e.pk, session.pk) not in sheet.marks
                                                 for e in sheet.roster_for(session)):
-                todo["sessions"].append((training_class, session))
+                # R20 (三(七)): until when the marks may be entered, or that only a correction
+                # county HR approves can add them now (unless one is already waiting).
+                window = attendance_window(session, p)
+                phase = ("upcoming" if county_now < window.opens_at
+                         else "open" if county_now < window.closes_at else "closed")
+                if phase != "closed" or session.pk not in pending:
+                    todo["sessions"].append((training_class, session, window, phase))
         for enrolment in sheet.active_enrolments:
             standing = sheet.standing(enrolment, p)
             if standing.best_reachable_rate < p.min_attendance_rate + Decimal("0.05"):

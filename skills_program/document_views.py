@@ -47,7 +47,7 @@ def attendance_correction_evidence(request, pk, field):
     """An attendance correction's evidence (R20, 三(七)): county HR and the institution whose
     class it concerns."""
     correction = get_object_or_404(
-        AttendanceCorrection.objects.filter(session__training_class__in=classes_visible_to(request.user)), pk=pk)
+        AttendanceCorrection.objects.filter(training_class__in=classes_visible_to(request.user)), pk=pk)
     return document_response(correction.evidence, title=f"考勤更正证明-{correction.pk}")
 
 

@@ -64,7 +64,8 @@ def do_to_do_list(clerk, today):
         warnings = check_application(training_class)
         submit_class_application(training_class, by=clerk, acknowledge_warnings=bool(warnings))
         done.append(("resubmitted", training_class.code))
-    for training_class, session in todo["sessions"]:
+    for training_class, session, _window, phase in todo["sessions"]:
+        assert phase != "closed", f"{training_class.code} {session.held_on}: the demo leaves no session past its R20 window"
         roster = AttendanceSheet(training_class).roster_for(session)
         # R20: today's sessions are marked while they are held; a session later today is marked
         # at its start (the clock set), one already begun now.
@@ -102,7 +103,7 @@ def test_each_clerk_works_through_the_to_do_list_without_a_refusal(today, userna
     clerk = login(username)
     todo = todo_for_institution(clerk, today=today)
     assert todo["returned"], "the first suggested action is the returned application"
-    assert [s.held_on for _, s in todo["sessions"]] == [today, today], "a class in session today"
+    assert [s.held_on for _, s, _, _ in todo["sessions"]] == [today, today], "a class in session today"
     assert {what for _, what in todo["claims"]} >= {"生成首期申领", "就业认定期已结束,生成二期申领"}
     kinds = set()
     for _ in range(3):  # a generated claim is a draft, and a draft is the next item to submit

@@ -842,6 +842,10 @@ def test_attendance_marks_are_read_or_refused_clearly(value, hours):
         present, partial = result
         assert present in (True, False)
         assert partial is None or (present and partial.is_finite() and Decimal(0) < partial < hours)
+        # A number is hours, never a whole day: it reads as 到 only when it is the session's hours.
+        text = value.strip() if isinstance(value, str) else value
+        if present and partial is None and text not in ("到", "√", True):
+            assert Decimal(text) == hours
 
 
 @settings_for(300)

@@ -101,7 +101,7 @@ def forged_fields(world):
         "total_amount": "99999.00", "amount": "99999.00", "approved_by": hr.pk, "reviewed_by": hr.pk,
         "training_class": foreign.training_class.pk, "enrolment": foreign.enrolment.pk,
         "holder": foreign.trainee.pk, "trainee": foreign.trainee.pk, "evaluation_body": foreign.body.pk,
-        f"mark-{foreign.enrolment.pk}": "0", f"result-{foreign.enrolment.pk}": "failed",
+        f"mark-{foreign.enrolment.pk}": "缺", f"result-{foreign.enrolment.pk}": "failed",
         "reveal": "id_number",
     }
 
@@ -211,10 +211,10 @@ def test_a_bulk_attendance_save_with_one_foreign_enrolment_changes_nothing(world
     clerk = world.clients[Role.INSTITUTION]
     before = fingerprint()
     response = clerk.post(reverse("courses:attendance", args=[own.session.pk]),
-                          {f"mark-{own.enrolment.pk}": "0", f"mark-{foreign.enrolment.pk}": "0"})
+                          {f"mark-{own.enrolment.pk}": "缺", f"mark-{foreign.enrolment.pk}": "缺"})
     assert response.status_code == 200 and "不属于本课次名册" in response.content.decode()
     assert fingerprint() == before
-    response = clerk.post(reverse("courses:attendance", args=[own.session.pk]), {f"mark-{own.enrolment.pk}": "0"})
+    response = clerk.post(reverse("courses:attendance", args=[own.session.pk]), {f"mark-{own.enrolment.pk}": "缺"})
     assert response.status_code == 302 and fingerprint() != before  # the same save without it goes through
 
 

@@ -250,17 +250,17 @@ def test_after_the_window_the_screen_sends_a_correction_request_with_evidence(cl
     url = reverse("courses:attendance", args=[running.session.pk])
     page = client.get(url).content.decode()
     assert "已于2018-06-02 12:30截止录入" in page and "提交考勤更正申请" in page
-    client.post(url, {f"mark-{first.pk}": "1"})
+    client.post(url, {f"mark-{first.pk}": "到"})
     assert not AttendanceRecord.objects.exists()
-    refused = client.post(url, {f"mark-{first.pk}": "1", "correction": "1", "reason": ""})
+    refused = client.post(url, {f"mark-{first.pk}": "到", "correction": "1", "reason": ""})
     assert refused.status_code == 400 and not AttendanceCorrection.objects.exists()
     response = client.post(url, {
-        f"mark-{first.pk}": "1", f"mark-{second.pk}": "0", "correction": "1", "reason": "当天网络中断",
+        f"mark-{first.pk}": "到", f"mark-{second.pk}": "缺", "correction": "1", "reason": "当天网络中断",
         "evidence": SimpleUploadedFile("签到表.pdf", b"%PDF-1.4 test", content_type="application/pdf"),
     })
     assert response.status_code == 302
     correction = AttendanceCorrection.objects.get()
-    assert correction.marks == {str(first.pk): "1", str(second.pk): "0"} and correction.evidence
+    assert correction.marks == {str(first.pk): "到", str(second.pk): "缺"} and correction.evidence
     assert not AttendanceRecord.objects.exists()
     assert "待审批" in client.get(url).content.decode()
 
@@ -346,12 +346,16 @@ def test_a_past_session_is_added_only_through_an_approved_correction(client, run
     refused = client.post(url, data)
     assert refused.context["session_form"].has_error("held_on", "session_backdated")
     assert "补排原因" in refused.content.decode()
-    assert client.post(url, {**data, "correction_reason": "当天课表漏排"}).status_code == 302
+    evidence = SimpleUploadedFile("教学日志.pdf", b"%PDF-1.4 teaching log", content_type="application/pdf")
+    assert client.post(url, {**data, "correction_reason": "当天课表漏排", "correction_evidence": evidence}).status_code == 302
     correction = AttendanceCorrection.objects.get()
     assert (correction.session, correction.new_session["held_on"], correction.status) == (
         None, data["held_on"], "pending")
+    # The evidence of a session not yet added reads back for its clerk (and HR, below).
+    assert correction.evidence and client.get(correction.evidence.url).status_code == 200
     assert running.sessions.count() == 1
     client.force_login(officer)
+    assert client.get(correction.evidence.url).status_code == 200
     admin_url = reverse("admin:courses_attendancecorrection_changelist")
     assert "补排" in client.get(admin_url).content.decode()
     assert client.get(reverse("admin:courses_attendancecorrection_change", args=[correction.pk])).status_code == 200
@@ -388,3 +392,28 @@ def test_the_evidence_is_read_by_hr_and_the_classs_institution_only(client, runn
                          (factories.institution_user(factories.TrainingInstitutionFactory(), "other_clerk"), 404)):
         client.force_login(user)
         assert client.get(url).status_code == status
+
+
+@pytest.mark.django_db
+def test_the_clerks_to_do_says_until_when_and_then_that_a_correction_is_needed(client, running, monkeypatch):
+    """R20 (三(七)) on the institution's home page: a session without marks is listed with its
+    deadline while open, then as needing a correction, and no longer once one is waiting for HR;
+    today's session not yet begun says when its marks open."""
+    home = reverse("institutions:home")
+
+    def listed(now):
+        set_clock(monkeypatch, now)
+        client.force_login(running.clerk)  # a session signs out after hours (the clock moves days here)
+        response = client.get(home)
+        return [(s.pk, phase) for _, s, _, phase in response.context["todo"]["sessions"]], response.content.decode()
+
+    items, page = listed(moment(running, hour=8, minute=29))
+    assert items == [(running.session.pk, "upcoming")] and "08:30开始后记考勤" in page
+    items, page = listed(moment(running, hour=8, minute=30))
+    assert items == [(running.session.pk, "open")] and "录入截止" in page
+    items, page = listed(moment(running, days=1, hour=12, minute=30))  # 4 h + 24 h after 08:30
+    assert items == [(running.session.pk, "closed")] and "考勤已截止录入,需申请更正" in page
+    first = running.enrolments.first()
+    services.request_attendance_correction(running.session, by=running.clerk, now=moment(running, days=2),
+                                           marks={first.pk: "到"}, reason="当天网络中断,附纸质签到表")
+    assert listed(moment(running, days=2))[0] == []

@@ -185,7 +185,7 @@ def test_a_finished_class_shows_its_attendance_read_only_and_refuses_a_save(clie
     assert "保存考勤" not in content and 'type="radio"' not in content and "<form" not in content.split("</header>")[-1]
     before = list(AttendanceRecord.objects.order_by("pk").values_list("pk", "is_present", "recorded_at"))
     response = client.post(reverse("courses:attendance", args=[session.pk]),
-                           {f"mark-{first.pk}": "0", f"mark-{second.pk}": "1"})
+                           {f"mark-{first.pk}": "缺", f"mark-{second.pk}": "到"})
     assert response.status_code == 409
     assert "只有培训中的班级可以记录考勤" in response.content.decode()
     assert list(AttendanceRecord.objects.order_by("pk").values_list("pk", "is_present", "recorded_at")) == before
@@ -198,6 +198,6 @@ def test_attendance_of_a_class_not_yet_started_is_not_recorded(client, officer):
     enrolment = services.enrol_trainee(training_class, by=training_class.clerk, today=TODAY,
                                        id_number=factories.TraineeFactory().id_number)
     client.force_login(training_class.clerk)
-    response = client.post(reverse("courses:attendance", args=[session.pk]), {f"mark-{enrolment.pk}": "1"})
+    response = client.post(reverse("courses:attendance", args=[session.pk]), {f"mark-{enrolment.pk}": "到"})
     assert response.status_code == 409 and "开班后才能记录考勤" in response.content.decode()
     assert not AttendanceRecord.objects.exists()

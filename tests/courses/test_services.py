@@ -316,9 +316,9 @@ def test_attendance_rate_counts_every_scheduled_hour(clerk, officer):
     good, poor, partial = training_class.enrolments.order_by("pk")
     for session in sessions[:2]:
         services.record_attendance(session, by=clerk, now=during(session),
-                                   marks={good.pk: True, poor.pk: "缺", partial.pk: "1"})
+                                   marks={good.pk: True, poor.pk: "缺", partial.pk: "到"})
     services.record_attendance(sessions[2], by=clerk, now=during(sessions[2]),
-                               marks={good.pk: "到", poor.pk: "0", partial.pk: "3.0"})
+                               marks={good.pk: "到", poor.pk: "缺", partial.pk: "3.0"})
     sheet = AttendanceSheet(training_class)
     p = training_class.policy_year.params()
     good_standing, poor_standing = sheet.standing(good, p), sheet.standing(poor, p)

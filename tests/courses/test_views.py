@@ -101,8 +101,8 @@ def test_a_clerk_takes_a_class_from_draft_to_completed(clerk_client, institution
         held = county_moment(session.held_on, session.starts_at)
         monkeypatch.setattr("django.utils.timezone.now", lambda held=held: held)
         clerk_client.force_login(clerk)
-        marks = {f"mark-{e.pk}": "1" for e in enrolments}
-        marks[f"mark-{enrolments[2].pk}"] = "0" if session.held_on < date(2018, 6, 3) else "1"
+        marks = {f"mark-{e.pk}": "到" for e in enrolments}
+        marks[f"mark-{enrolments[2].pk}"] = "缺" if session.held_on < date(2018, 6, 3) else "到"
         response = clerk_client.post(reverse("courses:attendance", args=[session.pk]), marks)
         assert response.status_code == 302
     assert AttendanceRecord.objects.filter(session__training_class=training_class).count() == 60

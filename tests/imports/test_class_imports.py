@@ -100,7 +100,7 @@ def test_the_masked_template_filled_in_marks_the_right_trainees(client, running)
     url = reverse("courses:import-attendance", args=[running.pk])
     workbook = load_workbook(BytesIO(client.get(url + "?template=1").content))
     sheet_ = workbook.worksheets[0]
-    for row, marks in ((2, ("1", "1", "0", "1")), (3, ("0", "1", "1", "1"))):
+    for row, marks in ((2, ("到", "到", "缺", "到")), (3, ("缺", "到", "到", "到"))):
         for column, mark in enumerate(marks, start=3):
             sheet_.cell(row=row, column=column, value=mark)
     buffer = BytesIO()
@@ -132,7 +132,7 @@ def test_a_masked_number_two_trainees_share_is_refused(client, running):
     client.force_login(running.clerk)
     _, plan = post(client, reverse("courses:import-attendance", args=[running.pk]),
                    sheet(["身份证号", "姓名", "2018-06-01 08:00", "2018-06-01 14:00", "2018-06-02 08:00",
-                          "2018-06-02 14:00"], [(first.masked_id_number, "", "1", "", "", "")]))
+                          "2018-06-02 14:00"], [(first.masked_id_number, "", "到", "", "", "")]))
     assert [e.reason for e in plan.errors] == ["本班有多名学员的身份证号前6位和后4位与此相同:请填写该学员完整的18位身份证号。"]
 
 
@@ -142,7 +142,7 @@ def test_a_trainee_on_two_rows_is_refused(client, running):
     client.force_login(running.clerk)
     headers = ["身份证号", "姓名", "2018-06-01 08:00", "2018-06-01 14:00", "2018-06-02 08:00", "2018-06-02 14:00"]
     _, plan = post(client, reverse("courses:import-attendance", args=[running.pk]),
-                   sheet(headers, [(first.id_number, "", "1", "", "", ""), (first.masked_id_number, "", "0", "", "", "")]))
+                   sheet(headers, [(first.id_number, "", "到", "", "", ""), (first.masked_id_number, "", "缺", "", "", "")]))
     assert [(e.row, e.reason) for e in plan.errors] == [(3, "与第2行是同一学员,请删除重复行。")]
 
 
@@ -151,7 +151,7 @@ def test_the_same_attendance_sheet_twice_gives_the_same_marks(client, running):
     url = reverse("courses:import-attendance", args=[running.pk])
     first, second = running.enrolments.order_by("pk")
     headers = ["身份证号", "姓名", "2018-06-01 08:00", "2018-06-01 14:00", "2018-06-02 08:00", "2018-06-02 14:00"]
-    rows = [(first.trainee.id_number, "", "1", "到", "1", "0"), (second.trainee.id_number, "", "缺", "1", "", "1")]
+    rows = [(first.trainee.id_number, "", "到", "到", "到", "缺"), (second.trainee.id_number, "", "缺", "到", "", "到")]
     for _ in range(2):
         response, plan = post(client, url, sheet(headers, rows))
         assert plan.is_clean, [(e.row, e.column, e.reason) for e in plan.errors]
@@ -160,11 +160,36 @@ def test_the_same_attendance_sheet_twice_gives_the_same_marks(client, running):
     assert AttendanceRecord.objects.filter(is_present=False).count() == 2
 
 
+def test_a_bare_number_in_the_sheet_is_hours_never_a_whole_day(client, running):
+    """R3 (三(五)): 到/缺 for present and absent; a number is the hours attended, so a 1 in a
+    4-hour session is 1 hour present, a 4 the whole session, and a 0 or 5 is refused at its cell."""
+    client.force_login(running.clerk)
+    url = reverse("courses:import-attendance", args=[running.pk])
+    first = running.enrolments.order_by("pk").first()
+    headers = ["身份证号", "姓名", "2018-06-01 08:00", "2018-06-01 14:00", "2018-06-02 08:00", "2018-06-02 14:00"]
+    _, plan = post(client, url, sheet(headers, [(first.trainee.id_number, "", "0", "到", "5", "")]))
+    assert [(e.row, e.column) for e in plan.errors] == [(2, "2018-06-01 08:00"), (2, "2018-06-02 08:00")]
+    assert "出勤填「到」,缺勤填「缺」" in plan.errors[0].reason and AttendanceRecord.objects.count() == 0
+    response, plan = post(client, url, sheet(headers, [(first.trainee.id_number, "", "1", "4", "2.5", "缺")]))
+    assert plan.is_clean, [(e.row, e.column, e.reason) for e in plan.errors]
+    client.post(url, {"batch": response.context["batch"].pk})
+    marks = [(m.is_present, m.hours_present) for m in AttendanceRecord.objects.filter(enrolment=first)
+             .order_by("session__held_on", "session__starts_at")]
+    assert marks == [(True, Decimal("1.0")), (True, None), (True, Decimal("2.5")), (False, None)]
+    # The printed sheet and its export write the marks back the same way: 到, 缺, hours.
+    printed = client.get(reverse("courses:print-attendance", args=[running.pk])).content.decode()
+    assert "<td>1</td><td>到</td><td>2.5</td><td>缺</td>" in printed and "√" not in printed
+    exported = load_workbook(BytesIO(client.get(reverse("courses:print-attendance", args=[running.pk]) + "?export=xlsx")
+                                     .content)).worksheets[0]
+    row = next(r for r in exported.iter_rows(values_only=True) if r[1] == first.trainee.masked_id_number)
+    assert list(row[2:6]) == ["1", "到", "2.5", "缺"]
+
+
 def test_a_mark_for_a_date_without_a_session_is_refused(client, running):
     client.force_login(running.clerk)
     first = running.enrolments.first()
     _, plan = post(client, reverse("courses:import-attendance", args=[running.pk]),
-                   sheet(["身份证号", "姓名", "2018-06-03"], [(first.trainee.id_number, "", "1")]))
+                   sheet(["身份证号", "姓名", "2018-06-03"], [(first.trainee.id_number, "", "到")]))
     assert "没有课次" in plan.errors[0].reason
     assert AttendanceRecord.objects.count() == 0
 
@@ -174,7 +199,7 @@ def test_a_stranger_in_the_attendance_sheet_is_refused(client, running):
     stranger = factories.TraineeFactory()
     headers = ["身份证号", "姓名", "2018-06-01 08:00", "2018-06-01 14:00", "2018-06-02 08:00", "2018-06-02 14:00"]
     _, plan = post(client, reverse("courses:import-attendance", args=[running.pk]),
-                   sheet(headers, [(stranger.id_number, "", "1", "1", "1", "1")]))
+                   sheet(headers, [(stranger.id_number, "", "到", "到", "到", "到")]))
     assert "不在本班名册" in plan.errors[0].reason
 
 
