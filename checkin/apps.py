@@ -3,4 +3,4 @@ from django.apps import AppConfig
 
 class CheckinConfig(AppConfig):
     name = "checkin"
-    verbose_name = "自助签到"
+    verbose_name = "签到与现场照片"

@@ -1,5 +1,8 @@
 from django.conf import settings
 from django.db import models
+from django.db.models.fields.files import FieldFile
+from django.urls import reverse
+from django.utils import timezone
 
 
 class CheckIn(models.Model):
@@ -28,6 +31,22 @@ class CheckIn(models.Model):
         return f"{self.enrolment} {self.checked_in_at:%Y-%m-%d %H:%M}"
 
 
+class PhotoFieldFile(FieldFile):
+    @property
+    def url(self):
+        """The view that checks the reader's scope (checkin.views.photo): media files are never
+        served, so a stored photo has no public address."""
+        self._require_file()
+        return reverse(f"checkin:photo-{self.field.name}", kwargs={"pk": self.instance.pk})
+
+
+class PhotoField(models.FileField):
+    """A stored photo or thumbnail (JPEG written by checkin.services under a generated name),
+    linked (`.url`) to the scope-checked view."""
+
+    attr_class = PhotoFieldFile
+
+
 class SessionPhoto(models.Model):
     """A photo the clerk took during a session (现场照片), for county HR's remote inspection
     (《实施方案》三(七) 视频调阅). Uploaded only inside the session's R20 window; stored re-encoded
@@ -35,8 +54,8 @@ class SessionPhoto(models.Model):
     bytes keeps one photo from being used for two sessions."""
 
     session = models.ForeignKey("courses.Session", models.PROTECT, related_name="photos", verbose_name="课次")
-    image = models.FileField("照片", upload_to="photos/sessions/%Y/")
-    thumbnail = models.FileField("缩略图", upload_to="photos/thumbnails/%Y/")
+    image = PhotoField("照片", upload_to="photos/sessions/%Y/")
+    thumbnail = PhotoField("缩略图", upload_to="photos/thumbnails/%Y/")
     width = models.PositiveIntegerField("宽(像素)")
     height = models.PositiveIntegerField("高(像素)")
     sha256 = models.CharField("文件摘要", max_length=64, help_text="上传文件的SHA-256摘要,同一张照片不能用于两个课次。")
@@ -57,4 +76,4 @@ class SessionPhoto(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.session} 现场照片 {self.uploaded_at:%Y-%m-%d %H:%M}"
+        return f"{self.session} 现场照片 {timezone.localtime(self.uploaded_at):%Y-%m-%d %H:%M}"

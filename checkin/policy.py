@@ -1,5 +1,7 @@
 """The rules of self check-in (issue 14: a trainee checks in on their own phone during a session;
-the check-in is evidence beside the clerk's mark, 《实施方案》三(七) 实时监控、严格考勤).
+the check-in is evidence beside the clerk's mark, 《实施方案》三(七) 实时监控、严格考勤) and of class
+photos (the clerk's photos of a session, for county HR's remote inspection, 三(七) 视频调阅; what a
+photo file may be is checkin.photos).
 
 Pure functions: plain values in, values out, ValidationError(code=...) on refusal. No ORM, no
 clock (the moment is passed in), no settings (the secret is passed in).
@@ -13,6 +15,8 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+
+from courses.policy import AttendanceWindow, is_attendance_open
 
 # Letters and digits nobody confuses when reading them off a screen: no 0/O, 1/I/L.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -106,3 +110,40 @@ def ensure_not_throttled(*, address_attempts: int, code_attempts: int) -> None:
     if address_attempts > ATTEMPTS_PER_ADDRESS_PER_MINUTE or code_attempts > ATTEMPTS_PER_CODE_PER_MINUTE:
         raise ValidationError("尝试次数太多,请1分钟后再试;如急需签到,请向培训机构老师当面登记考勤。",
                               code="too_many_attempts")
+
+
+# --- Class photos (现场照片, 三(七) 视频调阅) ----------------------------------------------------
+
+# Enough for the start, the middle and the end of a session from a few angles; more is noise for
+# HR's remote inspection and storage the county pays for.
+MAX_PHOTOS_PER_SESSION = 12
+PHOTO_CLAUSE = "《实施方案》三(七) 实时监控、视频调阅"
+
+
+def ensure_photo_window_open(*, now: datetime, window: AttendanceWindow) -> None:
+    """R20 (三(七) 实时监控): a photo of a session is evidence only if taken while it happens, so it
+    is accepted in the session's attendance window (courses.policy.attendance_window: from its
+    start until the year's grace period after its end), `now` and the window in county wall-clock
+    time. The refusal codes are those of the marks; the texts say what to do about a photo."""
+    if is_attendance_open(now=now, window=window):
+        return
+    if now < window.opens_at:
+        raise ValidationError(
+            "本课次%(opens)s开始,开始后才能上传现场照片(" + PHOTO_CLAUSE + "):请在上课时拍摄并上传。",
+            code="attendance_not_open", params={"opens": f"{window.opens_at:%Y-%m-%d %H:%M}"},
+        )
+    raise ValidationError(
+        "本课次现场照片已于%(closes)s截止上传(" + PHOTO_CLAUSE + "):照片须在上课期间或课后规定时间内上传,"
+        "截止后不能补传。确有特殊情况的,请向县人社局书面说明。",
+        code="attendance_window_closed", params={"closes": f"{window.closes_at:%Y-%m-%d %H:%M}"},
+    )
+
+
+def ensure_photo_slot(*, stored: int) -> None:
+    """At most MAX_PHOTOS_PER_SESSION photos per session (三(七) 视频调阅)."""
+    if stored >= MAX_PHOTOS_PER_SESSION:
+        raise ValidationError(
+            "本课次已上传%(max)d张现场照片,已达上限(" + PHOTO_CLAUSE + "):每课次最多%(max)d张,已上传的照片"
+            "作为佐证不能删除或替换。",
+            code="photo_limit_reached", params={"max": MAX_PHOTOS_PER_SESSION},
+        )

@@ -1,18 +1,25 @@
 """Self check-in (issue 14): a trainee, on their own phone, types or scans the session's rotating
-code and confirms with their name and the last 4 characters of their ID number."""
+code and confirms with their name and the last 4 characters of their ID number. Class photos
+(现场照片): the clerk uploads photos of a session while it happens, and county HR records a remote
+inspection (视频调阅) of the class from them (《实施方案》三(七))."""
 
+import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from checkin import policy
-from checkin.models import CheckIn
-from courses.models import ClassStatus, Enrolment, Session
+from accounts.scope import scope_of
+from checkin import photos, policy
+from checkin.models import CheckIn, SessionPhoto
+from courses.models import ClassStatus, Enrolment, Session, TrainingClass
+from courses.services import ATTENDANCE_CLOSED, STATUS_LABELS, attendance_window, county_time
+from institutions.models import Inspection, InspectionMethod
 
 # Counters live 2 minutes: the minute they count plus a margin for clocks a little apart.
 COUNTER_SECONDS = 120
@@ -107,3 +114,95 @@ def check_in(*, code: str, name: str, id_ending: str, address: str | None, now=N
             defaults={"checked_in_at": now, "client_address": address},
         )
     return CheckInResult(check_in, created)
+
+
+# --- Class photos (现场照片) and remote inspection (视频调阅), 《实施方案》三(七) -------------------
+
+def _ensure_may_add_photo(training_class, session, *, by, now, stored: int):
+    if scope_of(by).institution_id != training_class.institution_id:
+        raise ValidationError("只有本班培训机构的工作人员可以上传本班的现场照片(《实施方案》三(七) 视频调阅)。",
+                              code="not_class_institution")
+    if training_class.status != ClassStatus.IN_PROGRESS:
+        raise ValidationError(ATTENDANCE_CLOSED, code="class_not_in_progress",
+                              params={"status": STATUS_LABELS[training_class.status]})
+    policy.ensure_photo_window_open(now=county_time(now),
+                                    window=attendance_window(session, training_class.policy_year.params()))
+    policy.ensure_photo_slot(stored=stored)
+
+
+def _duplicate_photo():
+    constraint = next(c for c in SessionPhoto._meta.constraints if c.name == "checkin_sessionphoto_one_use_per_photo")
+    return ValidationError(constraint.violation_error_message, code=constraint.violation_error_code)
+
+
+def add_session_photo(session, *, by, now, upload) -> SessionPhoto:
+    """Store a photo of `session` uploaded by `by`, a clerk of the class's institution, at `now`
+    (server clock): only while the class is in progress and inside the session's R20 window
+    (三(七) 实时监控), at most policy.MAX_PHOTOS_PER_SESSION per session, and never a photo
+    already stored for any session (same SHA-256 of the uploaded bytes). The upload is checked and
+    re-encoded by checkin.photos (no location or other metadata kept) before anything is written;
+    the photo and its thumbnail are stored under generated names (a uuid4), never the uploaded
+    name. The class row is locked while counting, so two uploads at once cannot pass the cap.
+    Refusals: ValidationError with the codes of checkin.photos, not_class_institution,
+    class_not_in_progress, attendance_not_open, attendance_window_closed, photo_limit_reached or
+    one_use_per_photo. Side effect: two files written to the default storage (removed again if
+    the row is refused)."""
+    session = Session.objects.select_related("training_class__policy_year").get(pk=session.pk)
+    # The cheap checks first, so that a closed window is said before a photo is decoded.
+    _ensure_may_add_photo(session.training_class, session, by=by, now=now, stored=session.photos.count())
+    processed = photos.process_photo(upload)
+    with transaction.atomic():
+        tc = (TrainingClass.objects.select_for_update(of=("self",)).select_related("policy_year")
+              .get(pk=session.training_class_id))
+        _ensure_may_add_photo(tc, session, by=by, now=now, stored=session.photos.count())
+        taken_at = (timezone.make_aware(processed.taken_at, timezone.get_default_timezone())
+                    if processed.taken_at else None)
+        photo = SessionPhoto(session=session, width=processed.width, height=processed.height,
+                             sha256=processed.sha256, taken_at=taken_at, uploaded_by=by, uploaded_at=now)
+        if SessionPhoto.objects.filter(sha256=processed.sha256).exists():
+            raise _duplicate_photo()
+        photo.full_clean(exclude=["image", "thumbnail"])
+        name = f"{uuid.uuid4().hex}.jpg"
+        photo.image.save(name, ContentFile(processed.image), save=False)
+        photo.thumbnail.save(name, ContentFile(processed.thumbnail), save=False)
+        try:
+            with transaction.atomic():
+                photo.save()
+        except IntegrityError:  # the same photo stored by a concurrent upload since full_clean
+            _delete_files(photo)
+            raise _duplicate_photo() from None
+        except BaseException:
+            _delete_files(photo)
+            raise
+    return photo
+
+
+def _delete_files(photo):
+    for field in (photo.image, photo.thumbnail):
+        if field.name:
+            field.storage.delete(field.name)
+
+
+@transaction.atomic
+def record_remote_inspection(training_class, *, by, inspected_on: date, findings: str, follow_up: str = "",
+                             is_compliant: bool, today: date) -> Inspection:
+    """County HR records a remote inspection (视频调阅, 《实施方案》三(七)) of `training_class`, made
+    from its session photos and attendance: an Inspection of method video for the class and its
+    institution, with `by` as the inspector. Only county HR; the findings are required and the
+    date is not in the future (`today`, Asia/Shanghai). Refusals: ValidationError with code not_hr,
+    findings_required, inspected_in_future, or the model's."""
+    if not scope_of(by).is_hr:
+        raise ValidationError("只有县人社局工作人员可以记录视频调阅(《实施方案》三(七) 视频调阅)。", code="not_hr")
+    if not (findings or "").strip():
+        raise ValidationError("请填写检查发现:写明调阅了哪些课次的照片和考勤、看到了什么"
+                              "(《实施方案》三(七) 视频调阅)。", code="findings_required")
+    if inspected_on > today:
+        raise ValidationError("检查日期%(day)s晚于今天:请填写实际调阅的日期(《实施方案》三(七) 视频调阅)。",
+                              code="inspected_in_future", params={"day": inspected_on})
+    tc = TrainingClass.objects.select_related("institution").get(pk=training_class.pk)
+    inspection = Inspection(institution=tc.institution, training_class=tc, inspected_on=inspected_on,
+                            method=InspectionMethod.VIDEO, findings=findings.strip(),
+                            follow_up=(follow_up or "").strip(), is_compliant=is_compliant, inspector=by)
+    inspection.full_clean()
+    inspection.save()
+    return inspection

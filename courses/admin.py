@@ -177,6 +177,8 @@ class TrainingClassAdmin(DecisionButtonsMixin, HistoryAdmin):
     form = TrainingClassAdminForm
     decisions = DECISIONS
     transitions = policy.TRANSITIONS
+    # The decision buttons and a link to the class's photo wall (checkin's admin, 三(七) 视频调阅).
+    change_form_template = "admin/courses/trainingclass/change_form.html"
 
     def get_readonly_fields(self, request, obj=None):
         """Once submitted, an application's plan is what HR decides on: it is no longer edited."""
@@ -440,8 +442,9 @@ class AttendanceRecordAdmin(ReadOnlyAdminMixin, IdNumberSearchMixin, PrefixSearc
     code_prefix_fields = ("enrolment__training_class__code",)
     id_number_lookup = "enrolment__trainee__id_number"
     list_display = ["trainee_name", "masked_id", "class_code", "session_day", "is_present", "hours_present",
-                    "recorded_by", "recorded_at"]
-    list_filter = ["is_present", "session__kind", "enrolment__training_class__institution"]
+                    "recorded_by", "recorded_at", "corrected"]
+    list_filter = ["is_present", ("correction", admin.EmptyFieldListFilter), "session__kind",
+                   "enrolment__training_class__institution"]
     search_fields = ["enrolment__trainee__name", "enrolment__training_class__code"]
     # Newest marks first by key: sorting ten million marks by their session's date cannot use an index.
     ordering = ["-pk"]
@@ -456,6 +459,11 @@ class AttendanceRecordAdmin(ReadOnlyAdminMixin, IdNumberSearchMixin, PrefixSearc
     class_code = related_column("enrolment.training_class.code", "班级")
 
     session_day = related_column("session.held_on", "上课日期")
+
+    @admin.display(description="经批准更正", boolean=True)
+    def corrected(self, obj):
+        """R20 (三(七)): a mark entered after its session's window through a correction HR approved."""
+        return obj.correction_id is not None
 
     def save_model(self, request, obj, form, change):
         obj.recorded_by = request.user

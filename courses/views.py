@@ -116,9 +116,9 @@ def class_detail(request, pk):
 
 
 def _render_detail(request, training_class, *, enrol_form=None, session_form=None, withdraw_form=None,
-                   withdrawing=None):
-    """The class page; a refused enrolment, session or withdrawal comes back to it with the
-    bound form, each refusal beside the field it concerns."""
+                   withdrawing=None, status=200):
+    """The class page; a refused enrolment, session, withdrawal or action comes back to it (400)
+    with the bound form, each refusal beside the field it concerns."""
     p = training_class.policy_year.params()
     sheet = AttendanceSheet(training_class)
     rows = [(e, sheet.standing(e, p)) for e in sheet.enrolments]
@@ -144,7 +144,7 @@ def _render_detail(request, training_class, *, enrol_form=None, session_form=Non
         "editable": training_class.status in policy.EDITABLE_STATUSES,
         "enrolling": training_class.status in policy.ENROLLING_STATUSES,
         "cancellable": ClassStatus.CANCELLED in policy.TRANSITIONS[training_class.status],
-    })
+    }, status=status)
 
 
 @require_POST
@@ -170,7 +170,9 @@ def class_action(request, pk, action):
         else:
             return redirect("courses:class-detail", pk=pk)
     except ValidationError as error:
+        # The refusal (its rule and what to do) on the class page itself, answered 400.
         _refused(request, error)
+        return _render_detail(request, _own_class(request, pk), status=400)
     return redirect("courses:class-detail", pk=pk)
 
 
@@ -193,7 +195,7 @@ def enrol(request, pk):
         else:
             messages.success(request, f"{enrolment.trainee.name}已加入名册。")
             return redirect("courses:class-detail", pk=pk)
-    return _render_detail(request, training_class, enrol_form=form)
+    return _render_detail(request, training_class, enrol_form=form, status=400)
 
 
 @require_POST
@@ -211,7 +213,7 @@ def withdraw(request, pk):
             messages.success(request, "已办理退学,名册保留该学员记录。")
             return redirect("courses:class-detail", pk=enrolment.training_class_id)
     return _render_detail(request, _own_class(request, enrolment.training_class_id), withdraw_form=form,
-                          withdrawing=enrolment.pk)
+                          withdrawing=enrolment.pk, status=400)
 
 
 @require_POST
@@ -241,7 +243,7 @@ def schedule(request, pk):
         else:
             messages.success(request, "课次已添加。")
             return redirect("courses:class-detail", pk=pk)
-    return _render_detail(request, training_class, session_form=form)
+    return _render_detail(request, training_class, session_form=form, status=400)
 
 
 def _own_session(request, pk):
@@ -304,6 +306,7 @@ def attendance(request, pk):
                                                           marks=_posted_marks(request.POST))
         except ValidationError as error:
             _refused(request, error)
+            status = 400
         else:
             messages.success(request, f"考勤已保存:新增{created}条,修改{changed}条。")
             return redirect("courses:attendance", pk=pk)

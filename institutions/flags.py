@@ -5,17 +5,23 @@ link, institution); `detect_flags` records the new ones. A finding already recor
 resolved, is never duplicated or reopened.
 """
 
-from collections import defaultdict
+from collections import Counter, defaultdict
+from datetime import timedelta
+from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
 from certification.models import Certificate, EmploymentRecord
-from courses.models import AttendanceRecord, ClassStatus, Enrolment, TrainingClass
+from checkin.models import CheckIn
+from courses import policy as course_policy
+from courses.models import AttendanceRecord, ClassStatus, Enrolment, Session, TrainingClass
 from institutions.models import Flag, FlagKind
+from skills_program.models import PolicyYear
+from skills_program.numbers import rate_text
 from subsidies.models import ClaimLine, ClaimStatus
 from trainees.models import Trainee
 from trainees.policy import age_on, mask_id_number, mask_phone
@@ -60,8 +66,6 @@ def shared_phones(limit=3):
 
 def outside_working_age():
     """A trainee younger than the year's minimum (or older than its maximum) when enrolled (R13)."""
-    from skills_program.models import PolicyYear
-
     limits = {y.pk: (y.min_age, y.max_age) for y in PolicyYear.objects.all()}
     for pk, enrolled_on, birth_on, year, number, institution_id in Enrolment.objects.values_list(
             "pk", "enrolled_on", "trainee__birth_on", "training_class__policy_year_id", "trainee__id_number",
@@ -125,8 +129,6 @@ def certificate_before_end():
 
 def subsidised_too_often():
     """A trainee with more first-instalment lines in a year than the year allows (R16)."""
-    from skills_program.models import PolicyYear
-
     caps = dict(PolicyYear.objects.values_list("year", "max_subsidised_trainings"))
     rows = (ClaimLine.objects.filter(instalment="first", is_void=False).exclude(claim__status=ClaimStatus.REJECTED)
             .values_list("enrolment__trainee_id", "enrolment__trainee__id_number",
@@ -145,22 +147,183 @@ def withdrawn_on_claim():
                institution_id)
 
 
+# --- Attendance as it was taken (三(七) 实时监控、严格考勤, R20) ----------------------------------
+# Each check reads the whole county in one or two grouped queries and judges each session
+# against its own year's R20 window and thresholds (PolicyYear, 系统监测); one finding per class.
+
+# A session and its class, as grouped by the queries over marks.
+SESSION = ("session_id", "session__held_on", "session__starts_at", "session__hours", "session__training_class_id",
+           "session__training_class__code", "session__training_class__institution_id",
+           "session__training_class__policy_year_id")
+
+
+def _year_params():
+    return {year.pk: year.params() for year in PolicyYear.objects.all()}
+
+
+def _closes_at(held_on, starts_at, hours, p):
+    """The moment a session's R20 window closes: its end plus the year's grace period."""
+    window = course_policy.attendance_window(held_on=held_on, starts_at=starts_at, hours=hours, p=p)
+    return timezone.make_aware(window.closes_at, timezone.get_default_timezone())
+
+
+def _widest_sitting(entries, *, minutes):
+    """The most session dates whose marks were recorded within `minutes` of one another, as
+    (dates, first moment, last moment), over `entries` of (recorded_at, held_on)."""
+    entries = sorted(set(entries))
+    span = timedelta(minutes=minutes)
+    dates, low, best = Counter(), 0, (0, None, None)
+    for at, day in entries:
+        dates[day] += 1
+        while at - entries[low][0] > span:
+            left = entries[low][1]
+            dates[left] -= 1
+            if not dates[left]:
+                del dates[left]
+            low += 1
+        if len(dates) >= best[0]:  # ties move on: the sitting is reported with its later entries
+            best = (len(dates), entries[low][0], at)
+    return best
+
+
+def backfilled_attendance():
+    """Marks entered after the fact (《实施方案》三(七) 实时监控、严格考勤, 系统监测; R20).
+
+    A class is raised when marks not written by an approved correction were recorded (server
+    time) once their session's window had closed, which only a way around the attendance screen
+    can do; or when the sheets of sessions held on `backfill_min_days` different dates were
+    entered in one sitting, within `backfill_sitting_minutes` of one another (a sheet counts as
+    entered when its first and when its last mark were recorded). A morning and an afternoon
+    session entered together at the end of their day are one date: a class marked day by day
+    never reaches three, since a 24-hour grace leaves at most two dates of daytime sessions open
+    at once; a long grace period is what lets a clerk type a whole course at the end."""
+    years = _year_params()
+    rows = (AttendanceRecord.objects.filter(correction__isnull=True, session__training_class__status__in=LIVE_CLASS)
+            .values_list(*SESSION).annotate(first=Min("recorded_at"), last=Max("recorded_at")).order_by())
+    classes, late, entries = {}, Counter(), defaultdict(list)
+    for _, held_on, starts_at, hours, class_id, code, institution_id, year, first, last in rows:
+        p = years[year]
+        classes[class_id] = (code, institution_id, p)
+        if last >= _closes_at(held_on, starts_at, hours, p):
+            late[class_id] += 1
+        entries[class_id] += [(first, held_on), (last, held_on)]
+    for class_id, (code, institution_id, p) in classes.items():
+        found = []
+        if late[class_id]:
+            found.append(f"{late[class_id]}个课次的考勤在录入期限(课次结束后{p.attendance_grace_hours}小时)过后才录入,"
+                         f"且不是经批准的更正")
+        days, first, last = _widest_sitting(entries[class_id], minutes=p.backfill_sitting_minutes)
+        if days >= p.backfill_min_days:
+            first, last = timezone.localtime(first), timezone.localtime(last)
+            found.append(f"{days}个不同日期课次的考勤在{first:%Y-%m-%d %H:%M}至{last:%H:%M}一次录入")
+        if found:
+            yield (FlagKind.BACKFILLED_ATTENDANCE, str(class_id), f"{code}:{';'.join(found)}",
+                   _admin(TrainingClass, class_id), institution_id)
+
+
+def correction_share(min_marks=50):
+    """A class with more of its marks written by approved corrections than the year's
+    `max_correction_share` (《实施方案》三(七) 系统监测; R20): corrections are the exception, a
+    class taught mostly on paper and typed in afterwards is not. Classes with fewer than
+    `min_marks` marks are not judged (one corrected session would be a large share of them)."""
+    years = _year_params()
+    rows = (AttendanceRecord.objects.filter(session__training_class__status__in=LIVE_CLASS)
+            .values_list("session__training_class_id", "session__training_class__code",
+                         "session__training_class__institution_id", "session__training_class__policy_year_id")
+            .annotate(marks=Count("pk"), corrected=Count("pk", filter=Q(correction__isnull=False)))
+            .filter(marks__gte=min_marks, corrected__gt=0).order_by())
+    for class_id, code, institution_id, year, marks, corrected in rows:
+        p = years[year]
+        share = Decimal(corrected) / marks
+        if share > p.max_correction_share:
+            yield (FlagKind.CORRECTION_SHARE, str(class_id),
+                   f"{code}经批准更正录入的考勤{corrected}条,占全部{marks}条的{rate_text(share)}"
+                   f"(上限{rate_text(p.max_correction_share)})", _admin(TrainingClass, class_id), institution_id)
+
+
+def sessions_without_photo(*, now):
+    """Sessions with marks, whose window has closed by `now`, with fewer photos taken on site than
+    the year's `photos_per_session` (《实施方案》三(七) 视频调阅, 系统监测); 0 does not check.
+    A session added afterwards by a correction has none: it cannot be photographed any more."""
+    years = _year_params()
+    wanted = max((p.photos_per_session for p in years.values()), default=0)
+    if not wanted:
+        return
+    rows = (Session.objects.filter(training_class__status__in=LIVE_CLASS, held_on__lte=timezone.localdate(now))
+            .filter(Exists(AttendanceRecord.objects.filter(session=OuterRef("pk"))))
+            .annotate(photo_count=Count("photos")).filter(photo_count__lt=wanted)
+            .values_list("held_on", "starts_at", "hours", "training_class_id", "training_class__code",
+                         "training_class__institution_id", "training_class__policy_year_id", "photo_count")
+            .order_by())
+    classes, missing = {}, Counter()
+    for held_on, starts_at, hours, class_id, code, institution_id, year, photos in rows:
+        p = years[year]
+        if photos < p.photos_per_session and _closes_at(held_on, starts_at, hours, p) <= now:
+            classes[class_id] = (code, institution_id, p)
+            missing[class_id] += 1
+    for class_id, (code, institution_id, p) in classes.items():
+        what = "没有现场照片" if p.photos_per_session == 1 else f"现场照片少于{p.photos_per_session}张"
+        yield (FlagKind.SESSIONS_WITHOUT_PHOTO, str(class_id), f"{code}有{missing[class_id]}个已结束的课次{what}",
+               _admin(TrainingClass, class_id), institution_id)
+
+
+def few_check_ins(*, now, min_present=10):
+    """A class whose marks say present where few of those trainees checked in themselves
+    (《实施方案》三(七) 实时监控、严格考勤, 系统监测): over its sessions whose window has closed by
+    `now`, the present marks with a check-in of the same trainee and session are fewer than the
+    year's `min_check_in_share` of the present marks (0 does not check). Classes with fewer than
+    `min_present` present marks are not judged yet."""
+    years = _year_params()
+    if not any(p.min_check_in_share for p in years.values()):
+        return
+    today = timezone.localdate(now)
+    rows = (AttendanceRecord.objects.filter(is_present=True, session__training_class__status__in=LIVE_CLASS,
+                                            session__held_on__lte=today)
+            .values_list(*SESSION).annotate(present=Count("pk")).order_by())
+    # Check-ins of a trainee marked present in that session, counted per session (a semi-join
+    # over the check-ins, never a lookup per mark).
+    marked_present = AttendanceRecord.objects.filter(session_id=OuterRef("session_id"),
+                                                     enrolment_id=OuterRef("enrolment_id"), is_present=True)
+    checked = dict(CheckIn.objects.filter(Exists(marked_present), session__training_class__status__in=LIVE_CLASS,
+                                          session__held_on__lte=today)
+                   .values_list("session_id").annotate(n=Count("pk")).order_by())
+    classes, present, checked_in = {}, Counter(), Counter()
+    for session_id, held_on, starts_at, hours, class_id, code, institution_id, year, marks in rows:
+        p = years[year]
+        if p.min_check_in_share and _closes_at(held_on, starts_at, hours, p) <= now:
+            classes[class_id] = (code, institution_id, p)
+            present[class_id] += marks
+            checked_in[class_id] += checked.get(session_id, 0)
+    for class_id, (code, institution_id, p) in classes.items():
+        share = Decimal(checked_in[class_id]) / present[class_id]
+        if present[class_id] >= min_present and share < p.min_check_in_share:
+            yield (FlagKind.FEW_CHECK_INS, str(class_id),
+                   f"{code}已结束课次的考勤记出勤{present[class_id]}人次,本人自助签到的只有{checked_in[class_id]}人次"
+                   f"({rate_text(share)},下限{rate_text(p.min_check_in_share)})", _admin(TrainingClass, class_id),
+                   institution_id)
+
+
 CHECKS = [overlapping_classes, shared_phones, outside_working_age, attendance_outside_dates, all_present,
-          employer_is_institution, certificate_before_end, subsidised_too_often, withdrawn_on_claim]
+          employer_is_institution, certificate_before_end, subsidised_too_often, withdrawn_on_claim,
+          backfilled_attendance, correction_share, sessions_without_photo, few_check_ins]
+# The checks that judge only sessions whose window has closed take the moment of the run.
+AS_OF_NOW = {sessions_without_photo, few_check_ins}
 
 
-def findings():
+def findings(*, now=None):
+    now = now or timezone.now()
     for check in CHECKS:
-        yield from check()
+        yield from check(now=now) if check in AS_OF_NOW else check()
 
 
 @transaction.atomic
-def detect_flags():
-    """Run every check and record the findings not yet recorded. Returns how many are new."""
+def detect_flags(*, now=None):
+    """Run every check as of `now` (the server's clock unless given) and record the findings not
+    yet recorded. Returns how many are new."""
     known = set(Flag.objects.values_list("kind", "key"))
     new = [
         Flag(kind=kind, key=key[:200], summary=summary[:300], evidence_url=url, institution_id=institution_id)
-        for kind, key, summary, url, institution_id in findings() if (kind, key[:200]) not in known
+        for kind, key, summary, url, institution_id in findings(now=now) if (kind, key[:200]) not in known
     ]
     Flag.objects.bulk_create(new, ignore_conflicts=True)
     return len(new)

@@ -168,6 +168,10 @@ class FlagKind(models.TextChoices):
     CERTIFICATE_BEFORE_END = "certificate_before_end", "发证日期早于结业日期"
     SUBSIDISED_TOO_OFTEN = "subsidised_too_often", "一年内享受补贴性培训超过规定次数"
     WITHDRAWN_ON_CLAIM = "withdrawn_on_claim", "已退学学员出现在补贴申领中"
+    BACKFILLED_ATTENDANCE = "backfilled_attendance", "补录考勤"
+    CORRECTION_SHARE = "correction_share", "考勤更正过多"
+    SESSIONS_WITHOUT_PHOTO = "sessions_without_photo", "课次无现场照片"
+    FEW_CHECK_INS = "few_check_ins", "出勤多而签到少"
 
 
 class Flag(models.Model):

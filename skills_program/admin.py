@@ -35,6 +35,9 @@ class PolicyYearAdmin(admin.ModelAdmin):
             "full_day_rate", "reduced_day_rate", "full_rate_days", "first_instalment_share",
             "employment_window_months", "placement_reward_amount", "claim_deadline_months",
             "publicity_working_days"]}),
+        ("系统监测(《实施方案》三(七))", {"fields": [
+            "backfill_min_days", "backfill_sitting_minutes", "max_correction_share", "photos_per_session",
+            "min_check_in_share"]}),
         ("机构年度绩效(R11)", {"fields": ["min_pass_rate", "min_employment_rate"]}),
         ("小微企业培训补贴(R15)", {"fields": [
             "small_enterprise_hire_amount", "small_enterprise_min_contract_months",

@@ -26,6 +26,7 @@ from decimal import Decimal
 from xml.sax.saxutils import escape
 
 import chinese_calendar
+from PIL import Image, ImageDraw
 from stdnum import ean, isbn
 from stdnum.cn import ric, uscc
 
@@ -46,7 +47,7 @@ REGION = "140421"  # 长治县
 PLACEMENT_REWARD = Decimal("200.00")  # demo provincial 职业介绍补贴 standard (R8)
 HR_GROUP = "县人社局工作人员"
 HR_GROUP_APPS = (
-    "skills_program", "accounts", "trainees", "institutions", "courses", "certification", "subsidies",
+    "skills_program", "accounts", "trainees", "institutions", "courses", "certification", "subsidies", "checkin",
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -151,6 +152,25 @@ def word_document(paragraphs) -> bytes:
 # Check characters.
 
 _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def class_photo(session, rng) -> bytes:
+    """A stand-in class photo of `session` (a JPEG drawn here, no camera in a demo): a classroom
+    wall and rows of desks in colours that differ from session to session, with the class code
+    and the time written on the board."""
+    image = Image.new("RGB", (480, 360), tuple(rng.randrange(150, 230) for _ in range(3)))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((70, 20, 410, 130), fill=(40, 70, 50))
+    draw.text((90, 60), f"{session.training_class.code}  {session.held_on:%Y-%m-%d} {session.starts_at:%H:%M}",
+              fill=(240, 240, 240))
+    for row in range(3):
+        for seat in range(6):
+            x, y = 30 + seat * 72 + rng.randrange(-5, 5), 190 + row * 55
+            draw.rectangle((x, y, x + 54, y + 24), fill=(120 + rng.randrange(60), 90, 60))
+            draw.ellipse((x + 18, y - 21, x + 36, y - 3), fill=tuple(rng.randrange(40, 200) for _ in range(3)))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=80)
+    return buffer.getvalue()
 
 
 def credit_code(prefix, body):
@@ -448,6 +468,11 @@ USERS = [
     UserRow("hr_approver", "王", "卫东", "hr", is_staff=True, phone="0355-6621003"),
     UserRow("inst_clerk", "赵", "晓燕", "institution", SCHOOL, phone="13835512046"),
     UserRow("inst_clerk2", "秦", "海军", "institution", XINYUAN, phone="15903557218"),
+    # Every institution's classes have a clerk who marks attendance and takes the class photos.
+    UserRow("inst_clerk3", "李", "春梅", "institution", TECH, phone="13835521377"),
+    UserRow("inst_clerk4", "常", "丽娟", "institution", CENTRE, phone="13935538462"),
+    UserRow("inst_clerk5", "牛", "志勇", "institution", LUAN, phone="15835546019"),
+    UserRow("inst_clerk6", "郭", "晓霞", "institution", HRCO, phone="18735552784"),
     UserRow("town_official", "牛", "红梅", "township", "韩店镇", phone="13994683105"),
     UserRow("town_official2", "常", "建军", "township", "苏店镇", phone="18835597462"),
     UserRow("eval_body", "杨", "帆", "evaluator", EVALUATOR, phone="13703551930"),

@@ -58,7 +58,8 @@ def handle_import(request, importer, *, kind, target="", title, back_url, base_t
             else:
                 messages.success(request, f"导入完成:{locked.summary}。")
                 return redirect(back_url)
-        return render(request, "imports/preview.html", _preview_context(context, importer, plan, batch))
+        # Not written: the sheet's refusals (or the write's) are listed again, answered 400.
+        return render(request, "imports/preview.html", _preview_context(context, importer, plan, batch), status=400)
     if request.method == "POST":
         upload = request.FILES.get("file")
         if upload is None:

@@ -98,6 +98,30 @@ class PolicyYear(models.Model):
         "考勤录入宽限(小时)", default=24,
         help_text="《实施方案》三(七) 实时监控、严格考勤:课次结束后还可直接录入考勤的小时数;超过后须经县人社局批准更正。",
     )
+    # 三(七) 系统监测: the thresholds of the attendance checks (institutions.flags).
+    backfill_min_days = models.PositiveSmallIntegerField(
+        "集中补录天数", default=3, validators=[MinValueValidator(2)],
+        help_text="《实施方案》三(七) 系统监测:同一培训班这么多个不同日期课次的考勤在一次录入中(见下项)写入的,"
+                  "提示“补录考勤”。同一天上午、下午的课次一并录入只算一天。",
+    )
+    backfill_sitting_minutes = models.PositiveSmallIntegerField(
+        "一次录入时长(分钟)", default=30, validators=[MinValueValidator(1)],
+        help_text="录入时间前后相差不超过这么多分钟的考勤,视为一次录入。",
+    )
+    max_correction_share = share_field(
+        "0.10", "考勤更正占比上限",
+        "《实施方案》三(七) 系统监测:一个培训班经批准更正录入的考勤超过其全部考勤的这个比例时提示。填0.10。",
+    )
+    photos_per_session = models.PositiveSmallIntegerField(
+        "每课次现场照片(张)", default=1,
+        help_text="《实施方案》三(七) 系统监测:已过考勤录入期限、有考勤的课次,现场照片少于这个张数时提示。"
+                  "填0不检查(尚未开展课堂现场拍照的县)。",
+    )
+    min_check_in_share = share_field(
+        "0.50", "自助签到占出勤比例下限",
+        "《实施方案》三(七) 系统监测:已过考勤录入期限的课次中,记为出勤的学员本人自助签到的比例低于此值时提示。"
+        "填0.50;填0不检查(尚未开展自助签到的县)。",
+    )
     is_voucher_pilot_on = models.BooleanField(
         "开展培训券试点", default=False, help_text="《实施方案》四(三):适时开展职业技能培训券管理试点。"
     )
@@ -141,6 +165,13 @@ class PolicyYear(models.Model):
                 & Q(small_enterprise_hire_amount__gte=0) & Q(small_enterprise_upgrade_amount__gte=0),
                 name="skills_program_policyyear_amounts_not_negative", violation_error_code="amounts_not_negative",
                 violation_error_message="补贴金额不能为负数。",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_correction_share__gte=0) & Q(max_correction_share__lte=1)
+                & Q(min_check_in_share__gte=0) & Q(min_check_in_share__lte=1)
+                & Q(backfill_min_days__gte=2) & Q(backfill_sitting_minutes__gte=1),
+                name="skills_program_policyyear_monitoring_thresholds", violation_error_code="monitoring_thresholds",
+                violation_error_message="系统监测的比例必须在0到1之间,集中补录天数至少2天,一次录入时长至少1分钟。",
             ),
         ]
 

@@ -55,6 +55,12 @@ class PolicyParams:
     publicity_working_days: int = 5
     # R20 三(七): attendance while the class happens
     attendance_grace_hours: int = 24
+    # 三(七) 系统监测: the supervision checks of attendance (institutions.flags)
+    backfill_min_days: int = 3
+    backfill_sitting_minutes: int = 30
+    max_correction_share: Decimal = Decimal("0.10")
+    photos_per_session: int = 1
+    min_check_in_share: Decimal = Decimal("0.50")
     # 四(三): training voucher pilot
     is_voucher_pilot_on: bool = False
 

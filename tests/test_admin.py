@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from checkin.models import CheckIn, SessionPhoto
 from courses.models import AttendanceCorrection, ClassDecision
 from tests import factories
 from trainees.models import IdNumberView
@@ -50,13 +51,18 @@ def populate(rows):
         factories.CalendarDayFactory()
         factories.FlagFactory()
         IdNumberView.objects.create(trainee=enrolment.trainee, viewer=hr, place="admin")
+        CheckIn.objects.create(session=record.session, enrolment=enrolment, checked_in_at=timezone.now())
+        SessionPhoto.objects.create(  # 三(七) 视频调阅; the files are not read by the admin pages
+            session=record.session, image="photos/sessions/2018/a.jpg", thumbnail="photos/thumbnails/2018/a.jpg",
+            width=1, height=1, sha256=f"{record.pk:064d}", uploaded_by=hr, uploaded_at=timezone.now())
 
 
 MODELS = sorted(admin.site._registry, key=lambda m: m._meta.label)
 # Written only by services, which check the rules: the admin shows them read-only.
 SERVICE_ONLY = {"subsidies.ClaimLine", "courses.ClassTransition", "courses.Enrolment", "courses.Session",
                 "courses.AttendanceRecord", "subsidies.SubsidyClaim", "certification.Assessment", "subsidies.Voucher",
-                "institutions.Flag", "trainees.IdNumberView", "courses.AttendanceCorrection", "courses.ClassDecision"}
+                "institutions.Flag", "trainees.IdNumberView", "courses.AttendanceCorrection", "courses.ClassDecision",
+                "checkin.CheckIn", "checkin.SessionPhoto"}
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: m._meta.label)

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
+from checkin.models import SessionPhoto
 from courses.models import AttendanceCorrection, ClassDecision
 from tests import factories
 from tests.urlwalk import routes
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.django_db
 # whose segment is not here fails `test_every_object_url_is_in_the_matrix`.
 OBJECT_OF_SEGMENT = {"classes": "training_class", "enrolments": "enrolment", "sessions": "session",
                      "claims": "claim", "claim-lines": "line", "trainees": "trainee", "employment": "employment",
-                     "evaluation-plans": "plan", "attendance-corrections": "correction"}
+                     "evaluation-plans": "plan", "attendance-corrections": "correction", "photos": "photo"}
 # Rows that change on every request whatever it does (the session, login throttling).
 NOT_COMPARED = {"sessions.Session", "axes.AccessAttempt", "axes.AccessLog", "axes.AccessFailureLog"}
 
@@ -62,6 +63,10 @@ def _party(year):
         decided_at=timezone.now(), previous_start_on=training_class.planned_start_on,
         previous_end_on=training_class.planned_end_on, new_start_on=training_class.planned_start_on,
         new_end_on=training_class.planned_end_on)
+    photo = SessionPhoto.objects.create(  # 视频调阅: a class photo of the session, read through its scope
+        session=session, image=ContentFile(b"\xff\xd8\xff photo", name="p.jpg"),
+        thumbnail=ContentFile(b"\xff\xd8\xff thumbnail", name="t.jpg"), width=1, height=1,
+        sha256=f"{session.pk:064d}", uploaded_by=factories.UserFactory(), uploaded_at=timezone.now())
     factories.CertificateFactory(enrolment=enrolment)
     employment = factories.EmploymentRecordFactory(enrolment=enrolment, with_evidence=True)
     factories.VoucherFactory(holder=enrolment.trainee)
@@ -69,7 +74,8 @@ def _party(year):
     plan.occupations.add(training_class.occupation)
     return SimpleNamespace(township=township, institution=institution, body=body, training_class=training_class,
                            enrolment=enrolment, session=session, claim=line.claim, line=line,
-                           trainee=enrolment.trainee, employment=employment, plan=plan, correction=correction)
+                           trainee=enrolment.trainee, employment=employment, plan=plan, correction=correction,
+                           photo=photo)
 
 
 @pytest.fixture
@@ -212,7 +218,7 @@ def test_a_bulk_attendance_save_with_one_foreign_enrolment_changes_nothing(world
     before = fingerprint()
     response = clerk.post(reverse("courses:attendance", args=[own.session.pk]),
                           {f"mark-{own.enrolment.pk}": "缺", f"mark-{foreign.enrolment.pk}": "缺"})
-    assert response.status_code == 200 and "不属于本课次名册" in response.content.decode()
+    assert response.status_code == 400 and "不属于本课次名册" in response.content.decode()
     assert fingerprint() == before
     response = clerk.post(reverse("courses:attendance", args=[own.session.pk]), {f"mark-{own.enrolment.pk}": "缺"})
     assert response.status_code == 302 and fingerprint() != before  # the same save without it goes through

@@ -26,8 +26,8 @@ from trainees.models import Trainee
 
 pytestmark = pytest.mark.django_db
 
-DEMO_USERS = ["hr_admin", "hr_reviewer", "hr_approver", "inst_clerk", "inst_clerk2", "town_official",
-              "town_official2", "eval_body"]
+DEMO_USERS = ["hr_admin", "hr_reviewer", "hr_approver", "inst_clerk", "inst_clerk2", "inst_clerk3", "inst_clerk4",
+              "inst_clerk5", "inst_clerk6", "town_official", "town_official2", "eval_body"]
 
 
 def row_counts():

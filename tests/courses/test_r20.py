@@ -417,3 +417,23 @@ def test_the_clerks_to_do_says_until_when_and_then_that_a_correction_is_needed(c
     services.request_attendance_correction(running.session, by=running.clerk, now=moment(running, days=2),
                                            marks={first.pk: "到"}, reason="当天网络中断,附纸质签到表")
     assert listed(moment(running, days=2))[0] == []
+
+
+@pytest.mark.django_db
+def test_hrs_attendance_list_marks_and_filters_the_corrected_marks(client, running, officer):
+    """R20 (三(七)): in the admin's 考勤 list a mark written by an approved correction says so, and
+    HR can list only those."""
+    first, second = running.enrolments.order_by("pk")
+    services.record_attendance(running.session, by=running.clerk, now=moment(running, hour=9), marks={first.pk: "到"})
+    correction = services.request_attendance_correction(
+        running.session, by=running.clerk, now=moment(running, days=2), marks={second.pk: "缺"}, reason="漏记")
+    services.approve_attendance_correction(correction, by=officer, now=moment(running, days=2, hour=10))
+    client.force_login(officer)
+    url = reverse("admin:courses_attendancerecord_changelist")
+    listed = client.get(url)
+    assert "经批准更正" in listed.content.decode()
+    assert [m.enrolment_id for m in listed.context["cl"].result_list if m.correction_id] == [second.pk]
+    only = client.get(url, {"correction__isempty": "0"}).context["cl"].result_list
+    assert [m.enrolment_id for m in only] == [second.pk]
+    never = client.get(url, {"correction__isempty": "1"}).context["cl"].result_list
+    assert [m.enrolment_id for m in never] == [first.pk]

@@ -53,7 +53,7 @@ def test_an_overlap_is_refused_beside_the_id_number_naming_the_other_class_and_d
                            planned_end_on=date(2018, 6, 14))
     client.force_login(june.clerk)
     response = client.post(reverse("courses:enrol", args=[overlapping.pk]), {"id_number": trainee.id_number})
-    assert response.status_code == 200 and not overlapping.enrolments.exists()
+    assert response.status_code == 400 and not overlapping.enrolments.exists()
     form = response.context["enrol_form"]
     assert form.has_error("id_number", "trainee_in_overlapping_class")
     message = form.errors["id_number"][0]

@@ -227,7 +227,8 @@ def test_pages_run_a_fixed_number_of_queries(clerk_client, institution, size, dj
         assert clerk_client.get(reverse("courses:class-list")).status_code == 200
     with django_assert_num_queries(12):
         assert clerk_client.get(reverse("courses:class-detail", args=[training_class.pk])).status_code == 200
-    with django_assert_num_queries(14):  # correction requests (R20) one more; the check-in panel three
+    # correction requests (R20) one more; the check-in panel three; the session's photos one
+    with django_assert_num_queries(15):
         assert clerk_client.get(reverse("courses:attendance", args=[sessions[0].pk])).status_code == 200
 
 

@@ -1,14 +1,16 @@
 """The supervision checks raise genuine findings only, once each, and HR resolves them."""
 
-from datetime import date
+from datetime import date, datetime, time
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.utils import timezone
 
 from courses.models import AttendanceRecord, Enrolment
 from institutions.flags import detect_flags, resolve_flag
 from institutions.models import Flag
+from skills_program.models import PolicyYear
 from tests import factories
 from tests.ids import make_id_number
 
@@ -19,10 +21,20 @@ def kinds():
     return sorted(Flag.objects.values_list("kind", flat=True))
 
 
+def marked_in_class(year=2018):
+    """Marks entered while their sessions were held (R20) in a county without class photos:
+    recorded_at is the server's clock, so it is set to the session's morning."""
+    for mark in AttendanceRecord.objects.select_related("session"):
+        AttendanceRecord.objects.filter(pk=mark.pk).update(
+            recorded_at=timezone.make_aware(datetime.combine(mark.session.held_on, time(9))))
+    PolicyYear.objects.filter(year=year).update(photos_per_session=0)
+
+
 def test_a_clean_county_raises_nothing():
     enrolment = factories.EnrolmentFactory(training_class__status="in_progress")
     session = factories.SessionFactory(training_class=enrolment.training_class)
     AttendanceRecord.objects.create(enrolment=enrolment, session=session, is_present=False)
+    marked_in_class()
     factories.TraineeFactory.create_batch(3, phone="13911112222")
     assert detect_flags() == 0
 
@@ -60,6 +72,7 @@ def test_attendance_after_the_class_ended_and_a_perfect_sheet():
         AttendanceRecord.objects.create(enrolment=enrolment, session=session, is_present=True)
     late = factories.SessionFactory(training_class=enrolment.training_class, held_on=date(2018, 6, 12))
     AttendanceRecord.objects.create(enrolment=enrolment, session=late, is_present=True)
+    marked_in_class()
     detect_flags()
     assert kinds() == ["all_present", "attendance_outside_dates"]
 

@@ -12,6 +12,7 @@ writes the history rows itself, dated when the demo says the thing happened (nev
 now); auto_now fields (登记时间, 记录时间, 生成时间) are set back to the demo's dates the same way.
 """
 
+import random
 import time as clock
 from collections import Counter, defaultdict
 from datetime import date, datetime, time, timedelta
@@ -29,6 +30,8 @@ from django.utils import timezone
 
 from accounts.models import UserProfile
 from certification.models import Assessment, Certificate, EmploymentRecord, EvaluationBody, EvaluationPlan
+from checkin.models import CheckIn, SessionPhoto
+from checkin.photos import process_photo
 from courses.models import (
     AttendanceRecord,
     CertificateKind,
@@ -248,6 +251,7 @@ class Seeder:
             self.seed_enrolments()
             self.seed_sessions()
             self.seed_attendance()
+            self.seed_session_evidence()
             self.seed_completion()
             self.seed_assessments()
             self.seed_certificates()
@@ -328,7 +332,9 @@ class Seeder:
         self.year = self.ensure(
             PolicyYear, {"year": self.spec.year},
             {"placement_reward_amount": demo.PLACEMENT_REWARD, "is_voucher_pilot_on": True,
-             "is_closed": self.spec.is_closed},
+             "is_closed": self.spec.is_closed,
+             # The archive year had neither class photos nor self check-in: those checks are off.
+             **({"photos_per_session": 0, "min_check_in_share": Decimal(0)} if self.spec.is_closed else {})},
         )
         self.p = self.year.params()
         self.lines = {}
@@ -552,6 +558,43 @@ class Seeder:
                     record._history_user = clerk
                     new.append(record)
         self.insert(AttendanceRecord, new, clean=ROWS)
+
+    def seed_session_evidence(self):
+        """The live year's evidence of each marked session (三(七) 实时监控、视频调阅): a class
+        photo the clerk took during it, and the check-ins of most trainees marked present (a few
+        forget their phone), made while the session ran. The archive year has neither."""
+        if self.spec.is_closed:
+            return
+        rng = random.Random(self.spec.seed)
+        sessions = [s for s in Session.objects.filter(training_class__in=self.year_classes, attendance__isnull=False)
+                    .select_related("training_class").distinct().order_by("pk") if not s.photos.exists()]
+        photos = []
+        for session in sessions:
+            clerk = self.user(self.plan.klass(session.training_class.code).clerk) or session.training_class.created_by
+            processed = process_photo(ContentFile(demo.class_photo(session, rng)))
+            photo = SessionPhoto(session=session, width=processed.width, height=processed.height,
+                                 sha256=processed.sha256, uploaded_by=clerk,
+                                 uploaded_at=at(session.held_on, session.starts_at.hour + 1, rng.randrange(60)))
+            name = f"demo-{processed.sha256[:32]}.jpg"
+            photo.image.save(name, ContentFile(processed.image), save=False)
+            photo.thumbnail.save(name, ContentFile(processed.thumbnail), save=False)
+            photos.append(photo)
+        self.insert(SessionPhoto, photos, clean=ROWS)
+        done = set(CheckIn.objects.filter(session__training_class__in=self.year_classes)
+                   .values_list("enrolment_id", "session_id"))
+        check_ins = []
+        for enrolment_id, session_id, held_on, starts_at in (
+                AttendanceRecord.objects.filter(session__training_class__in=self.year_classes, is_present=True)
+                .values_list("enrolment_id", "session_id", "session__held_on", "session__starts_at")
+                .order_by("pk")):
+            if (enrolment_id, session_id) in done or rng.random() < 0.08:
+                continue
+            check_ins.append(CheckIn(
+                session_id=session_id, enrolment_id=enrolment_id,
+                client_address=f"10.0.{rng.randrange(256)}.{rng.randrange(1, 255)}",
+                checked_in_at=at(held_on, starts_at.hour, starts_at.minute) + timedelta(seconds=rng.randrange(20 * 60))))
+        # Rows of four fields the database checks itself (one check-in per trainee and session).
+        self.insert(CheckIn, check_ins, clean=None)
 
     @staticmethod
     def attach_documents(klass, planned):
