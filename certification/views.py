@@ -49,13 +49,23 @@ def results(request, pk):
         training_class.enrolments.filter(is_withdrawn=False, meets_attendance=True)
         .select_related("trainee", "assessment").prefetch_related("certificates").order_by("pk")
     )
-    posted, problems = {}, {}
+    left_out = list(training_class.enrolments.filter(is_withdrawn=False).exclude(meets_attendance=True)
+                    .select_related("trainee").order_by("pk"))
+    posted, problems, status = {}, {}, 200
     if request.method == "POST":
-        posted, problems = _save_results(request, enrolments, may_issue=may_issue, body=body)
+        # A result typed for a trainee below the attendance threshold (a crafted or stale form)
+        # goes through the same service, whose R3 refusal then stops the whole save.
+        refused = [e for e in left_out if request.POST.get(f"result-{e.pk}", "").strip()]
+        posted, problems = _save_results(request, enrolments + refused, may_issue=may_issue, body=body)
         if not problems:
             messages.success(request, "考核结果和证书已保存。")
             return redirect("certification:results", pk=pk)
+        status = 400
         messages.error(request, f"{len(problems)}名学员的录入有误,本次录入均未保存:请按各行提示修改后重新提交。")
+        for enrolment in refused:
+            for cell_messages in problems.get(enrolment.pk, {}).values():
+                for message in cell_messages:
+                    messages.error(request, f"{enrolment.trainee.name}:{message}")
     if wants_xlsx(request):
         rows = []
         for e in enrolments:
@@ -68,8 +78,6 @@ def results(request, pk):
         return workbook_response(f"考核与证书-{training_class.code}.xlsx", f"{training_class.code} 考核结果与证书",
                                  ["姓名", "身份证号", "到课率", "考核结果", "理论", "实操", "证书类型", "等级", "证书编号",
                                   "发证日期", "发证机构"], rows)
-    left_out = training_class.enrolments.filter(is_withdrawn=False).exclude(meets_attendance=True).select_related(
-        "trainee")
     extra = {}
     if scope.is_hr:
         from django.contrib import admin
@@ -80,7 +88,7 @@ def results(request, pk):
         "training_class": training_class, "rows": rows, "enrolments": enrolments, "left_out": left_out,
         "results": AssessmentResult.choices, "today": timezone.localdate(), "may_issue": may_issue,
         "base_template": "admin/base_site.html" if scope.is_hr else "institutions/base.html",
-    })
+    }, status=status)
 
 
 # The cell of the results screen each refusal concerns (a model field's errors stand at its own).
