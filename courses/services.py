@@ -31,7 +31,7 @@ from courses.models import (
     TrainingClass,
 )
 from courses.selectors import AttendanceSheet
-from institutions.models import InstitutionYear
+from institutions.models import InstitutionYear, TrainingInstitution
 from trainees.models import Trainee, TraineeCategory
 from trainees.policy import (
     HeldCategory,
@@ -107,7 +107,10 @@ def check_application(training_class) -> list[ValidationError]:
 
 
 def next_class_code(institution, policy_year) -> str:
-    """班级编号 such as 2018-J03-07: the year, the institution and its running number."""
+    """班级编号 such as 2018-J03-07: the year, the institution and its running number.
+
+    Unique only while the caller holds the institution row's lock (save_class_application):
+    two applications counting at once would take the same number."""
     prefix = f"{policy_year.pk}-J{institution.pk:02d}-"
     taken = TrainingClass.objects.filter(code__startswith=prefix).count()
     number = taken + 1
@@ -125,6 +128,10 @@ def save_class_application(training_class, *, institution, policy_year, by, text
         if current.status not in policy.EDITABLE_STATUSES or current.institution_id != institution.pk:
             raise ValidationError("只有草稿或被退回的开班申请可以修改。", code="class_not_editable")
     else:
+        # One application of an institution at a time takes the next number, so 20 applications
+        # sent at once get 20 different codes. NO KEY UPDATE: rows that merely refer to the
+        # institution (claims, classes) are not held up.
+        list(TrainingInstitution.objects.select_for_update(no_key=True).filter(pk=institution.pk).values_list("pk"))
         training_class.code = next_class_code(institution, policy_year)
         training_class.created_by = by
         training_class.status = ClassStatus.DRAFT

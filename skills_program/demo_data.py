@@ -154,10 +154,11 @@ def word_document(paragraphs) -> bytes:
 _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 
 
-def class_photo(session, rng) -> bytes:
-    """A stand-in class photo of `session` (a JPEG drawn here, no camera in a demo): a classroom
-    wall and rows of desks in colours that differ from session to session, with the class code
-    and the time written on the board."""
+def class_photo(session, rng) -> tuple[bytes, bytes, int, int]:
+    """A stand-in class photo of `session` (a JPEG drawn here, no camera in a demo) and its
+    thumbnail, both without metadata: a classroom wall and rows of desks in colours that differ
+    from session to session, with the class code and the time written on the board. Returns
+    (photo, thumbnail, width, height)."""
     image = Image.new("RGB", (480, 360), tuple(rng.randrange(150, 230) for _ in range(3)))
     draw = ImageDraw.Draw(image)
     draw.rectangle((70, 20, 410, 130), fill=(40, 70, 50))
@@ -168,9 +169,10 @@ def class_photo(session, rng) -> bytes:
             x, y = 30 + seat * 72 + rng.randrange(-5, 5), 190 + row * 55
             draw.rectangle((x, y, x + 54, y + 24), fill=(120 + rng.randrange(60), 90, 60))
             draw.ellipse((x + 18, y - 21, x + 36, y - 3), fill=tuple(rng.randrange(40, 200) for _ in range(3)))
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=80)
-    return buffer.getvalue()
+    photo, thumbnail = io.BytesIO(), io.BytesIO()
+    image.save(photo, "JPEG", quality=80)
+    image.resize((240, 180)).save(thumbnail, "JPEG", quality=75)
+    return photo.getvalue(), thumbnail.getvalue(), image.width, image.height
 
 
 def credit_code(prefix, body):

@@ -24,14 +24,24 @@ def safe_cell(value):
 
 def cell_value(value):
     """Decimal money as a number, aware datetimes in Asia/Shanghai (Excel has no time zones),
-    text neutralised."""
+    text neutralised.
+
+    Money stays Decimal, never float (workbook_response writes its own digits)."""
     if isinstance(value, Decimal):
-        return float(value)
+        return value
     if isinstance(value, datetime.datetime) and value.tzinfo is not None:
         return timezone.localtime(value).replace(tzinfo=None)
     if isinstance(value, bool):
         return "是" if value else "否"
     return safe_cell(value)
+
+
+def write_exactly(cell):
+    """A Decimal cell is written as its own digits. openpyxl writes every number as "%.16g" of a
+    float, which stores 98765.43 as 98765.42999999999; the digits as text with the cell's type
+    left numeric ("n") reach the file as <v>98765.43</v>, a number exact to the fen."""
+    if isinstance(cell.value, Decimal) and cell.value.is_finite():
+        cell._value = format(cell.value, "f")
 
 
 def wants_xlsx(request):
@@ -51,6 +61,8 @@ def workbook_response(filename, title, headers, rows, *, money_columns=frozenset
         cell.font = Font(bold=True)
     for row in rows:
         sheet.append([cell_value(v) for v in row])
+        for cell in sheet[sheet.max_row]:
+            write_exactly(cell)
         for column in money_columns:
             sheet.cell(row=sheet.max_row, column=column).number_format = "#,##0.00"
     for index, header in enumerate(headers, 1):

@@ -66,6 +66,15 @@ class Voucher(models.Model):
                 name="subsidies_voucher_redeemed_has_enrolment", violation_error_code="redeemed_has_enrolment",
                 violation_error_message="已使用的培训券须关联报名记录和使用日期;未使用的不能关联(作废的保留原记录)。",
             ),
+            # R14: a holder has at most one unused voucher a year. The database cannot see the
+            # date, so an issued voucher past its expiry still counts until it is marked expired
+            # (issue_voucher does that first) or cancelled.
+            models.UniqueConstraint(
+                fields=["holder", "policy_year"], condition=Q(status=VoucherStatus.ISSUED),
+                name="subsidies_voucher_one_unused_per_holder_and_year", violation_error_code="voucher_already_issued",
+                violation_error_message="该学员本年度已有一张未使用的培训券,每人每年度只能持有一张(《实施方案》四(三)):"
+                                        "请先使用该券,或将其作废后再发放。",
+            ),
         ]
 
     def __str__(self):

@@ -33,6 +33,7 @@ from subsidies.models import (
     Voucher,
     VoucherStatus,
 )
+from trainees.models import Trainee
 
 LABELS = dict(ClaimStatus.choices)
 OPEN_CLAIM = [ClaimStatus.DRAFT, ClaimStatus.SUBMITTED, ClaimStatus.REVIEWED]
@@ -288,16 +289,23 @@ def submit_claim(claim, *, by, today: date):
 @transaction.atomic
 def remove_line(line, *, by, reason):
     """The institution takes a trainee off its own draft claim (a late certificate, a mistake),
-    with the reason; the trainee may be claimed again later if eligible."""
+    with the reason; the trainee may be claimed again later if eligible.
+
+    Locks the claim, then the line. A line already removed is refused and nothing is written
+    (no second history row, no recomputed total): a double submission removes it once."""
     claim = _lock(line.claim)
     scope = scope_of(by)
     if not (scope.is_hr or scope.institution_id == claim.institution_id):
         raise ValidationError("只有本机构的工作人员可以修改该申领。", code="not_own_claim")
     if claim.status != ClaimStatus.DRAFT:
         raise ValidationError("只有草稿状态的申领可以移除学员;已提交的请由县人社局退回后再修改。", code="claim_not_draft")
+    line = ClaimLine.objects.select_for_update(of=("self",)).select_related("enrolment__trainee").get(pk=line.pk)
+    if line.is_void:
+        raise ValidationError("%(name)s已从本申领中移除(%(reason)s),不能重复移除:请刷新页面查看最新的申领明细。",
+                              code="line_already_removed",
+                              params={"name": line.enrolment.trainee.name, "reason": line.void_reason})
     if not (reason or "").strip():
         raise ValidationError("请写明移除原因。", code="reason_required")
-    line = ClaimLine.objects.select_for_update().get(pk=line.pk)
     _void_line(line, claim, f"机构移除:{reason}", change_reason="机构移除")
     return line
 
@@ -461,7 +469,15 @@ def new_voucher_code(year: int) -> str:
 @transaction.atomic
 def issue_voucher(trainee, *, by, policy_year, today: date, expires_on: date | None = None):
     """A township issues a training voucher naming the trainee (四(三)); it expires at the end of
-    the policy year unless another date is given."""
+    the policy year unless another date is given.
+
+    R14: a holder has at most one unused voucher. "Unused" is the status `issued`, which the
+    partial unique constraint on (holder, policy_year) also reads; the database cannot see dates,
+    so the holder's issued vouchers already past their expiry are first marked expired here
+    (written to their history), and only then is an issued voucher left counted as unused.
+    Locks, in the order enrolment by voucher uses: the holder's lapsed vouchers, then the
+    trainee row, which serialises every issue for one person (a double-click gives one voucher).
+    """
     scope = scope_of(by)
     if not (scope.is_hr or scope.township_id == trainee.township_id):
         raise ValidationError("只能为本乡镇登记的学员发放培训券。", code="not_own_trainee")
@@ -473,13 +489,39 @@ def issue_voucher(trainee, *, by, policy_year, today: date, expires_on: date | N
     if today > expires_on:
         raise ValidationError("%(year)d年度已结束,不能再发放该年度的培训券:请等县人社局开启新的政策年度。",
                               code="policy_year_over", params={"year": policy_year.pk})
-    if Voucher.objects.filter(holder=trainee, status=VoucherStatus.ISSUED, expires_on__gte=today).exists():
-        raise ValidationError("该学员已有一张未使用的培训券,请先使用或作废后再发放。", code="voucher_already_issued")
+    unused = Voucher.objects.filter(holder=trainee, status=VoucherStatus.ISSUED)
+    lapsed = list(unused.select_for_update(of=("self",)).filter(expires_on__lt=today))
+    trainee = Trainee.objects.select_for_update().get(pk=trainee.pk)
+    for old in lapsed:
+        old.status = VoucherStatus.EXPIRED
+        old._change_reason = "有效期届满,标记为已过期"
+        old.full_clean()
+        old.save()
+    # A plain read: under the trainee lock no other issue can run, and locking the vouchers again
+    # here (after the trainee) would deadlock with an issue waiting at the line above.
+    held = unused.order_by("issued_on", "pk").first()
+    if held is not None:
+        _refuse_second_voucher(held)
     voucher = Voucher(code=new_voucher_code(policy_year.pk), holder=trainee, township_id=trainee.township_id,
                       policy_year=policy_year, issued_on=today, expires_on=expires_on, issued_by=by)
     voucher.full_clean()
-    voucher.save()
+    try:
+        with transaction.atomic():
+            voucher.save()
+    except IntegrityError:
+        # The constraint caught an issue that bypassed the trainee lock: the same refusal.
+        held = Voucher.objects.filter(holder=trainee, policy_year=policy_year, status=VoucherStatus.ISSUED).first()
+        if held is None:
+            raise
+        _refuse_second_voucher(held)
     return voucher
+
+
+def _refuse_second_voucher(held):
+    raise ValidationError(
+        "该学员已有一张未使用的培训券(券号%(code)s,有效期至%(expires)s),每人只能持有一张未使用的培训券"
+        "(《实施方案》四(三)):请先凭该券报名,或将其作废后再发放。",
+        code="voucher_already_issued", params={"code": held.code, "expires": f"{held.expires_on:%Y年%m月%d日}"})
 
 
 @transaction.atomic

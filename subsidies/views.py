@@ -19,6 +19,7 @@ from subsidies.models import ClaimStatus, Instalment
 from subsidies.selectors import claims_visible_to
 from trainees.policy import mask_id_number, mask_name
 from trainees.selectors import trainees_visible_to
+from trainees.views import trainee_page
 
 
 def amount_in_words(amount: Decimal) -> str:
@@ -71,12 +72,25 @@ def _lines(claim):
     return claim.lines.select_related("enrolment__trainee", "certificate", "employment", "voucher").order_by("pk")
 
 
-@role_required(Role.INSTITUTION)
-def claim_detail(request, pk):
-    claim = _claim(request, pk)
+# A refusal because the thing was already done (a double-click, a second tab) is a conflict.
+ALREADY_DONE = {"line_already_removed", "voucher_already_issued"}
+
+
+def _refusal_status(error):
+    codes = {e.code for e in error.error_list} if not hasattr(error, "error_dict") else {
+        e.code for errors in error.error_dict.values() for e in errors}
+    return 409 if codes & ALREADY_DONE else 400
+
+
+def _claim_page(request, claim, *, status=200):
     return render(request, "subsidies/claim_detail.html", {
         "claim": claim, "lines": _lines(claim), "words": amount_in_words(claim.total_amount),
-    })
+    }, status=status)
+
+
+@role_required(Role.INSTITUTION)
+def claim_detail(request, pk):
+    return _claim_page(request, _claim(request, pk))
 
 
 @require_POST
@@ -105,8 +119,8 @@ def line_remove(request, pk):
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
-    else:
-        messages.success(request, "已从申领中移除该学员。")
+        return _claim_page(request, _claim(request, line.claim_id), status=_refusal_status(error))
+    messages.success(request, "已从申领中移除该学员。")
     return redirect("subsidies:claim-detail", pk=line.claim_id)
 
 
@@ -149,8 +163,10 @@ def issue_voucher(request, pk):
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
-    else:
-        messages.success(request, f"已发放培训券 {voucher.code},有效期至{voucher.expires_on:%Y年%m月%d日}。")
+        response = trainee_page(request, trainee)
+        response.status_code = _refusal_status(error)
+        return response
+    messages.success(request, f"已发放培训券 {voucher.code},有效期至{voucher.expires_on:%Y年%m月%d日}。")
     return redirect("trainees:trainee-detail", pk=pk)
 
 

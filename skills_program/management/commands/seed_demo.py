@@ -12,6 +12,7 @@ writes the history rows itself, dated when the demo says the thing happened (nev
 now); auto_now fields (登记时间, 记录时间, 生成时间) are set back to the demo's dates the same way.
 """
 
+import hashlib
 import random
 import time as clock
 from collections import Counter, defaultdict
@@ -31,7 +32,6 @@ from django.utils import timezone
 from accounts.models import UserProfile
 from certification.models import Assessment, Certificate, EmploymentRecord, EvaluationBody, EvaluationPlan
 from checkin.models import CheckIn, SessionPhoto
-from checkin.photos import process_photo
 from courses.models import (
     AttendanceRecord,
     CertificateKind,
@@ -571,13 +571,14 @@ class Seeder:
         photos = []
         for session in sessions:
             clerk = self.user(self.plan.klass(session.training_class.code).clerk) or session.training_class.created_by
-            processed = process_photo(ContentFile(demo.class_photo(session, rng)))
-            photo = SessionPhoto(session=session, width=processed.width, height=processed.height,
-                                 sha256=processed.sha256, uploaded_by=clerk,
+            # Drawn here without metadata, so stored as drawn (an upload goes through checkin.photos).
+            image, thumbnail, width, height = demo.class_photo(session, rng)
+            digest = hashlib.sha256(image).hexdigest()
+            photo = SessionPhoto(session=session, width=width, height=height, sha256=digest, uploaded_by=clerk,
                                  uploaded_at=at(session.held_on, session.starts_at.hour + 1, rng.randrange(60)))
-            name = f"demo-{processed.sha256[:32]}.jpg"
-            photo.image.save(name, ContentFile(processed.image), save=False)
-            photo.thumbnail.save(name, ContentFile(processed.thumbnail), save=False)
+            name = f"demo-{digest[:32]}.jpg"
+            photo.image.save(name, ContentFile(image), save=False)
+            photo.thumbnail.save(name, ContentFile(thumbnail), save=False)
             photos.append(photo)
         self.insert(SessionPhoto, photos, clean=ROWS)
         done = set(CheckIn.objects.filter(session__training_class__in=self.year_classes)
