@@ -2,6 +2,7 @@
 loses a count, on the database cache (our atomic incr) and on Redis."""
 
 import threading
+import uuid
 
 import pytest
 from django.core.cache import cache
@@ -63,7 +64,7 @@ def test_concurrent_writers_on_the_database_cache_lose_no_count(settings):
 def test_concurrent_writers_on_redis_lose_no_count(settings):
     require_redis()
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                                   "LOCATION": "redis://127.0.0.1:6379/15", "KEY_PREFIX": "test-race"}}
+                                   "LOCATION": "redis://127.0.0.1:6379/15", "KEY_PREFIX": f"test-race-{uuid.uuid4().hex}"}}
     cache.delete("checkin:race")
     errors = _hammer("checkin:race")
     assert errors == []
