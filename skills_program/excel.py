@@ -59,12 +59,15 @@ def workbook_response(filename, title, headers, rows, *, money_columns=frozenset
     sheet.append(headers)
     for cell in sheet[2]:
         cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([cell_value(v) for v in row])
-        for cell in sheet[sheet.max_row]:
-            write_exactly(cell)
+    # Rows are numbered here: sheet.max_row scans every cell, once per row it would be quadratic.
+    for number, row in enumerate(rows, start=3):
+        values = [cell_value(v) for v in row]
+        sheet.append(values)
+        for column, value in enumerate(values, start=1):
+            if isinstance(value, Decimal):
+                write_exactly(sheet.cell(row=number, column=column))
         for column in money_columns:
-            sheet.cell(row=sheet.max_row, column=column).number_format = "#,##0.00"
+            sheet.cell(row=number, column=column).number_format = "#,##0.00"
     for index, header in enumerate(headers, 1):
         sheet.column_dimensions[sheet.cell(row=2, column=index).column_letter].width = max(10, len(header) * 2 + 2)
     buffer = BytesIO()
