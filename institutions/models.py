@@ -184,6 +184,11 @@ class Flag(models.Model):
     evidence_url = models.CharField("证据链接", max_length=300, blank=True)
     institution = models.ForeignKey(TrainingInstitution, models.SET_NULL, null=True, blank=True, related_name="flags",
                                     verbose_name="培训机构")
+    # What the finding is about, so payment can be held while it is open (《实施方案》三(七)).
+    training_class = models.ForeignKey("courses.TrainingClass", models.SET_NULL, null=True, blank=True,
+                                       related_name="flags", verbose_name="培训班")
+    trainee = models.ForeignKey("trainees.Trainee", models.SET_NULL, null=True, blank=True, related_name="flags",
+                                verbose_name="学员")
     detected_at = models.DateTimeField("发现时间", auto_now_add=True)
     resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
                                     verbose_name="处理人")
@@ -194,6 +199,10 @@ class Flag(models.Model):
         verbose_name = "异常提示"
         verbose_name_plural = "异常提示"
         ordering = ["resolved_at", "-detected_at"]
+        indexes = [
+            models.Index(fields=["training_class"], condition=Q(resolved_at__isnull=True), name="institutions_flag_open_class"),
+            models.Index(fields=["trainee"], condition=Q(resolved_at__isnull=True), name="institutions_flag_open_trainee"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["kind", "key"], name="institutions_flag_one_per_finding",
                                     violation_error_code="one_per_finding", violation_error_message="该异常已记录。"),

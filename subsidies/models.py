@@ -203,6 +203,11 @@ class ClaimLine(models.Model):
     )
     is_void = models.BooleanField("已剔除", default=False, help_text="公示异议成立、审核剔除或申领不予拨付时剔除。")
     void_reason = models.CharField("剔除原因", max_length=200, blank=True)
+    held_by = models.ForeignKey(
+        "institutions.Flag", models.PROTECT, null=True, blank=True, related_name="held_lines",
+        verbose_name="暂缓拨付的异常提示",
+        help_text="学员或培训班有未处理的异常提示时,该学员暂缓拨付,异常处理后可在以后的申领中重新申领(《实施方案》三(七))。",
+    )
     history = HistoricalRecords(verbose_name="申领明细变更记录")
 
     class Meta:
@@ -241,6 +246,11 @@ class ClaimLine(models.Model):
         return f"{self.enrolment} {self.get_instalment_display()} {self.amount}元"
 
 
+class ObjectionChannel(models.TextChoices):
+    COUNTER = "counter", "窗口、电话或信函(县人社局登记)"
+    ONLINE = "online", "公示页面网上提交"
+
+
 class ClaimObjection(models.Model):
     """An objection received while a claim's lines are on public notice (R19, 五(三)); an
     upheld objection removes the line before payment."""
@@ -248,11 +258,15 @@ class ClaimObjection(models.Model):
     line = models.ForeignKey(ClaimLine, models.PROTECT, related_name="objections", verbose_name="申领明细")
     received_on = models.DateField("收到日期")
     objector = models.CharField("异议人", max_length=50, blank=True, help_text="可匿名。")
+    channel = models.CharField("提出方式", max_length=10, choices=ObjectionChannel.choices,
+                               default=ObjectionChannel.COUNTER)
+    contact_phone = models.CharField("联系电话", max_length=20, blank=True, help_text="仅供县人社局核查时联系异议人。")
     content = models.TextField("异议内容")
     is_upheld = models.BooleanField("异议成立", null=True, blank=True, help_text="未处理时留空。")
     decision_note = models.TextField("处理意见", blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="登记人"
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", null=True, blank=True, verbose_name="登记人",
+        help_text="网上提交的异议没有登记人。",
     )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", null=True, blank=True, verbose_name="处理人"
@@ -270,6 +284,15 @@ class ClaimObjection(models.Model):
                 | Q(is_upheld__isnull=False, decided_by__isnull=False, decided_at__isnull=False),
                 name="subsidies_claimobjection_decision_complete", violation_error_code="decision_complete",
                 violation_error_message="异议处理须同时记录结论、处理人和处理时间。",
+            ),
+            models.CheckConstraint(
+                condition=Q(channel=ObjectionChannel.ONLINE) | Q(recorded_by__isnull=False),
+                name="subsidies_claimobjection_counter_has_recorder", violation_error_code="counter_has_recorder",
+                violation_error_message="县人社局登记的异议须记录登记人。",
+            ),
+            models.CheckConstraint(
+                condition=Q(channel__in=ObjectionChannel.values), name="subsidies_claimobjection_channel_valid",
+                violation_error_code="channel_valid", violation_error_message="异议提出方式无效。",
             ),
         ]
 
