@@ -172,6 +172,7 @@ class FlagKind(models.TextChoices):
     CORRECTION_SHARE = "correction_share", "考勤更正过多"
     SESSIONS_WITHOUT_PHOTO = "sessions_without_photo", "课次无现场照片"
     FEW_CHECK_INS = "few_check_ins", "出勤多而签到少"
+    UNCODED_EMPLOYER = "uncoded_employer", "无有效信用代码的用人单位招用多名学员"
 
 
 class Flag(models.Model):
