@@ -71,7 +71,7 @@ class EmploymentImport(ServiceRowImport):
             Column("姓名", "name", required=False, note="仅供核对。"),
             Column("用人单位", "employer_name", width=24),
             Column("统一社会信用代码", "employer_credit_code", required=False, width=22),
-            Column("就业日期", "started_on", kind="date"),
+            Column("就业日期", "started_on", kind="date", note="上岗当天;不晚于今天,不早于培训班开班日期。"),
             Column("合同期限(月)", "contract_months", required=False, kind="integer"),
             Column("证明材料", "evidence_kind", kind="choice", choices=tuple(label for _, label in EvidenceKind.choices),
                    values=tuple(EvidenceKind.values)),

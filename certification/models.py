@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from certification.policy import employment_needs_scrutiny
 from courses.models import CertificateKind, SkillLevel
 from institutions.validators import validate_credit_code
 from skills_program.documents import HELP_TEXT, DocumentField
@@ -178,6 +179,10 @@ class EvidenceKind(models.TextChoices):
     EMPLOYER_LETTER = "employer_letter", "用人单位证明"
 
 
+# Written by migration 0007 on records verified before R23 asked for a note: not HR's note.
+LEGACY_VERIFICATION_NOTE = "(本记录在要求写明核实说明之前已核实,当时未写核实说明;请县人社局复核后补写。)"
+
+
 class EmploymentRecord(models.Model):
     """Employment after training (R7 second instalment, R8 reward, R11 employment rate)."""
 
@@ -205,6 +210,11 @@ class EmploymentRecord(models.Model):
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", null=True, blank=True, verbose_name="核实人"
     )
     verified_at = models.DateTimeField("核实时间", null=True, blank=True)
+    verification_note = models.TextField(
+        "核实说明", blank=True,
+        help_text="用人单位为培训机构本身或无有效统一社会信用代码的,县人社局须写明核实情况后才能核实"
+                  "(《实施方案》四(二)、三(七))。",
+    )
     history = HistoricalRecords(verbose_name="就业记录变更记录")
 
     class Meta:
@@ -222,7 +232,30 @@ class EmploymentRecord(models.Model):
                 name="certification_employmentrecord_verification_complete", violation_error_code="verification_complete",
                 violation_error_message="核实人与核实时间须同时填写。",
             ),
+            # R23: what the database can see of "needs scrutiny" (the check character of a code
+            # that is filled in is the service's to judge).
+            models.CheckConstraint(
+                condition=Q(is_employer_the_institution=False) & ~Q(employer_credit_code="")
+                | Q(verified_at__isnull=True) | ~Q(verification_note=""),
+                name="certification_employmentrecord_scrutiny_noted", violation_error_code="verification_note_required",
+                violation_error_message="用人单位为培训机构本身或未填写统一社会信用代码的就业记录,须写明核实说明才能核实"
+                "(《实施方案》四(二)、三(七))。",
+            ),
         ]
 
     def __str__(self):
         return f"{self.trainee.name} · {self.employer_name} {self.started_on}"
+
+    @property
+    def needs_scrutiny(self) -> str:
+        """Why HR must verify this record with a written note (R23), or ""."""
+        return employment_needs_scrutiny(employer_is_institution=self.is_employer_the_institution,
+                                         credit_code=self.employer_credit_code)
+
+    @property
+    def is_verified_for_payment(self) -> bool:
+        """Verified by HR, with the written note R23 asks for where the record needs scrutiny
+        (a record verified before notes were required has none, or the migration's marker, and
+        does not count until HR verifies it again with a note)."""
+        noted = self.verification_note.strip() not in ("", LEGACY_VERIFICATION_NOTE)
+        return self.verified_at is not None and (noted or not self.needs_scrutiny)

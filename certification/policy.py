@@ -4,7 +4,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 
-from institutions.validators import normalise_credit_code
+from institutions.validators import normalise_credit_code, validate_credit_code
 
 COUNTY_HR = "长治县人力资源和社会保障局"
 
@@ -66,3 +66,55 @@ def is_employer_the_institution(*, employer_credit_code: str, employer_name: str
     if employer_credit_code and normalise_credit_code(employer_credit_code) == institution_credit_code:
         return True
     return "".join(employer_name.split()) == "".join(institution_name.split())
+
+
+def ensure_employment_started(*, started_on: date, today: date, class_start_on: date | None = None) -> None:
+    """R23 《实施方案》四(二) 3个月内实现就业: employment counts once it has begun, never on a
+    future date, and only from the class start on (边培训边就业, a job taken while the class
+    runs, counts). `today` is the county's date (Asia/Shanghai); `class_start_on` the day the
+    class started (its planned start until it has), None for a record not tied to a class."""
+    if started_on > today:
+        raise ValidationError(
+            "就业日期%(day)s晚于今天,尚未就业的不能登记(《实施方案》四(二) 实现就业):请在学员实际上岗后再登记,"
+            "就业日期填上岗当天。", code="employment_in_future", params={"day": started_on},
+        )
+    if class_start_on is not None and started_on < class_start_on:
+        raise ValidationError(
+            "就业日期%(day)s早于培训班开班日期%(start)s,不属于培训后就业(《实施方案》四(二)):请核对就业日期;"
+            "培训期间上岗的(边培训边就业),就业日期不早于开班日期。", code="employment_before_class",
+            params={"day": started_on, "start": class_start_on},
+        )
+
+
+def is_valid_credit_code(code: str) -> bool:
+    """Whether `code` is a unified social credit code (GB 32100-2015) with a correct check character."""
+    try:
+        validate_credit_code(code)
+    except ValidationError:
+        return False
+    return True
+
+
+def employment_needs_scrutiny(*, employer_is_institution: bool, credit_code: str) -> str:
+    """R23 《实施方案》四(二)、三(七) 杜绝弄虚作假: employment at the training institution itself,
+    or at an employer without a valid unified social credit code (not shown to be a real unit),
+    is not payable until county HR has verified it with a written note. Returns why the record
+    needs that scrutiny, or "" when the ordinary verification suffices."""
+    if employer_is_institution:
+        return "用人单位即培训机构本身"
+    if not (credit_code or "").strip():
+        return "用人单位未填写统一社会信用代码"
+    if not is_valid_credit_code(credit_code):
+        return "用人单位统一社会信用代码校验不通过"
+    return ""
+
+
+def ensure_verification_note(*, reason: str, note: str) -> None:
+    """R23 《实施方案》四(二)、三(七): a record that needs scrutiny (`reason` from
+    employment_needs_scrutiny) is verified only with HR's written note of what was checked."""
+    if reason and not (note or "").strip():
+        raise ValidationError(
+            "该就业记录%(reason)s,须由县人社局核实并写明核实说明后才能计入(《实施方案》四(二)、三(七) 杜绝弄虚作假):"
+            "请逐条打开该记录,写明核实情况(如实地走访、社保缴费记录或劳动合同核对的结果)后再核实。",
+            code="verification_note_required", params={"reason": reason},
+        )

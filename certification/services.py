@@ -97,11 +97,15 @@ def issue_certificate(enrolment, *, by, number, issued_on: date, today: date, le
 
 @transaction.atomic
 def record_employment(enrolment, *, by, employer_name, started_on: date, evidence_kind, employer_credit_code="",
-                      contract_months=None, evidence_file=None):
+                      contract_months=None, evidence_file=None, today: date | None = None):
     """Record a trainee's employment after training (entered by the institution or the
-    township); an employer that is the training institution itself is flagged."""
+    township): it has begun by `today` (the county's date unless given) and not before the class
+    started (R23); an employer that is the training institution itself is flagged."""
     enrolment = _lock_enrolment(enrolment)
-    institution = enrolment.training_class.institution
+    tc = enrolment.training_class
+    policy.ensure_employment_started(started_on=started_on, today=today or timezone.localdate(),
+                                     class_start_on=tc.started_on or tc.planned_start_on)
+    institution = tc.institution
     record = EmploymentRecord(
         trainee=enrolment.trainee, enrolment=enrolment, employer_name=employer_name.strip(),
         employer_credit_code=(employer_credit_code or "").strip().upper(), started_on=started_on,
@@ -119,16 +123,25 @@ def record_employment(enrolment, *, by, employer_name, started_on: date, evidenc
 
 
 @transaction.atomic
-def verify_employment(record, *, by):
-    """HR confirms the employment evidence (required before the second instalment)."""
+def verify_employment(record, *, by, note="", today: date | None = None):
+    """HR confirms the employment evidence (required before the second instalment). A record
+    that needs scrutiny (the institution itself, an employer without a valid credit code: R23)
+    is verified only with `note`, HR's written account of what was checked, which is stored; a
+    job that has not begun by `today` is never verified."""
     from accounts.scope import scope_of
     from subsidies.policy import ensure_hr_officer
 
     ensure_hr_officer(is_hr=scope_of(by).is_hr)
     record = EmploymentRecord.objects.select_for_update().get(pk=record.pk)
-    if record.verified_at is not None:
+    # One verified before R23 asked for a note, without HR's note, is verified again with one.
+    if record.is_verified_for_payment:
         raise ValidationError("该就业记录已核实。", code="already_verified")
+    policy.ensure_employment_started(started_on=record.started_on, today=today or timezone.localdate())
+    policy.ensure_verification_note(reason=record.needs_scrutiny, note=note)
     record.verified_by, record.verified_at = by, timezone.now()
-    record.full_clean()
+    record.verification_note = (note or "").strip()
+    # Verifying changes no employer data: a code stored before its check character was checked
+    # is the very case the note is for (the database still checks the note is there).
+    record.full_clean(exclude=["employer_credit_code"])
     record.save()
     return record

@@ -172,6 +172,9 @@ class EmploymentForm(forms.Form):
 
     def __init__(self, *args, enrolments, **kwargs):
         super().__init__(*args, **kwargs)
+        # R23: a job is recorded once it has begun (the service refuses a later date).
+        self.fields["started_on"].widget.attrs["max"] = timezone.localdate().isoformat()
+        self.fields["started_on"].help_text = "上岗当天的日期,不能晚于今天,也不能早于培训班开班日期。"
         self.fields["enrolment"].queryset = enrolments
         self.fields["enrolment"].label_from_instance = lambda e: f"{e.trainee.name}({e.trainee.masked_id_number})"
 
@@ -183,7 +186,8 @@ def save_employment(request, form):
     try:
         services.record_employment(enrolment, by=request.user, **data)
     except ValidationError as error:
-        add_refusal(form, error, {"credit_code_invalid": "employer_credit_code"})
+        add_refusal(form, error, {"credit_code_invalid": "employer_credit_code", "employment_in_future": "started_on",
+                                  "employment_before_class": "started_on"})
         return False
     messages.success(request, f"已登记{enrolment.trainee.name}的就业情况,待县人社局核实。")
     return True

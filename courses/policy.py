@@ -274,7 +274,13 @@ def ensure_institution_eligible(*, is_listed: bool, is_disqualified: bool, year:
 
 @dataclass(frozen=True)
 class PriorTraining:
-    """Another class a trainee is enrolled in (not withdrawn), as R16 sees it."""
+    """Another class a trainee is on (not withdrawn, or withdrawn after being paid), as R16 sees it.
+
+    `counts` says whether it is a subsidised training for the yearly cap and the occupation and
+    level checks: at enrolment, every training not yet settled counts, and one that ended failed,
+    absent or below the attendance threshold without a paid line does not; at a claim, only a
+    training already claimed (a live first-instalment line) or certified and earlier by its dates
+    counts. Overlap counts every training passed in, whatever its outcome."""
 
     class_code: str
     start_on: date
@@ -282,6 +288,7 @@ class PriorTraining:
     year: int
     occupation_key: str
     level_rank: int | None  # 1 = 初级工 … 5 = 高级技师; None where the certificate has no level
+    counts: bool = True
 
 
 def level_rank(level: str) -> int | None:
@@ -303,12 +310,17 @@ LEVEL_NAMES = {1: "初级工", 2: "中级工", 3: "高级工", 4: "技师", 5: "
 SUBSIDISED_TRAINING_PRACTICE = "补贴性职业技能培训通行规定"
 
 
-def ensure_trainee_may_enrol(*, start_on: date, end_on: date, year: int, occupation_key: str,
-                             level_rank: int | None, others: Iterable[PriorTraining], p: PolicyParams) -> None:
-    """R16: a trainee is in at most one class at a time, gets subsidised training at most K
-    times a year, never twice for the same occupation at the same level, and never for a level
-    below one already subsidised in that occupation. Every refusal names the other class and
-    its dates; all of them are raised together."""
+def r16_refusals(*, start_on: date, end_on: date, year: int, occupation_key: str, level_rank: int | None,
+                 others: Iterable[PriorTraining], p: PolicyParams) -> list[ValidationError]:
+    """R16 (national practice for subsidised training): a trainee is in at most one class at a
+    time, gets subsidised training at most K (`p.max_subsidised_trainings`) times a year, never
+    twice for the same occupation at the same level, and never for a level below one already
+    subsidised in that occupation. Judged by the class dates and by what counts (`PriorTraining.
+    counts`), not by the order of enrolment: a lower level is refused only after a higher one that
+    started on or before this class; a training that failed or was withdrawn and never paid does not
+    count, so the trainee may train again in that occupation and level. Every refusal names the
+    other class and its dates; all of them are returned together (the same at enrolment and at a
+    claim)."""
     others = sorted(others, key=lambda other: (other.start_on, other.class_code))
     errors = []
     overlapping = next((o for o in others if o.start_on <= end_on and start_on <= o.end_on), None)
@@ -321,7 +333,8 @@ def ensure_trainee_may_enrol(*, start_on: date, end_on: date, year: int, occupat
             params={"code": overlapping.class_code, "start": overlapping.start_on, "end": overlapping.end_on,
                     "this_start": start_on, "this_end": end_on, "practice": SUBSIDISED_TRAINING_PRACTICE},
         ))
-    this_year = [other for other in others if other.year == year]
+    counted = [other for other in others if other.counts]
+    this_year = [other for other in counted if other.year == year]
     if len(this_year) >= p.max_subsidised_trainings:
         errors.append(ValidationError(
             "该学员%(year)d年度已参加%(count)d次补贴性培训(%(classes)s),每人每年最多%(max)d次"
@@ -331,7 +344,7 @@ def ensure_trainee_may_enrol(*, start_on: date, end_on: date, year: int, occupat
                     "classes": "、".join(f"{o.class_code}({o.start_on}至{o.end_on})" for o in this_year),
                     "practice": SUBSIDISED_TRAINING_PRACTICE},
         ))
-    for other in others:
+    for other in counted:
         if other.occupation_key != occupation_key:
             continue
         params = {"code": other.class_code, "start": other.start_on, "end": other.end_on,
@@ -343,14 +356,21 @@ def ensure_trainee_may_enrol(*, start_on: date, end_on: date, year: int, occupat
                 code="same_occupation_and_level", params=params,
             ))
             break
-        if level_rank < other.level_rank:
+        if level_rank < other.level_rank and other.start_on <= start_on:
             errors.append(ValidationError(
                 "该学员已参加过该职业(工种)%(level)s的补贴性培训(培训班%(code)s,%(start)s至%(end)s),"
                 "不能再参加较低等级的补贴性培训(%(practice)s):请报名不低于%(level)s的培训。",
                 code="lower_level_than_before", params=params,
             ))
             break
-    raise_all(errors)
+    return errors
+
+
+def ensure_trainee_may_enrol(*, start_on: date, end_on: date, year: int, occupation_key: str,
+                             level_rank: int | None, others: Iterable[PriorTraining], p: PolicyParams) -> None:
+    """R16 at enrolment (and at a reschedule): every refusal of `r16_refusals`, raised together."""
+    raise_all(r16_refusals(start_on=start_on, end_on=end_on, year=year, occupation_key=occupation_key,
+                           level_rank=level_rank, others=others, p=p))
 
 
 # --- R17 application documents ------------------------------------------------------------

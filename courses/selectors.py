@@ -2,11 +2,18 @@
 
 from decimal import Decimal
 
-from django.db.models import F
+from django.db.models import Count, F, Q
+from django.db.models.functions import Coalesce
 
 from accounts.scope import scope_of
 from courses.models import AttendanceRecord, Enrolment, Session, TrainingClass
-from courses.policy import RUNNING_STATUSES, attendance_standing
+from courses.policy import (
+    RUNNING_STATUSES,
+    SUBSIDISED_STATUSES,
+    PriorTraining,
+    attendance_standing,
+    level_rank,
+)
 
 # An evaluation body sees classes that run or ran, never applications or cancelled ones.
 EVALUATED_STATUSES = ("approved", "in_progress", "completed", "closed")
@@ -138,3 +145,50 @@ class AttendanceSheet:
             a, r = self.hours(enrolment)
             attended, recorded = attended + a, recorded + r
         return attendance_standing(attended_hours=attended, recorded_hours=recorded, scheduled_hours=scheduled, p=p)
+
+
+# A first-instalment line that is claimed: live (not removed) on a claim not rejected.
+_CLAIMED = (Q(claim_lines__instalment="first", claim_lines__is_void=False)
+            & ~Q(claim_lines__claim__status="rejected"))
+_NOT_SUBSIDISED_RESULTS = ("failed", "absent")
+
+
+def prior_trainings(trainee_ids, *, exclude_class_id, claim_for=None) -> dict[int, list[PriorTraining]]:
+    """R16: each trainee's other trainings, by trainee id, in one query.
+
+    Every training on a live roster (approved, running, completed, closed) that the trainee did not
+    leave is passed, so the overlap check sees it; one the trainee left after it was claimed stays
+    too. Which of them `counts` as a subsidised training:
+    - at enrolment (`claim_for` None): every one not settled against a subsidy, i.e. all but those
+      without a claimed line that ended failed or absent at the assessment, below the attendance
+      threshold, or closed without a certificate;
+    - at a claim (`claim_for` = (start date, class id) of the class claimed): those already claimed,
+      and those certified whose class started before (by date, then by class) — the earlier training
+      is the subsidised one, whatever the order of enrolment or of the claims."""
+    rows = (
+        Enrolment.objects.filter(trainee_id__in=trainee_ids, training_class__status__in=SUBSIDISED_STATUSES)
+        .exclude(training_class_id=exclude_class_id)
+        .annotate(claimed=Count("claim_lines", filter=_CLAIMED, distinct=True),
+                  certified=Count("certificates", distinct=True),
+                  start_on=Coalesce("training_class__started_on", "training_class__planned_start_on"),
+                  end_on=Coalesce("training_class__completed_on", "training_class__planned_end_on"))
+        .filter(Q(is_withdrawn=False) | Q(claimed__gt=0))
+        .values_list("trainee_id", "training_class_id", "training_class__code", "start_on", "end_on",
+                     "training_class__policy_year_id", "training_class__occupation__code",
+                     "training_class__occupation__name", "training_class__level", "training_class__status",
+                     "meets_attendance", "assessment__result", "claimed", "certified")
+        .order_by("trainee_id", "start_on", "training_class_id")
+    )
+    found: dict[int, list[PriorTraining]] = {}
+    for (trainee_id, class_id, code, start_on, end_on, year, occupation_code, occupation_name, level, status,
+         meets, result, claimed, certified) in rows:
+        if claim_for is None:
+            unsubsidised = (result in _NOT_SUBSIDISED_RESULTS or meets is False
+                            or (status == "closed" and not certified))
+            counts = bool(claimed) or not unsubsidised
+        else:
+            counts = bool(claimed) or (bool(certified) and (start_on, class_id) < claim_for)
+        found.setdefault(trainee_id, []).append(PriorTraining(
+            class_code=code, start_on=start_on, end_on=end_on, year=year,
+            occupation_key=occupation_code or occupation_name, level_rank=level_rank(level), counts=counts))
+    return found

@@ -30,7 +30,7 @@ from courses.models import (
     SessionKind,
     TrainingClass,
 )
-from courses.selectors import AttendanceSheet
+from courses.selectors import AttendanceSheet, prior_trainings
 from institutions.models import InstitutionYear, TrainingInstitution
 from trainees.models import Trainee, TraineeCategory
 from trainees.policy import (
@@ -341,21 +341,8 @@ def cancel_class(training_class, *, by, reason):
 # --- Roster --------------------------------------------------------------------------------
 
 def _prior_trainings(trainee, *, exclude_class_id):
-    """The trainee's other subsidised trainings (not withdrawn), as R16 sees them."""
-    enrolments = (
-        Enrolment.objects.filter(trainee=trainee, is_withdrawn=False,
-                                 training_class__status__in=policy.SUBSIDISED_STATUSES)
-        .exclude(training_class_id=exclude_class_id)
-        .select_related("training_class__occupation")
-    )
-    return [
-        policy.PriorTraining(
-            class_code=e.training_class.code, start_on=e.training_class.planned_start_on,
-            end_on=e.training_class.end_on, year=e.training_class.policy_year_id,
-            occupation_key=e.training_class.occupation.key, level_rank=policy.level_rank(e.training_class.level),
-        )
-        for e in enrolments
-    ]
+    """The trainee's other trainings as R16 sees them at enrolment."""
+    return prior_trainings([trainee.pk], exclude_class_id=exclude_class_id).get(trainee.pk, [])
 
 
 def registered_categories(trainee) -> list[HeldCategory]:

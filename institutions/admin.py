@@ -65,16 +65,20 @@ class InstitutionYearAdmin(admin.ModelAdmin):
 
     def performance_view(self, request, year):
         """R11: each institution's pass and employment rates for the year and who loses next
-        year's eligibility, with the numbers behind each decision; HR applies it once the year
-        is closed."""
+        year's eligibility, with the numbers behind each decision; provisional (暂定, with the
+        date they become final) until the year is closed and every employment window has
+        passed, and only then may HR apply them."""
+        from django.utils import timezone
+
         from institutions.selectors import annual_performance
         from institutions.services import apply_annual_performance
         from skills_program.models import PolicyYear
 
         policy_year = get_object_or_404(PolicyYear, year=year)
+        today = timezone.localdate()
         if request.method == "POST" and self.has_change_permission(request):
             try:
-                losers = apply_annual_performance(policy_year, by=request.user)
+                losers = apply_annual_performance(policy_year, by=request.user, today=today)
             except ValidationError as error:
                 for message in error.messages:
                     self.message_user(request, message, messages.ERROR)
@@ -83,10 +87,11 @@ class InstitutionYearAdmin(admin.ModelAdmin):
                                   messages.SUCCESS)
             return redirect("admin:institutions_institutionyear_performance", year=year)
         p = policy_year.params()
+        rows = annual_performance(policy_year, today=today)
         return TemplateResponse(request, "admin/institutions/performance.html", {
             **self.admin_site.each_context(request), "title": f"{year}年度培训机构绩效(R11)",
-            "rows": annual_performance(policy_year), "policy_year": policy_year, "p": p,
-            "opts": self.model._meta,
+            "rows": rows, "status": rows.status, "today": today, "policy_year": policy_year, "p": p,
+            "may_apply": self.has_change_permission(request), "opts": self.model._meta,
         })
 
 

@@ -1,7 +1,8 @@
 """The automatic anomaly checks of 《实施方案》三(七) (系统监测) and the service that records them.
 
 Each check is a query over the whole county that yields findings (kind, key, summary, evidence
-link, institution); `detect_flags` records the new ones. A finding already recorded, open or
+link, institution, class, trainee: the ids of what the finding is about, None where it is about
+no single one); `detect_flags` records the new ones. A finding already recorded, open or
 resolved, is never duplicated or reopened.
 """
 
@@ -14,7 +15,9 @@ from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 
+from certification import policy as certification_policy
 from certification.models import Certificate, EmploymentRecord
 from checkin.models import CheckIn
 from courses import policy as course_policy
@@ -39,7 +42,7 @@ def overlapping_classes():
         Enrolment.objects.filter(is_withdrawn=False, training_class__status__in=LIVE_CLASS)
         .annotate(ends_on=Coalesce("training_class__completed_on", "training_class__planned_end_on"))
         .values_list("pk", "trainee_id", "training_class__code", "training_class__planned_start_on", "ends_on",
-                     "training_class__institution_id")
+                     "training_class__institution_id", "training_class_id")
         .order_by("trainee_id", "training_class__planned_start_on")
     )
     by_trainee = defaultdict(list)
@@ -51,7 +54,7 @@ def overlapping_classes():
                 if second[3] <= first[4] and first[3] <= second[4]:
                     yield (FlagKind.OVERLAPPING_CLASSES, f"{first[0]}-{second[0]}",
                            f"学员同时在{first[2]}和{second[2]}两个培训班(日期重叠)",
-                           _admin(Trainee, trainee_id), second[5])
+                           _admin(Trainee, trainee_id), second[5], second[6], trainee_id)
 
 
 def shared_phones(limit=3):
@@ -61,20 +64,20 @@ def shared_phones(limit=3):
         ids = ",".join(str(pk) for pk in Trainee.objects.filter(phone=phone).values_list("pk", flat=True))
         # The link names the trainees by id, never the phone number (no personal data in URLs).
         yield (FlagKind.SHARED_PHONE, phone, f"电话{mask_phone(phone)}登记了{count}名学员",
-               reverse("admin:trainees_trainee_changelist") + f"?id__in={ids}", None)
+               reverse("admin:trainees_trainee_changelist") + f"?id__in={ids}", None, None, None)
 
 
 def outside_working_age():
     """A trainee younger than the year's minimum (or older than its maximum) when enrolled (R13)."""
     limits = {y.pk: (y.min_age, y.max_age) for y in PolicyYear.objects.all()}
-    for pk, enrolled_on, birth_on, year, number, institution_id in Enrolment.objects.values_list(
+    for pk, enrolled_on, birth_on, year, number, institution_id, class_id, trainee_id in Enrolment.objects.values_list(
             "pk", "enrolled_on", "trainee__birth_on", "training_class__policy_year_id", "trainee__id_number",
-            "training_class__institution_id"):
+            "training_class__institution_id", "training_class_id", "trainee_id"):
         low, high = limits[year]
         age = age_on(birth_on, enrolled_on)
         if age < low or (high is not None and age > high):
             yield (FlagKind.OUTSIDE_WORKING_AGE, str(pk), f"学员{mask_id_number(number)}报名时{age}周岁",
-                   _admin(Enrolment, pk), institution_id)
+                   _admin(Enrolment, pk), institution_id, class_id, trainee_id)
 
 
 def attendance_outside_dates():
@@ -90,7 +93,7 @@ def attendance_outside_dates():
     )
     for session_id, held_on, code, class_id, institution_id in sessions:
         yield (FlagKind.ATTENDANCE_OUTSIDE_DATES, str(session_id), f"{code}在{held_on}(培训班日期之外)有考勤记录",
-               _admin(TrainingClass, class_id), institution_id)
+               _admin(TrainingClass, class_id), institution_id, class_id, None)
 
 
 def all_present(min_sessions=4):
@@ -106,14 +109,16 @@ def all_present(min_sessions=4):
     )
     for pk, code, institution_id, count in classes:
         yield (FlagKind.ALL_PRESENT, str(pk), f"{code}全部{count}个课次无一人缺勤", _admin(TrainingClass, pk),
-               institution_id)
+               institution_id, pk, None)
 
 
 def employer_is_institution():
-    for pk, name, institution_id in EmploymentRecord.objects.filter(is_employer_the_institution=True).values_list(
-            "pk", "employer_name", "enrolment__training_class__institution_id"):
+    for pk, name, institution_id, class_id, trainee_id in EmploymentRecord.objects.filter(
+            is_employer_the_institution=True).values_list(
+            "pk", "employer_name", "enrolment__training_class__institution_id", "enrolment__training_class_id",
+            "trainee_id"):
         yield (FlagKind.EMPLOYER_IS_INSTITUTION, str(pk), f"就业单位「{name}」就是培训机构本身",
-               _admin(EmploymentRecord, pk), institution_id)
+               _admin(EmploymentRecord, pk), institution_id, class_id, trainee_id)
 
 
 def certificate_before_end():
@@ -121,10 +126,11 @@ def certificate_before_end():
         Q(enrolment__training_class__completed_on__isnull=False, issued_on__lt=F("enrolment__training_class__completed_on"))
         | Q(enrolment__training_class__completed_on__isnull=True,
             issued_on__lt=F("enrolment__training_class__planned_end_on"))
-    ).values_list("pk", "number", "issued_on", "enrolment__training_class__institution_id")
-    for pk, number, issued_on, institution_id in certificates:
+    ).values_list("pk", "number", "issued_on", "enrolment__training_class__institution_id",
+                  "enrolment__training_class_id", "trainee_id")
+    for pk, number, issued_on, institution_id, class_id, trainee_id in certificates:
         yield (FlagKind.CERTIFICATE_BEFORE_END, str(pk), f"证书{number}发证日期{issued_on}早于结业日期",
-               _admin(Certificate, pk), institution_id)
+               _admin(Certificate, pk), institution_id, class_id, trainee_id)
 
 
 def subsidised_too_often():
@@ -137,14 +143,17 @@ def subsidised_too_often():
     for trainee_id, number, year, count in rows:
         if count > caps.get(year, 3):
             yield (FlagKind.SUBSIDISED_TOO_OFTEN, f"{trainee_id}-{year}",
-                   f"学员{mask_id_number(number)}{year}年度享受补贴性培训{count}次", _admin(Trainee, trainee_id), None)
+                   f"学员{mask_id_number(number)}{year}年度享受补贴性培训{count}次", _admin(Trainee, trainee_id), None,
+                   None, trainee_id)
 
 
 def withdrawn_on_claim():
-    for pk, code, institution_id in ClaimLine.objects.filter(is_void=False, enrolment__is_withdrawn=True).values_list(
-            "pk", "claim__training_class__code", "claim__institution_id"):
+    for pk, code, institution_id, class_id, trainee_id in ClaimLine.objects.filter(
+            is_void=False, enrolment__is_withdrawn=True).values_list(
+            "pk", "claim__training_class__code", "claim__institution_id", "claim__training_class_id",
+            "enrolment__trainee_id"):
         yield (FlagKind.WITHDRAWN_ON_CLAIM, str(pk), f"{code}的补贴申领中有已退学学员", _admin(ClaimLine, pk),
-               institution_id)
+               institution_id, class_id, trainee_id)
 
 
 # --- Attendance as it was taken (三(七) 实时监控、严格考勤, R20) ----------------------------------
@@ -218,7 +227,7 @@ def backfilled_attendance():
             found.append(f"{days}个不同日期课次的考勤在{first:%Y-%m-%d %H:%M}至{last:%H:%M}一次录入")
         if found:
             yield (FlagKind.BACKFILLED_ATTENDANCE, str(class_id), f"{code}:{';'.join(found)}",
-                   _admin(TrainingClass, class_id), institution_id)
+                   _admin(TrainingClass, class_id), institution_id, class_id, None)
 
 
 def correction_share(min_marks=50):
@@ -238,7 +247,8 @@ def correction_share(min_marks=50):
         if share > p.max_correction_share:
             yield (FlagKind.CORRECTION_SHARE, str(class_id),
                    f"{code}经批准更正录入的考勤{corrected}条,占全部{marks}条的{rate_text(share)}"
-                   f"(上限{rate_text(p.max_correction_share)})", _admin(TrainingClass, class_id), institution_id)
+                   f"(上限{rate_text(p.max_correction_share)})", _admin(TrainingClass, class_id), institution_id,
+                   class_id, None)
 
 
 def sessions_without_photo(*, now):
@@ -264,7 +274,7 @@ def sessions_without_photo(*, now):
     for class_id, (code, institution_id, p) in classes.items():
         what = "没有现场照片" if p.photos_per_session == 1 else f"现场照片少于{p.photos_per_session}张"
         yield (FlagKind.SESSIONS_WITHOUT_PHOTO, str(class_id), f"{code}有{missing[class_id]}个已结束的课次{what}",
-               _admin(TrainingClass, class_id), institution_id)
+               _admin(TrainingClass, class_id), institution_id, class_id, None)
 
 
 def few_check_ins(*, now, min_present=10):
@@ -300,12 +310,108 @@ def few_check_ins(*, now, min_present=10):
             yield (FlagKind.FEW_CHECK_INS, str(class_id),
                    f"{code}已结束课次的考勤记出勤{present[class_id]}人次,本人自助签到的只有{checked_in[class_id]}人次"
                    f"({rate_text(share)},下限{rate_text(p.min_check_in_share)})", _admin(TrainingClass, class_id),
-                   institution_id)
+                   institution_id, class_id, None)
+
+
+# --- Employment (R23 《实施方案》四(二)、三(七) 杜绝弄虚作假) -------------------------------------
+
+
+def uncoded_employer():
+    """One employer without a valid unified social credit code (named alike once spaces are
+    stripped) that took on more trainees in a year than the year's `uncoded_employer_max_hires`
+    (0 does not check): a real unit has a code, a name that many trainees "work for" may be made
+    up. One finding per employer name and year, linking the employment records by id (never
+    by a person's data); the institution when all of them followed one institution's classes."""
+    limits = {year: p.uncoded_employer_max_hires for year, p in _year_params().items()}
+    if not any(limits.values()):
+        return
+    # The check character is judged here, once per distinct code (far fewer than the records).
+    invalid = [code for code in EmploymentRecord.objects.exclude(employer_credit_code="")
+               .values_list("employer_credit_code", flat=True).distinct().order_by()
+               if not certification_policy.is_valid_credit_code(code)]
+    rows = (EmploymentRecord.objects.filter(Q(employer_credit_code="") | Q(employer_credit_code__in=invalid))
+            .values_list("pk", "employer_name", "trainee_id", "enrolment__training_class__policy_year_id",
+                         "started_on", "enrolment__training_class__institution_id").order_by("pk"))
+    groups = defaultdict(list)
+    for pk, name, trainee_id, year, started_on, institution_id in rows:
+        groups[("".join(name.split()), year or started_on.year)].append((pk, name, trainee_id, institution_id))
+    for (name, year), records in groups.items():
+        limit = limits.get(year, 0)
+        trainees = {trainee_id for _, _, trainee_id, _ in records}
+        if not limit or len(trainees) <= limit:
+            continue
+        institutions = {institution_id for _, _, _, institution_id in records}
+        yield (FlagKind.UNCODED_EMPLOYER, f"{year}-{name}",
+               f"用人单位「{records[0][1]}」无有效统一社会信用代码,{year}年度招用学员{len(trainees)}名(超过{limit}名)",
+               _employment_link([pk for pk, _, _, _ in records], [raw for _, raw, _, _ in records], year),
+               institutions.pop() if len(institutions) == 1 else None, None, None)
+
+
+def employment_in_advance():
+    """An employment record whose start date was after the day it was recorded (R23 《实施方案》
+    四(二)、三(七)): a job written down before it began is a promise, not evidence of employment,
+    even once the date has passed."""
+    records = EmploymentRecord.objects.values_list(
+        "pk", "started_on", "recorded_at", "employer_name", "enrolment__training_class__institution_id",
+        "enrolment__training_class_id", "trainee_id").filter(started_on__gt=F("recorded_at__date"))
+    for pk, started_on, recorded_at, name, institution_id, class_id, trainee_id in records:
+        recorded_on = timezone.localdate(recorded_at)
+        if started_on <= recorded_on:  # the database's date of the moment is UTC; the county's is Shanghai
+            continue
+        yield (FlagKind.EMPLOYMENT_IN_ADVANCE, str(pk),
+               f"就业记录于{recorded_on}录入,就业日期却是{started_on}(「{name}」):录入时尚未就业",
+               _admin(EmploymentRecord, pk), institution_id, class_id, trainee_id)
+
+
+def lower_level_after_higher():
+    """A trainee on a roster for a level below one already certified in that occupation before the
+    class started (R16, judged by certificates and dates): the lower level is not subsidised."""
+    leveled = Certificate.objects.exclude(level="")
+    held = defaultdict(list)
+    for trainee_id, code, name, level, issued_on in leveled.values_list(
+            "trainee_id", "occupation__code", "occupation__name", "level", "issued_on"):
+        held[trainee_id].append((code or name, course_policy.level_rank(level), issued_on))
+    # A subquery, so the check costs the same two queries whether or not any certificate has a level.
+    enrolments = (Enrolment.objects.filter(trainee_id__in=leveled.values("trainee_id"), is_withdrawn=False,
+                                           training_class__status__in=LIVE_CLASS)
+                  .exclude(training_class__level="")
+                  .annotate(start_on=Coalesce("training_class__started_on", "training_class__planned_start_on"))
+                  .values_list("pk", "trainee_id", "training_class__code", "training_class__occupation__code",
+                               "training_class__occupation__name", "training_class__level", "start_on",
+                               "training_class__institution_id", "training_class_id"))
+    for pk, trainee_id, class_code, code, name, level, start_on, institution_id, class_id in enrolments:
+        rank = course_policy.level_rank(level)
+        higher = [(other_rank, issued_on) for key, other_rank, issued_on in held[trainee_id]
+                  if key == (code or name) and other_rank > rank and issued_on <= start_on]
+        if higher:
+            best = max(higher)
+            yield (FlagKind.LOWER_LEVEL_AFTER_HIGHER, str(pk),
+                   f"学员已于{best[1]}取得该职业(工种){course_policy.LEVEL_NAMES[best[0]]}证书,"
+                   f"又参加{course_policy.LEVEL_NAMES[rank]}培训班{class_code}",
+                   _admin(Enrolment, pk), institution_id, class_id, trainee_id)
+
+
+def _employment_link(ids, names, year):
+    """The employment records' admin list, filtered to those records by id; past what a flag's
+    link may hold, to the employer's names as typed (the most typed one if all do not fit) in
+    the year instead."""
+    room = Flag._meta.get_field("evidence_url").max_length
+    changelist = reverse("admin:certification_employmentrecord_changelist")
+    url = changelist + "?id__in=" + ",".join(str(pk) for pk in ids)
+    if len(url) <= room:
+        return url
+    year_filter = {"enrolment__training_class__policy_year__year__exact": year}
+    url = changelist + "?" + urlencode({"employer_name__in": ",".join(sorted(set(names))), **year_filter})
+    if len(url) <= room:
+        return url
+    most_typed = Counter(names).most_common(1)[0][0]
+    return changelist + "?" + urlencode({"employer_name": most_typed, **year_filter})
 
 
 CHECKS = [overlapping_classes, shared_phones, outside_working_age, attendance_outside_dates, all_present,
           employer_is_institution, certificate_before_end, subsidised_too_often, withdrawn_on_claim,
-          backfilled_attendance, correction_share, sessions_without_photo, few_check_ins]
+          backfilled_attendance, correction_share, sessions_without_photo, few_check_ins, uncoded_employer,
+          employment_in_advance, lower_level_after_higher]
 # The checks that judge only sessions whose window has closed take the moment of the run.
 AS_OF_NOW = {sessions_without_photo, few_check_ins}
 
@@ -322,8 +428,10 @@ def detect_flags(*, now=None):
     yet recorded. Returns how many are new."""
     known = set(Flag.objects.values_list("kind", "key"))
     new = [
-        Flag(kind=kind, key=key[:200], summary=summary[:300], evidence_url=url, institution_id=institution_id)
-        for kind, key, summary, url, institution_id in findings(now=now) if (kind, key[:200]) not in known
+        Flag(kind=kind, key=key[:200], summary=summary[:300], evidence_url=url, institution_id=institution_id,
+             training_class_id=class_id, trainee_id=trainee_id)
+        for kind, key, summary, url, institution_id, class_id, trainee_id in findings(now=now)
+        if (kind, key[:200]) not in known
     ]
     Flag.objects.bulk_create(new, ignore_conflicts=True)
     return len(new)

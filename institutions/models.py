@@ -173,6 +173,8 @@ class FlagKind(models.TextChoices):
     SESSIONS_WITHOUT_PHOTO = "sessions_without_photo", "课次无现场照片"
     FEW_CHECK_INS = "few_check_ins", "出勤多而签到少"
     UNCODED_EMPLOYER = "uncoded_employer", "无有效信用代码的用人单位招用多名学员"
+    EMPLOYMENT_IN_ADVANCE = "employment_in_advance", "就业日期晚于录入日期"
+    LOWER_LEVEL_AFTER_HIGHER = "lower_level_after_higher", "已取得较高等级后又参加较低等级培训"
 
 
 class Flag(models.Model):

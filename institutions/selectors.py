@@ -1,55 +1,89 @@
 """The annual institution performance (R11) for a whole year in a fixed number of queries."""
 
+from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, OuterRef
+from django.db.models import Count, Exists, F, Max, OuterRef, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from certification.models import Certificate, EmploymentRecord
-from courses.models import Enrolment
+from courses.models import ClassStatus, Enrolment, TrainingClass
 from institutions.models import TrainingInstitution
-from institutions.policy import institution_performance
-from subsidies.policy import add_calendar_months
+from institutions.policy import (
+    FiguresStatus,
+    annual_figures_status,
+    counts_as_employed,
+    institution_performance,
+)
+
+# The classes whose trainees the year's figures count, and those still to end (R11).
+FINISHED = [ClassStatus.COMPLETED, ClassStatus.CLOSED]
+UNFINISHED = [ClassStatus.APPROVED, ClassStatus.IN_PROGRESS]
 
 
-def annual_performance(policy_year):
+@dataclass(frozen=True)
+class AnnualPerformance:
+    """The year's (institution, Performance) pairs, iterated as before, and whether they are
+    final (`status`, R11's annual_figures_status)."""
+
+    rows: list
+    status: FiguresStatus
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self):
+        return len(self.rows)
+
+
+def annual_performance(policy_year, *, today=None) -> AnnualPerformance:
     """Per institution with completed trainees in the year: completed, certified and employed
-    counts and the R11 decision. Completed trainees are the active roster rows of the year's
-    completed or closed classes; employed means employment verified by HR that began between the
-    class start and the end of the window (calendar months after the class end)."""
+    counts and the R11 decision (institutions.policy.institution_performance), and whether the
+    figures are final or provisional as of `today` (the county's date by default). Completed
+    trainees are the active roster rows of the year's completed or closed classes; employed
+    means employment that counts under R23 (institutions.policy.counts_as_employed), judged
+    against the class's actual start and end dates, else the planned ones. Four queries,
+    whatever the year's size."""
+    today = today or timezone.localdate()
     p = policy_year.params()
+    classes = TrainingClass.objects.filter(policy_year=policy_year).aggregate(
+        last_end_on=Max(Coalesce("completed_on", "planned_end_on"), filter=Q(status__in=FINISHED + UNFINISHED)),
+        unfinished=Count("pk", filter=Q(status__in=UNFINISHED)),
+    )
+    status = annual_figures_status(is_year_closed=policy_year.is_closed, last_class_end_on=classes["last_end_on"],
+                                   unfinished_classes=classes["unfinished"], today=today, p=p)
     enrolments = (
         Enrolment.objects.filter(training_class__policy_year=policy_year, is_withdrawn=False,
-                                 training_class__status__in=["completed", "closed"])
+                                 training_class__status__in=FINISHED)
         .annotate(
             has_certificate=Exists(Certificate.objects.filter(enrolment=OuterRef("pk"))),
             institution_id=F("training_class__institution_id"),
-            end_on=F("training_class__completed_on"),
-            start_on=F("training_class__started_on"),
+            class_start_on=Coalesce("training_class__started_on", "training_class__planned_start_on"),
+            class_end_on=Coalesce("training_class__completed_on", "training_class__planned_end_on"),
         )
-        .values("pk", "institution_id", "has_certificate", "end_on", "start_on")
+        .values_list("pk", "institution_id", "has_certificate", "class_start_on", "class_end_on")
     )
     jobs = {}
-    # Only employment HR has verified counts (三(七) 杜绝弄虚作假).
     for enrolment_id, started_on in EmploymentRecord.objects.filter(
         enrolment__training_class__policy_year=policy_year, verified_at__isnull=False
     ).values_list("enrolment_id", "started_on"):
         jobs.setdefault(enrolment_id, []).append(started_on)
     figures = {}
-    for row in enrolments:
-        completed, certified, employed = figures.get(row["institution_id"], (0, 0, 0))
-        window_end = add_calendar_months(row["end_on"], p.employment_window_months)
-        in_window = any(row["start_on"] <= day <= window_end for day in jobs.get(row["pk"], []))
-        figures[row["institution_id"]] = (completed + 1, certified + row["has_certificate"], employed + in_window)
+    for pk, institution_id, has_certificate, start_on, end_on in enrolments:
+        completed, certified, employed = figures.get(institution_id, (0, 0, 0))
+        in_window = any(counts_as_employed(started_on=day, is_verified=True, class_start_on=start_on,
+                                           class_end_on=end_on, today=today, p=p)
+                        for day in jobs.get(pk, ()))
+        figures[institution_id] = (completed + 1, certified + bool(has_certificate), employed + in_window)
     institutions = TrainingInstitution.objects.filter(pk__in=figures).order_by("name")
-    return [
+    rows = [
         (institution, institution_performance(completed=figures[institution.pk][0],
                                               certified=figures[institution.pk][1],
                                               employed=figures[institution.pk][2], p=p))
         for institution in institutions
     ]
-
-
+    return AnnualPerformance(rows=rows, status=status)
 
 
 def todo_for_institution(user, *, today, now=None):

@@ -37,7 +37,7 @@ class PolicyYearAdmin(admin.ModelAdmin):
             "publicity_working_days"]}),
         ("系统监测(《实施方案》三(七))", {"fields": [
             "backfill_min_days", "backfill_sitting_minutes", "max_correction_share", "photos_per_session",
-            "min_check_in_share"]}),
+            "min_check_in_share", "uncoded_employer_max_hires"]}),
         ("机构年度绩效(R11)", {"fields": ["min_pass_rate", "min_employment_rate"]}),
         ("小微企业培训补贴(R15)", {"fields": [
             "small_enterprise_hire_amount", "small_enterprise_min_contract_months",

@@ -839,6 +839,23 @@ EMPLOYERS = {  # (name, credit code or "" when the demo does not know it)
     ],
 }
 SMALL_ENTERPRISE = EMPLOYERS["equipment"][1]  # 鑫达钢结构: hires a welder of the archive's first class (R15)
+# R15 (四(四), 工信部联企业〔2011〕300号): the enterprise's figures for the year before the hire, by
+# which it is a small 工业 enterprise (20-299 employees, 300-1999万元 revenue), and their evidence.
+SMALL_ENTERPRISE_SIZE = {"industry": "manufacturing", "employees": 38, "revenue_10k": Decimal("1260.00")}
+
+
+def small_enterprise_evidence(year: int) -> bytes:
+    """The small enterprise's `year` figures as HR files them with its subsidies: a Word file."""
+    name, code = SMALL_ENTERPRISE
+    return word_document([
+        f"{name}(统一社会信用代码{code}){year}年度企业规模情况说明",
+        "所属行业:工业(金属结构制造)",
+        f"年末从业人员:{SMALL_ENTERPRISE_SIZE['employees']}人(以社会保险缴费人数为准)",
+        f"全年营业收入:{SMALL_ENTERPRISE_SIZE['revenue_10k']:f}万元(以年度财务报表和纳税申报表为准)",
+        "附:年度财务报表、企业所得税年度纳税申报表、社会保险缴费人数证明",
+    ])
+
+
 VOUCHER_REDEEMED = 12
 VOUCHER_ISSUED = 16
 
@@ -1328,7 +1345,8 @@ def _score(rng, low, high):
 
 def plan_employment(rng, classes, spec):
     """Jobs within three months of the class end for about six in ten of those certified (R7),
-    never at the training institution itself, recorded by the day before the year's today; the
+    never at the training institution itself nor at an employer without a credit code (R23),
+    recorded by the day before the year's today; the
     archive's first welder is hired by a small enterprise (R15). Returns that welder's ID."""
     claim_days = spec.claim_days
     hire = ""
@@ -1342,8 +1360,13 @@ def plan_employment(rng, classes, spec):
         chance = 0.65 if second_claim_on else 0.58
         employers = [e for e in EMPLOYERS[klass.occupation.employers] if e[1] != klass.institution.credit_code]
         certified = [e for e in klass.enrolments if e.certificate_number]
+        # R23: a job at an employer without a credit code counts only with HR's written note,
+        # which the demo does not write: such a draw goes to the first employer with a code.
+        coded = [e for e in employers if e[1]]
         for enrolment in certified:
             employer, code = rng.choice(employers)
+            if not code:
+                employer, code = coded[0]
             started_on = klass.end_on + timedelta(days=rng.randint(4, 85))
             is_employed = rng.random() < chance
             evidence = _weighted(rng, EVIDENCE_KINDS)

@@ -122,6 +122,11 @@ class PolicyYear(models.Model):
         "《实施方案》三(七) 系统监测:已过考勤录入期限的课次中,记为出勤的学员本人自助签到的比例低于此值时提示。"
         "填0.50;填0不检查(尚未开展自助签到的县)。",
     )
+    uncoded_employer_max_hires = models.PositiveSmallIntegerField(
+        "无信用代码用人单位招用学员上限(人)", default=3,
+        help_text="《实施方案》三(七) 系统监测:同一用人单位(按名称)没有有效统一社会信用代码,"
+                  "同一年度招用的学员超过这个人数时提示。填0不检查。",
+    )
     is_voucher_pilot_on = models.BooleanField(
         "开展培训券试点", default=False, help_text="《实施方案》四(三):适时开展职业技能培训券管理试点。"
     )

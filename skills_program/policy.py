@@ -61,6 +61,8 @@ class PolicyParams:
     max_correction_share: Decimal = Decimal("0.10")
     photos_per_session: int = 1
     min_check_in_share: Decimal = Decimal("0.50")
+    # 三(七) 系统监测: trainees one employer without a valid credit code may hire in a year (R23); 0 off
+    uncoded_employer_max_hires: int = 3
     # 四(三): training voucher pilot
     is_voucher_pilot_on: bool = False
 
@@ -90,7 +92,7 @@ RULE_OF_CODE = {
     # R10 三(二)、三(七) institution
     "institution_not_listed": "R10", "institution_disqualified": "R10",
     # R11 三(七) annual performance
-    "year_not_closed": "R11", "next_year_missing": "R11",
+    "year_not_closed": "R11", "next_year_missing": "R11", "figures_provisional": "R11", "classes_not_finished": "R11",
     # R12 三(六) certificates
     "level_required": "R12", "level_not_applicable": "R12", "certificate_kind_mismatch": "R12",
     "evaluation_plan_not_published": "R12", "issuer_not_county_hr": "R12", "not_the_issuer": "R12",
@@ -122,6 +124,9 @@ RULE_OF_CODE = {
     "reschedule_in_past": "R21", "reschedule_outside_sessions": "R21",
     # R22 三(五) practical share delivered
     "delivered_practical_share_too_low": "R22", "delivered_practical_share_below_target": "R22",
+    # R23 四(二)、三(七) real employment
+    "employment_not_started": "R23", "employment_needs_note": "R23", "verification_note_required": "R23",
+    "employment_in_future": "R23", "employment_before_class": "R23",
 }
 
 

@@ -21,6 +21,7 @@ urlpatterns = [
     path("institution/", include("subsidies.urls")),
     path("township/", include("trainees.urls")),
     path("public/", views.public_home, name="public-home"),
+    path("public/objection/", views.public_objection, name="public-objection"),
     path("checkin/", include("checkin.urls")),
     path("documents/", include("skills_program.document_views")),
 ]

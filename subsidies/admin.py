@@ -1,9 +1,19 @@
+import copy
+import posixpath
+
 from django import forms
-from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Sum
+from django.db.models.fields.files import FieldFile
 from django.db.models.functions import TruncMonth
+from django.forms.models import construct_instance
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from courses.selectors import AttendanceSheet
 from institutions.models import Inspection
@@ -24,7 +34,9 @@ from skills_program.admin_mixins import (
     status_labels,
     yuan,
 )
+from skills_program.documents import AdminDocumentInput, document_response
 from subsidies import policy, services
+from subsidies.enterprise_size import classify_enterprise
 from subsidies.models import (
     ClaimLine,
     ClaimObjection,
@@ -35,6 +47,7 @@ from subsidies.models import (
     VoucherStatus,
 )
 from subsidies.services import LABELS
+from trainees.policy import mask_phone
 
 
 class ReasonForm(forms.Form):
@@ -106,10 +119,22 @@ class ClaimLineInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ClaimLine
     extra = 0
     fields = ["enrolment", "training_days", "total_subsidy_amount", "first_amount", "second_amount", "amount",
-              "placement_reward_amount", "reason", "is_void", "void_reason"]
+              "placement_reward_amount", "reason", "is_void", "void_reason", "held_by_link"]
+    readonly_fields = ["held_by_link"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("enrolment__trainee", "enrolment__training_class")
+        return super().get_queryset(request).select_related("enrolment__trainee", "enrolment__training_class",
+                                                            "held_by")
+
+    @admin.display(description="暂缓拨付的异常提示")
+    def held_by_link(self, line):
+        """The open flag holding this trainee's payment, linked so HR can resolve it (三(七))."""
+        if line.held_by is None:
+            return ""
+        flag = line.held_by
+        state = "已处理,可重新申领" if flag.resolved_at else "未处理"
+        return format_html('<a href="{}">{}</a>({})',
+                           reverse("admin:institutions_flag_change", args=[flag.pk]), flag.summary, state)
 
 
 CLAIM_WORKFLOW = ["status", "total_amount", "created_by", "created_at", "submitted_by", "submitted_at",
@@ -127,6 +152,8 @@ CLAIM_DECISIONS = {
     "payable": ("payable_selected", ClaimStatus.PAYABLE, "转为待拨付"),
     "paid": ("paid_selected", ClaimStatus.PAID, "登记已拨付"),
 }
+# The decisions before which every line is checked again, and the step each is for the service.
+RECHECKED = {"review": "review", "approve": "approve", "payable": "payable", "paid": "pay"}
 
 
 def low_attendance(claim):
@@ -199,6 +226,11 @@ class SubsidyClaimAdmin(DecisionButtonsMixin, NoDeleteMixin, HistoryAdmin):
         change.problems = refusals(lambda: policy.ensure_claim_transition(claim.status, target, labels=LABELS))
         if change.problems:
             return change
+        if decision in RECHECKED:
+            # Every line is checked again before the claim moves on (三(七)): say now who would go.
+            for line, reason, _ in services.recheck_findings(claim, today=timezone.localdate(),
+                                                               step=RECHECKED[decision]):
+                details.append(f"将剔除{line.enrolment.trainee.name}:{reason}")
         if decision == "approve":
             change.problems = refusals(lambda: policy.ensure_four_eyes(reviewer_id=claim.reviewed_by_id,
                                                                         approver_id=request.user.pk))
@@ -215,8 +247,16 @@ class SubsidyClaimAdmin(DecisionButtonsMixin, NoDeleteMixin, HistoryAdmin):
 
     def _act(self, request, queryset, decision, call, form_class=None, require=None):
         _, _, label = CLAIM_DECISIONS[decision]
+
+        def call_and_report(claim, user, data):
+            moved = call(claim, user, data)
+            for line in getattr(moved, "dropped", []):
+                messages.warning(request, f"{moved.training_class.code}:{line.enrolment.trainee.name}已剔除——"
+                                          f"{line.void_reason}")
+            return moved
+
         return service_action(self, request, queryset.select_related("training_class__policy_year", "institution"),
-                              label=label, call=call, form_class=form_class, require=require,
+                              label=label, call=call_and_report, form_class=form_class, require=require,
                               preview=lambda claim: self.decision_preview(request, claim, decision))
 
     @admin.action(description="初审通过")
@@ -247,7 +287,7 @@ class SubsidyClaimAdmin(DecisionButtonsMixin, NoDeleteMixin, HistoryAdmin):
 
         return self._act(request, queryset, "approve", lambda c, u, d: services.approve_claim(
             c, by=u, supervision_inspection=d.get("supervision_inspection"),
-            supervision_note=d.get("supervision_note", "")), ApproveForm, require)
+            supervision_note=d.get("supervision_note", ""), today=timezone.localdate()), ApproveForm, require)
 
     @admin.action(description="退回机构修改")
     def return_selected(self, request, queryset):
@@ -273,7 +313,7 @@ class SubsidyClaimAdmin(DecisionButtonsMixin, NoDeleteMixin, HistoryAdmin):
     @admin.action(description="登记已拨付")
     def paid_selected(self, request, queryset):
         return self._act(request, queryset, "paid", lambda c, u, d: services.mark_paid(
-            c, by=u, payment_reference=d["payment_reference"]), PaidForm)
+            c, by=u, payment_reference=d["payment_reference"], today=timezone.localdate()), PaidForm)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_line_count=related_count(ClaimLine, "claim", is_void=False))
@@ -338,15 +378,26 @@ class ObjectionForm(forms.ModelForm):
 
 @admin.register(ClaimObjection)
 class ClaimObjectionAdmin(NoDeleteMixin, HistoryAdmin):
-    list_display = ["line", "received_on", "objector", "is_upheld", "decided_by", "decided_at"]
-    list_filter = ["is_upheld", "line__claim__institution"]
+    """HR's queue of objections: recorded at the counter (the add form) or sent online from the
+    public page (subsidies.public); both decided by the same actions. The objector's phone is
+    masked in the list and shown in full on the objection's own page, to county HR only (the
+    admin site admits no one else)."""
+
+    list_display = ["line", "received_on", "channel", "objector", "masked_phone", "is_upheld", "decided_by",
+                    "decided_at"]
+    list_filter = ["is_upheld", "channel", "line__claim__institution"]
     search_fields = ["content", "objector", "line__enrolment__trainee__name", "line__claim__training_class__code"]
     ordering = ["-received_on", "-pk"]
     list_select_related = ["line__enrolment__trainee", "line__enrolment__training_class", "decided_by"]
     raw_id_fields = ["line"]
     form = ObjectionForm
-    readonly_fields = ["is_upheld", "decision_note", "recorded_by", "decided_by", "decided_at"]
+    readonly_fields = ["channel", "contact_phone", "is_upheld", "decision_note", "recorded_by", "decided_by",
+                       "decided_at"]
     actions = ["uphold_selected", "dismiss_selected"]
+
+    @admin.display(description="联系电话", ordering="contact_phone")
+    def masked_phone(self, obj):
+        return mask_phone(obj.contact_phone) or "—"
 
     def has_change_permission(self, request, obj=None):
         return obj is None
@@ -382,57 +433,145 @@ class ClaimObjectionAdmin(NoDeleteMixin, HistoryAdmin):
         return self._decide(request, queryset, upheld=False, label="认定异议不成立")
 
 
+class SizeEvidenceInput(AdminDocumentInput):
+    """The stored evidence shown by its name, linked to the admin's own download (below)."""
+
+    def is_initial(self, value):
+        return isinstance(value, FieldFile) and bool(value)
+
+    def format_value(self, value):
+        if self.is_initial(value):
+            return SizeEvidenceLink(value.instance)
+        return forms.ClearableFileInput.format_value(self, value)
+
+
+class SizeEvidenceLink:
+    """划型数据证明材料.pdf, linked to SmallEnterpriseSubsidyAdmin.size_evidence_view."""
+
+    def __init__(self, subsidy):
+        self.url = reverse("admin:subsidies_smallenterprisesubsidy_size_evidence", args=[subsidy.pk])
+        extension = posixpath.splitext(subsidy.size_evidence.name)[1].lstrip(".").lower() or "bin"
+        self.label = f"{SmallEnterpriseSubsidy._meta.get_field('size_evidence').verbose_name}.{extension}"
+
+    def __str__(self):
+        return self.label
+
+
 class SmallEnterpriseSubsidyForm(forms.ModelForm):
-    """R15 is checked on the form as in the service; the amount is never typed."""
+    """R15 is checked on the form by the service's own check (services.check_small_enterprise_subsidy)
+    on the record as it would be saved; the size class and the amount are never typed."""
 
     class Meta:
         model = SmallEnterpriseSubsidy
-        fields = ["enterprise_name", "enterprise_credit_code", "hire", "policy_year", "contract_starts_on",
+        fields = ["enterprise_name", "enterprise_credit_code", "industry", "figures_year", "employees",
+                  "revenue_10k", "assets_10k", "size_evidence", "hire", "policy_year", "contract_starts_on",
                   "contract_months", "stage", "certificate"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "industry" in self.fields:  # absent on a read-only page
+            self.fields["industry"].required = True
+        if "size_evidence" in self.fields:
+            # DocumentFormField picks its own widget, whose link (`.url`) has no document view for
+            # this model: show the stored file through the admin's download instead.
+            evidence = self.fields["size_evidence"]
+            evidence.widget = SizeEvidenceInput(attrs=evidence.widget.attrs)
+            evidence.widget.document_label = str(evidence.label)
 
     def clean(self):
         data = super().clean()
-        if all(data.get(k) is not None for k in ("policy_year", "contract_starts_on", "contract_months", "stage")):
-            certificate = data.get("certificate")
-            has_hire = SmallEnterpriseSubsidy.objects.filter(
-                enterprise_credit_code=data.get("enterprise_credit_code"), hire=data.get("hire"), stage="hire",
-            ).exclude(status="rejected").exclude(pk=self.instance.pk).exists()
-            policy.ensure_small_enterprise_eligible(
-                stage=data["stage"], contract_starts_on=data["contract_starts_on"],
-                contract_months=data["contract_months"], year=data["policy_year"].pk,
-                certificate_issued_on=certificate.issued_on if certificate else None, has_hire_subsidy=has_hire,
-                p=data["policy_year"].params(), certificate_kind=certificate.kind if certificate else "",
-                certificate_level=certificate.level if certificate else "",
-                certificate_is_the_hires=certificate is None or certificate.trainee_id == getattr(data.get("hire"),
-                                                                                                   "pk", None),
-            )
+        if self.errors:
+            return data
+        candidate = construct_instance(self, copy.copy(self.instance))
+        try:
+            self.size = services.check_small_enterprise_subsidy(candidate)
+        except ValidationError as error:
+            self.add_error(None, error)
         return data
 
 
 @admin.register(SmallEnterpriseSubsidy)
 class SmallEnterpriseSubsidyAdmin(NoDeleteMixin, IdNumberSearchMixin, HistoryAdmin):
     id_number_lookup = "hire__id_number"
-    list_display = ["enterprise_name", "hire_name", "masked_id", "contract_starts_on", "contract_months", "stage",
-                    "amount", "status"]
-    list_filter = ["stage", "status", "policy_year"]
+    list_display = ["enterprise_name", "industry", "enterprise_size", "hire_name", "masked_id", "contract_starts_on",
+                    "contract_months", "stage", "amount", "status"]
+    list_filter = ["stage", "status", "enterprise_size", "industry", "policy_year"]
     search_fields = ["enterprise_name", "enterprise_credit_code", "hire__name"]
     ordering = ["-contract_starts_on", "-pk"]
     list_select_related = ["hire"]
     raw_id_fields = ["hire", "certificate"]
-    readonly_fields = ["amount", "status", "submitted_by", "submitted_at", "reviewed_by", "reviewed_at",
-                       "approved_by", "approved_at", "paid_at", "payment_reference", "return_reason"]
+    readonly_fields = ["enterprise_size", "size_explanation", "size_evidence_link", "amount", "status",
+                       "submitted_by", "submitted_at", "reviewed_by", "reviewed_at", "approved_by", "approved_at",
+                       "paid_at", "payment_reference", "return_reason"]
+    fieldsets = [
+        ("企业", {"fields": ["enterprise_name", "enterprise_credit_code"]}),
+        ("企业划型(工信部联企业〔2011〕300号,《实施方案》四(四))", {
+            "fields": ["industry", "figures_year", "employees", "revenue_10k", "assets_10k", "size_evidence",
+                       "enterprise_size", "size_explanation"],
+            "description": "按企业所属行业填写最近一个年度的从业人员、营业收入或资产总额,并上传证明材料;"
+                           "系统按国家中小企业划型标准划型,只有小型、微型企业可以申领。"}),
+        ("新招用人员与补贴", {"fields": ["hire", "policy_year", "contract_starts_on", "contract_months", "stage",
+                                    "certificate", "amount"]}),
+        ("办理记录", {"fields": ["status", "submitted_by", "submitted_at", "reviewed_by", "reviewed_at",
+                             "approved_by", "approved_at", "paid_at", "payment_reference", "return_reason"]}),
+    ]
     form = SmallEnterpriseSubsidyForm
+
+    def get_fieldsets(self, request, obj=None):
+        # Read-only pages show the evidence through the admin's download, not the file field.
+        if self.has_change_permission(request, obj):
+            return self.fieldsets
+        return [(name, {**options, "fields": ["size_evidence_link" if f == "size_evidence" else f
+                                              for f in options["fields"]]})
+                for name, options in self.fieldsets]
 
     def has_change_permission(self, request, obj=None):
         # Once submitted, the record is what was reviewed and approved: it changes only by the steps.
         return super().has_change_permission(request, obj) and (obj is None or obj.status == "draft")
 
-    actions = ["submit_selected", "review_selected", "approve_selected", "pay_selected", "reject_selected"]
+    def get_urls(self):
+        return [path("<path:object_id>/size-evidence/", self.admin_site.admin_view(self.size_evidence_view),
+                     name="subsidies_smallenterprisesubsidy_size_evidence"), *super().get_urls()]
+
+    def size_evidence_view(self, request, object_id):
+        """The evidence of the size figures, as a download, to whoever may view the subsidy; like
+        the change page, a missing record or file leads back with a message."""
+        if request.method != "GET":
+            return HttpResponseNotAllowed(["GET"])
+        subsidy = self.get_object(request, unquote(object_id))
+        if subsidy is None:
+            self.message_user(request, "没有该小微企业培训补贴记录,可能已被删除或编号有误。", messages.WARNING)
+            return redirect("admin:index")
+        if not self.has_view_permission(request, subsidy):
+            raise PermissionDenied
+        if not subsidy.size_evidence:
+            self.message_user(request, "该申请没有上传划型数据证明材料:请在草稿中上传后再查看。", messages.WARNING)
+            return redirect("admin:subsidies_smallenterprisesubsidy_change", subsidy.pk)
+        return document_response(subsidy.size_evidence, title=f"小微企业划型证明材料-{subsidy.pk}")
+
+    @admin.display(description="划型数据证明材料")
+    def size_evidence_link(self, obj):
+        if not obj or not obj.size_evidence:
+            return "未上传"
+        link = SizeEvidenceLink(obj)
+        return format_html('<a href="{}">{}</a>', link.url, link.label)
+
+    @admin.display(description="划型说明")
+    def size_explanation(self, obj):
+        """What the recorded figures give by the national standard, figures and thresholds named."""
+        if not obj or not obj.industry:
+            return "未填写所属行业,无法划型。"
+        return classify_enterprise(industry=obj.industry, employees=obj.employees, revenue_10k=obj.revenue_10k,
+                                   assets_10k=obj.assets_10k).explanation + "(工信部联企业〔2011〕300号)"
+
+    actions = ["submit_selected", "review_selected", "approve_selected", "pay_selected", "return_selected",
+               "reject_selected"]
     masked_id = masked_id_column("hire.id_number")
 
     # The step, the status it starts from and the one it leads to (services.decide_small_enterprise_subsidy).
     STEPS = {"submit": (("draft",), "submitted"), "review": (("submitted",), "reviewed"),
              "approve": (("reviewed",), "approved"), "pay": (("approved",), "paid"),
+             "return": (services.SMALL_ENTERPRISE_RETURNABLE, "draft"),
              "reject": (("submitted", "reviewed"), "rejected")}
 
     def _step(self, request, queryset, label, step, form_class=None):
@@ -441,11 +580,16 @@ class SmallEnterpriseSubsidyAdmin(NoDeleteMixin, IdNumberSearchMixin, HistoryAdm
         def preview(subsidy):
             before, after = status_labels(subsidy, target)
             problems = [] if subsidy.status in sources else [f"当前状态为「{before}」,不能办理「{label}」。"]
+            if step in ("approve", "pay") and not problems:
+                # R15 again, as the service will check it: the figures or certificates may have changed.
+                problems = refusals(lambda: services.check_small_enterprise_subsidy(subsidy))
             if step == "approve" and not problems:
                 problems = refusals(lambda: policy.ensure_four_eyes(reviewer_id=subsidy.reviewed_by_id,
                                                                     approver_id=request.user.pk))
+            size = subsidy.get_enterprise_size_display() or "未划型"
             return Change(subsidy, f"{subsidy.enterprise_name} · {subsidy.hire.name}", before, after,
-                          details=[f"{subsidy.get_stage_display()}:{yuan(subsidy.amount)}"], problems=problems)
+                          details=[f"{subsidy.get_stage_display()}:{yuan(subsidy.amount)}", f"企业规模:{size}"],
+                          problems=problems)
 
         return service_action(self, request, queryset.select_related("hire"), label=label, form_class=form_class,
                               preview=preview,
@@ -469,6 +613,10 @@ class SmallEnterpriseSubsidyAdmin(NoDeleteMixin, IdNumberSearchMixin, HistoryAdm
     def pay_selected(self, request, queryset):
         return self._step(request, queryset, "登记已拨付", "pay", PaidForm)
 
+    @admin.action(description="退回修改(补录划型数据、证明材料或证书)")
+    def return_selected(self, request, queryset):
+        return self._step(request, queryset, "退回修改", "return", ReasonForm)
+
     @admin.action(description="不予拨付")
     def reject_selected(self, request, queryset):
         return self._step(request, queryset, "不予拨付", "reject", ReasonForm)
@@ -476,5 +624,6 @@ class SmallEnterpriseSubsidyAdmin(NoDeleteMixin, IdNumberSearchMixin, HistoryAdm
     hire_name = related_column("hire.name", "新招用人员")
 
     def save_model(self, request, obj, form, change):
-        # The amount is the policy year's standard for the stage (R15), never typed.
+        # The form has run the same check; the service classifies the enterprise and sets the
+        # amount from the policy year (R15), never typed.
         services.record_small_enterprise_subsidy(obj, by=request.user)

@@ -10,6 +10,8 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from institutions.validators import validate_credit_code
+from skills_program.documents import HELP_TEXT, DocumentField
+from subsidies.enterprise_size import SMALL_OR_MICRO, EnterpriseIndustry, EnterpriseSize
 
 MONEY = {"max_digits": 12, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
 
@@ -316,11 +318,44 @@ class EnterpriseSubsidyStatus(models.TextChoices):
 
 class SmallEnterpriseSubsidy(models.Model):
     """小微企业培训补贴 (四(四), R15): 300 yuan per new hire on a contract of at least 6 months,
-    300 more if within 1 year the hire obtains a certificate or rises one level."""
+    300 more if within 1 year the hire obtains a certificate or rises one level.
+
+    The enterprise is small or micro by the national standard for its industry (工信部联企业
+    〔2011〕300号), classified by services.record_small_enterprise_subsidy from the figures HR
+    records with their evidence; `enterprise_size` is that stored result, never typed.
+    """
 
     enterprise_name = models.CharField("企业名称", max_length=100)
     enterprise_credit_code = models.CharField(
         "统一社会信用代码", max_length=18, validators=[validate_credit_code]
+    )
+    industry = models.CharField(
+        "所属行业", max_length=30, choices=EnterpriseIndustry.choices, blank=True,
+        help_text="按《中小企业划型标准规定》(工信部联企业〔2011〕300号)的行业填写,决定按哪些数据划型。",
+    )
+    employees = models.PositiveIntegerField(
+        "从业人员(人)", null=True, blank=True, help_text="企业最近一个年度的从业人员数(如社保缴费人数)。"
+    )
+    revenue_10k = models.DecimalField(
+        "营业收入(万元)", max_digits=12, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0"))], help_text="企业最近一个年度的营业收入,单位万元。",
+    )
+    assets_10k = models.DecimalField(
+        "资产总额(万元)", max_digits=12, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="建筑业、房地产开发经营、租赁和商务服务业按资产总额划型,单位万元。",
+    )
+    figures_year = models.PositiveSmallIntegerField(
+        "数据所属年度", null=True, blank=True,
+        help_text="劳动合同签订上一年度;当年新设立的企业填合同签订当年。",
+    )
+    size_evidence = DocumentField(
+        "划型数据证明材料", upload_to="enterprise_size/%Y/", blank=True,
+        help_text="财务报表、纳税申报表、社保缴费人数证明等。" + HELP_TEXT,
+    )
+    enterprise_size = models.CharField(
+        "企业规模", max_length=10, choices=EnterpriseSize.choices, blank=True, editable=False,
+        help_text="系统按所属行业和数据划型(工信部联企业〔2011〕300号),不能手工填写。",
     )
     hire = models.ForeignKey(
         "trainees.Trainee", models.PROTECT, related_name="enterprise_subsidies", verbose_name="新招用人员",
@@ -354,7 +389,7 @@ class SmallEnterpriseSubsidy(models.Model):
     approved_at = models.DateTimeField("审批时间", null=True, blank=True)
     paid_at = models.DateTimeField("拨付时间", null=True, blank=True)
     payment_reference = models.CharField("拨付凭证号", max_length=50, blank=True)
-    return_reason = models.TextField("不予拨付原因", blank=True)
+    return_reason = models.TextField("退回或不予拨付原因", blank=True)
     history = HistoricalRecords(verbose_name="小微企业补贴变更记录")
 
     class Meta:
@@ -391,6 +426,25 @@ class SmallEnterpriseSubsidy(models.Model):
                 condition=~Q(status=EnterpriseSubsidyStatus.REJECTED),
                 name="subsidies_smallenterprisesubsidy_once_per_hire_and_stage", violation_error_code="once_per_hire_and_stage",
                 violation_error_message="该企业此人该环节补贴已申领。",
+            ),
+            models.CheckConstraint(
+                condition=Q(industry__in=["", *EnterpriseIndustry.values]),
+                name="subsidies_smallenterprisesubsidy_industry_valid", violation_error_code="industry_valid",
+                violation_error_message="所属行业无效(工信部联企业〔2011〕300号):请从列表中选择。",
+            ),
+            models.CheckConstraint(
+                condition=(Q(employees__isnull=True) | Q(employees__gte=0))
+                & (Q(revenue_10k__isnull=True) | Q(revenue_10k__gte=0))
+                & (Q(assets_10k__isnull=True) | Q(assets_10k__gte=0)),
+                name="subsidies_smallenterprisesubsidy_figures_not_negative", violation_error_code="figures_not_negative",
+                violation_error_message="从业人员、营业收入和资产总额不能为负数。",
+            ),
+            # R15 pays small and micro enterprises only: a medium or large one is refused, never stored.
+            models.CheckConstraint(
+                condition=Q(enterprise_size="") | (Q(enterprise_size__in=sorted(SMALL_OR_MICRO)) & ~Q(industry="")),
+                name="subsidies_smallenterprisesubsidy_size_small_or_micro", violation_error_code="size_small_or_micro",
+                violation_error_message="小微企业培训补贴只支持经划型为小型、微型的企业(《实施方案》四(四),"
+                                        "工信部联企业〔2011〕300号)。",
             ),
         ]
 

@@ -1,14 +1,17 @@
 """Subsidy rules (《实施方案》四). Pure: values in, values out; money is Decimal to the fen."""
 
 import calendar
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 
+from courses.policy import LEVEL_NAMES, level_rank
 from skills_program.numbers import rate_text
 from skills_program.policy import PolicyParams
+from subsidies.enterprise_size import SizeClassification, ensure_small_or_micro
 
 CENT = Decimal("0.01")
 
@@ -176,15 +179,17 @@ def _too_late(issued_on: date, p: PolicyParams) -> LineDecision:
 
 
 def first_instalment_decision(*, is_withdrawn: bool, meets_attendance: bool | None, attendance_rate: Decimal | None,
-                              certificate_issued_on: date | None, category: str, claimed_this_year: int,
-                              claimed_same_occupation_level: bool, today: date, p: PolicyParams,
-                              class_start_on: date | None = None) -> LineDecision:
-    """R7 《实施方案》四(二) 对经培训取得相应证书的,先给予培训机构80%的培训补贴: the trainee met
-    attendance (R3), holds the certificate (R12), held an eligible category when the class
-    started (R13, R18), is within the yearly cap and not repeating an occupation and level (R16),
-    and the certificate is at most 12 months old (R18)."""
+                              certificate_issued_on: date | None, category: str, today: date, p: PolicyParams,
+                              class_start_on: date | None = None,
+                              r16_refusals: Sequence[ValidationError] = (), deadline_met: bool = False) -> LineDecision:
+    """R7 《实施方案》四(二) 对经培训取得相应证书的,先给予培训机构80%的培训补贴: the trainee is still
+    on the roster, met attendance (R3), holds the certificate (R12), held an eligible category
+    when the class started (R13, R18), passes R16 as judged at the claim (`r16_refusals`, from
+    courses.policy.r16_refusals: overlap, yearly cap, same occupation and level, lower level), and
+    the certificate is at most 12 months old (R18) on the day of the claim: today, or, for a
+    line checked again after its claim was submitted within the deadline (`deadline_met`), already met."""
     if is_withdrawn:
-        return _not("withdrawn", "已退学")
+        return _not("withdrawn", "已退学(退学学员不能申领补贴)")
     if not meets_attendance:
         rate = "" if attendance_rate is None else rate_text(attendance_rate)
         return _not("attendance_below_threshold",
@@ -194,35 +199,55 @@ def first_instalment_decision(*, is_withdrawn: bool, meets_attendance: bool | No
     if not category:
         held = f"开班时({class_start_on})" if class_start_on else "开班时"
         return _not("no_category", f"{held}不属于任何培训对象类别(《实施方案》三(一))")
-    if claimed_this_year >= p.max_subsidised_trainings:
-        return _not("yearly_training_cap", f"本年度已享受{claimed_this_year}次补贴性培训,"
-                                           f"每人每年最多{p.max_subsidised_trainings}次(补贴性职业技能培训通行规定)")
-    if claimed_same_occupation_level:
-        return _not("same_occupation_and_level", "同一职业(工种)同一等级已享受过补贴(补贴性职业技能培训通行规定)")
-    if today > claim_deadline(certificate_issued_on, p=p):
+    if r16_refusals:
+        first = r16_refusals[0]
+        return _not(first.code or "r16", first.messages[0])
+    if not deadline_met and today > claim_deadline(certificate_issued_on, p=p):
         return _too_late(certificate_issued_on, p)
     return LineDecision(payable=True)
 
 
 def second_instalment_decision(*, has_first_line: bool, employed_on: date | None, is_verified: bool,
                                class_start_on: date, class_end_on: date, certificate_issued_on: date | None,
-                               today: date, p: PolicyParams) -> LineDecision:
-    """R7 《实施方案》四(二) 3个月内实现就业的,再给予20%的培训补贴 (and R8's reward): the first
-    instalment was claimed, employment is verified by HR and began between the class start and
-    the end of the window, and the claim is within 12 months of the certificate (R18)."""
+                               today: date, p: PolicyParams, is_withdrawn: bool = False,
+                               scrutiny: str = "", has_verification_note: bool = False,
+                               deadline_met: bool = False) -> LineDecision:
+    """R7 《实施方案》四(二) 3个月内实现就业的,再给予20%的培训补贴 (and R8's reward), with R23: the
+    first instalment was approved, the trainee did not leave, employment has started (never a
+    future date) between the class start and the end of the window and is verified by HR — with a
+    written note where it needs scrutiny (`scrutiny`, the reason: employment at the institution
+    itself or at an employer without a valid credit code) — and the claim is within 12 months of
+    the certificate (R18) on the day of the claim (met already for a line checked again after its
+    claim was submitted, `deadline_met`)."""
+    if is_withdrawn:
+        return _not("withdrawn", "已退学(退学学员不能申领补贴)")
     if not has_first_line:
         return _not("no_first_instalment", "首期补贴未经审批:首期申领审批后才能申领二期")
     if employed_on is None:
         return _not("not_employed", f"结业后{p.employment_window_months}个月内未登记就业:请在就业跟踪中登记")
+    if employed_on > today:
+        return _not("employment_not_started", f"就业日期{employed_on}晚于今天,尚未就业的不能认定"
+                                              "(《实施方案》四(二)、三(七)):开始就业后再申领")
     window_ends = employment_window_ends_on(class_end_on, p=p)
     if not class_start_on <= employed_on <= window_ends:
         return _not("employment_outside_window", f"就业日期{employed_on}不在{class_start_on}至{window_ends}之内"
                                                  f"(《实施方案》四(二) 结业后{p.employment_window_months}个月内实现就业)")
     if not is_verified:
         return _not("employment_not_verified", "就业情况尚未经县人社局核实:请提交劳动合同等证明材料,待县人社局核实")
-    if certificate_issued_on is not None and today > claim_deadline(certificate_issued_on, p=p):
+    if scrutiny and not has_verification_note:
+        return _not("employment_needs_note", f"{scrutiny},须经县人社局逐条核实并写明核实意见后才能拨付"
+                                             "(《实施方案》四(二)、三(七))")
+    if not deadline_met and certificate_issued_on is not None and today > claim_deadline(certificate_issued_on, p=p):
         return _too_late(certificate_issued_on, p)
     return LineDecision(payable=True)
+
+
+def held_by_flag_decision(*, summary: str) -> LineDecision:
+    """《实施方案》三(七) 杜绝弄虚作假: a trainee or class with an open supervision flag is not paid
+    until county HR has resolved the flag; the line is held (taken off this claim with the flag named)
+    and may be claimed again once the flag is resolved."""
+    return _not("held_by_flag", f"有未处理的异常提示「{summary}」,暂缓拨付(《实施方案》三(七)):"
+                                "县人社局核查处理后,可在以后的申领中重新申领")
 
 
 def ensure_second_claim_due(*, window_ends_on: date, today: date, undecided: int) -> None:
@@ -271,13 +296,62 @@ def ensure_objection_in_window(*, received_on: date, starts_on: date | None, end
 
 # --- R15 small and micro enterprises ---------------------------------------------------------
 
+def ensure_certificate_new_or_one_level_up(*, level: str, levels_held_before: Iterable[str], occupation: str,
+                                           contract_starts_on: date) -> None:
+    """R15 《实施方案》四(四) 履行劳动合同1年内取得相应职业技能等级证书或提升一个技能等级: the
+    certificate's `level` (SkillLevel value, "5" 初级工 … "1" 高级技师) is either the hire's first
+    levelled certificate in `occupation` (no level held before `contract_starts_on`), or exactly
+    one level above the highest of `levels_held_before` (the levels of the hire's certificates in
+    the same occupation issued before the contract start).
+
+    Two or more levels up is refused: the plan pays for 提升一个技能等级, and skill levels are
+    evaluated one after another, so a jump usually means a certificate in between is missing
+    from the records. Certificates without a level (培训合格证书, 专项职业能力证书) are not levels
+    held: a first 职业技能等级证书 after them is a new certificate.
+    """
+    ranks = [rank for rank in (level_rank(held) for held in levels_held_before) if rank is not None]
+    if not ranks:
+        return
+    rank, held = level_rank(level), max(ranks)
+    params = {"level": LEVEL_NAMES[rank], "held": LEVEL_NAMES[held], "occupation": occupation,
+              "start": contract_starts_on, "next": LEVEL_NAMES.get(held + 1, "")}
+    if rank == held:
+        raise ValidationError(
+            "该证书为%(level)s,与入职前(劳动合同%(start)s起始前)已持有的%(occupation)s%(held)s证书同级,"
+            "既不是新取得的证书,也没有提升技能等级(《实施方案》四(四)):不能申领;取得%(next)s证书后再申领。",
+            code="certificate_same_level", params=params)
+    if rank < held:
+        raise ValidationError(
+            "该证书为%(level)s,低于入职前(劳动合同%(start)s起始前)已持有的%(occupation)s%(held)s证书,"
+            "没有提升技能等级(《实施方案》四(四)):不能申领;取得%(next)s证书后再申领。",
+            code="certificate_lower_level", params=params)
+    if rank > held + 1:
+        raise ValidationError(
+            "该证书为%(level)s,入职前(劳动合同%(start)s起始前)持有的%(occupation)s最高等级为%(held)s,"
+            "提升了%(steps)d个等级;《实施方案》四(四)支持的是提升一个技能等级,技能等级须逐级评价:"
+            "请核对证书等级,并补录入职前已取得的%(next)s等证书;仅提升一个等级的证书才能申领。",
+            code="certificate_level_skipped", params={**params, "steps": rank - held})
+
+
 def ensure_small_enterprise_eligible(*, stage: str, contract_starts_on: date, contract_months: int, year: int,
                                      certificate_issued_on: date | None, has_hire_subsidy: bool,
-                                     p: PolicyParams, certificate_kind: str = "", certificate_level: str = "",
-                                     certificate_is_the_hires: bool = True) -> None:
+                                     p: PolicyParams, industry: str, employees: int | None,
+                                     revenue_10k: Decimal | None, assets_10k: Decimal | None,
+                                     figures_year: int | None, has_size_evidence: bool,
+                                     certificate_kind: str = "", certificate_level: str = "",
+                                     certificate_is_the_hires: bool = True,
+                                     certificate_occupation: str = "",
+                                     levels_held_before: Iterable[str] = ()) -> SizeClassification:
     """R15 《实施方案》四(四): 当年 a small/micro enterprise signs a labour contract of at least 6
     months with a new hire (300 yuan); within 1 year of the contract the hire obtains a skill
-    certificate or rises one level (300 more)."""
+    certificate or rises one level (300 more).
+
+    Both stages need the enterprise to be small or micro by the national standard for its
+    industry (工信部联企业〔2011〕300号), from its latest annual figures recorded with evidence
+    (enterprise_size.ensure_small_or_micro); the upgrade stage needs the hire subsidy, the hire's
+    own skill-level certificate issued within the year, new or exactly one level up
+    (ensure_certificate_new_or_one_level_up). Returns the size classification to store.
+    """
     if contract_starts_on.year != year:
         raise ValidationError("劳动合同须在%(year)d年当年签订(《实施方案》四(四)):请在合同签订年度申请。",
                               code="contract_not_this_year",
@@ -287,6 +361,9 @@ def ensure_small_enterprise_eligible(*, stage: str, contract_starts_on: date, co
             "劳动合同期限为%(months)d个月,须签订%(min)d个月以上劳动合同(《实施方案》四(四)):请核对合同期限。",
             code="contract_too_short", params={"months": contract_months, "min": p.small_enterprise_min_contract_months},
         )
+    size = ensure_small_or_micro(industry=industry, employees=employees, revenue_10k=revenue_10k,
+                                 assets_10k=assets_10k, figures_year=figures_year,
+                                 contract_year=contract_starts_on.year, has_evidence=has_size_evidence)
     if stage == "upgrade":
         if not has_hire_subsidy:
             raise ValidationError("须先申领新招用补贴,再申领取证或升级补贴(《实施方案》四(四)):请先办理新招用补贴。",
@@ -305,3 +382,7 @@ def ensure_small_enterprise_eligible(*, stage: str, contract_starts_on: date, co
                 "证书须在履行劳动合同1年内(%(start)s至%(end)s)取得(《实施方案》四(四)):该证书不在此期间内,不能申领。",
                 code="certificate_outside_year", params={"start": contract_starts_on, "end": deadline},
             )
+        ensure_certificate_new_or_one_level_up(level=certificate_level, levels_held_before=levels_held_before,
+                                               occupation=certificate_occupation,
+                                               contract_starts_on=contract_starts_on)
+    return size

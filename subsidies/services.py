@@ -12,16 +12,19 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from accounts.scope import scope_of
 from certification.models import Certificate, EmploymentRecord
+from courses import policy as course_policy
 from courses.models import ClassStatus, TrainingClass
-from courses.selectors import AttendanceSheet
+from courses.selectors import AttendanceSheet, prior_trainings
+from institutions.models import Flag
 from skills_program.calendar import workday_calendar
 from skills_program.numbers import rate_text
 from subsidies import policy
+from subsidies.enterprise_size import SizeClassification
 from subsidies.models import (
     ClaimLine,
     ClaimObjection,
@@ -44,9 +47,12 @@ def _percent(share):
 
 
 def delivered_days(training_class) -> int:
-    """R6: the training days delivered, i.e. the dates with sessions (the same d for every trainee
-    who met R3, SPEC.md §4)."""
-    return training_class.sessions.values("held_on").distinct().count()
+    """R6 《实施方案》四(二): the training days delivered, i.e. the dates with sessions inside the
+    class's approved dates (the same d for every trainee who met R3, SPEC.md §4). A session dated
+    outside them adds no paid day, however it came to be recorded."""
+    tc = training_class
+    return (tc.sessions.filter(held_on__gte=tc.planned_start_on, held_on__lte=tc.planned_end_on)
+            .values("held_on").distinct().count())
 
 
 @dataclass
@@ -58,27 +64,34 @@ class ClaimPreview:
     days: int = 0
     lines: list = field(default_factory=list)
     excluded: list = field(default_factory=list)  # (enrolment, LineDecision)
+    held: dict = field(default_factory=dict)  # enrolment id -> the open Flag holding its payment
 
     @property
     def total(self):
         return sum((line.amount + line.placement_reward_amount for line in self.lines), Decimal("0.00"))
 
 
-def _subsidised_elsewhere(trainee_ids, training_class):
-    """Other first-instalment lines of these trainees (R16 at claim time): per trainee, the years
-    and (occupation, level) pairs already subsidised."""
-    rows = (
-        ClaimLine.objects.filter(enrolment__trainee_id__in=trainee_ids, instalment=Instalment.FIRST, is_void=False)
-        .exclude(enrolment__training_class=training_class)
-        .values_list("enrolment__trainee_id", "enrolment__training_class__policy_year_id",
-                     "enrolment__training_class__occupation__code", "enrolment__training_class__occupation__name",
-                     "enrolment__training_class__level")
-    )
-    years, pairs = {}, set()
-    for trainee_id, year, code, name, level in rows:
-        years.setdefault(trainee_id, []).append(year)
-        pairs.add((trainee_id, code or name, level))
-    return years, pairs
+def _open_flags(training_class, trainee_ids):
+    """The open supervision flags about this class and about these trainees (三(七)): the class's
+    first one, and each trainee's first one, oldest first."""
+    flags = (Flag.objects.filter(resolved_at__isnull=True)
+             .filter(Q(training_class=training_class) | Q(trainee_id__in=trainee_ids)).order_by("detected_at", "pk"))
+    on_class, on_trainee = None, {}
+    for flag in flags:
+        if flag.training_class_id == training_class.pk and on_class is None:
+            on_class = flag
+        if flag.trainee_id is not None:
+            on_trainee.setdefault(flag.trainee_id, flag)
+    return on_class, on_trainee
+
+
+def _hold(preview, enrolment, flag) -> bool:
+    """Hold the trainee's payment while `flag` is open (三(七)); True if held."""
+    if flag is None:
+        return False
+    preview.held[enrolment.pk] = flag
+    preview.excluded.append((enrolment, policy.held_by_flag_decision(summary=flag.summary)))
+    return True
 
 
 APPROVED_OR_LATER = [ClaimStatus.APPROVED, ClaimStatus.PUBLICISED, ClaimStatus.PAYABLE, ClaimStatus.PAID]
@@ -86,19 +99,23 @@ ALREADY_CLAIMED = policy.LineDecision(False, "already_claimed", "已在本班其
 OBJECTED = policy.LineDecision(False, "objection_upheld", "公示期间异议成立,已剔除,不能再申领(《实施方案》五(三))")
 
 
-def _claimed(training_class, instalment):
-    """Enrolments whose instalment is on a live line, and those removed by an upheld objection
-    (which may not come back on a later claim)."""
-    claimed = set(ClaimLine.objects.filter(enrolment__training_class=training_class, instalment=instalment,
-                                           is_void=False).values_list("enrolment_id", flat=True))
+def _claimed(training_class, instalment, *, own_claim=None):
+    """Enrolments whose instalment is on a live line (of another claim than `own_claim`, the one
+    being checked again), and those removed by an upheld objection (which may not come back on a
+    later claim)."""
+    live = ClaimLine.objects.filter(enrolment__training_class=training_class, instalment=instalment, is_void=False)
+    if own_claim is not None:
+        live = live.exclude(claim=own_claim)
+    claimed = set(live.values_list("enrolment_id", flat=True))
     objected = set(ClaimLine.objects.filter(enrolment__training_class=training_class, instalment=instalment,
                                             objections__is_upheld=True).values_list("enrolment_id", flat=True))
     return claimed, objected
 
 
-def preview_first_claim(training_class, *, today: date) -> ClaimPreview:
-    """Who the first-instalment claim pays (80 %) and who is left out, and why (R3, R7, R12,
-    R13, R16, R18)."""
+def preview_first_claim(training_class, *, today: date, own_claim=None, deadline_met: bool = False) -> ClaimPreview:
+    """Who the first-instalment claim pays (80 %) and who is left out, and why (R3, R6, R7, R12,
+    R13, R16, R18, and open supervision flags, 三(七)). `own_claim` is the claim being checked
+    again: its own lines are not "already claimed"."""
     tc = training_class
     p = tc.policy_year.params()
     preview = ClaimPreview(training_class=tc, instalment=Instalment.FIRST, days=delivered_days(tc))
@@ -107,9 +124,12 @@ def preview_first_claim(training_class, *, today: date) -> ClaimPreview:
     enrolments = list(tc.enrolments.select_related("trainee").order_by("pk"))
     certificates = {c.enrolment_id: c for c in Certificate.objects.filter(enrolment__training_class=tc)}
     vouchers = {v.enrolment_id: v for v in Voucher.objects.filter(enrolment__training_class=tc)}
-    claimed, objected = _claimed(tc, Instalment.FIRST)
-    years, pairs = _subsidised_elsewhere([e.trainee_id for e in enrolments], tc)
-    key = tc.occupation.code or tc.occupation.name
+    claimed, objected = _claimed(tc, Instalment.FIRST, own_claim=own_claim)
+    start_on = tc.started_on or tc.planned_start_on
+    trainee_ids = [e.trainee_id for e in enrolments]
+    others = prior_trainings(trainee_ids, exclude_class_id=tc.pk, claim_for=(start_on, tc.pk))
+    on_class, on_trainee = _open_flags(tc, trainee_ids)
+    rank = course_policy.level_rank(tc.level)
     for enrolment in enrolments:
         if enrolment.pk in objected:
             preview.excluded.append((enrolment, OBJECTED))
@@ -122,10 +142,13 @@ def preview_first_claim(training_class, *, today: date) -> ClaimPreview:
             is_withdrawn=enrolment.is_withdrawn, meets_attendance=enrolment.meets_attendance,
             attendance_rate=enrolment.attendance_rate,
             certificate_issued_on=certificate.issued_on if certificate else None, category=enrolment.category,
-            claimed_this_year=years.get(enrolment.trainee_id, []).count(tc.policy_year_id),
-            claimed_same_occupation_level=(enrolment.trainee_id, key, tc.level) in pairs, today=today, p=p,
-            class_start_on=tc.started_on or tc.planned_start_on,
+            today=today, p=p, class_start_on=start_on, deadline_met=deadline_met,
+            r16_refusals=course_policy.r16_refusals(
+                start_on=start_on, end_on=tc.end_on, year=tc.policy_year_id, occupation_key=tc.occupation.key,
+                level_rank=rank, others=others.get(enrolment.trainee_id, []), p=p),
         )
+        if decision.payable and _hold(preview, enrolment, on_trainee.get(enrolment.trainee_id) or on_class):
+            continue
         if not decision.payable:
             preview.excluded.append((enrolment, decision))
             continue
@@ -139,9 +162,10 @@ def preview_first_claim(training_class, *, today: date) -> ClaimPreview:
     return preview
 
 
-def preview_second_claim(training_class, *, today: date) -> ClaimPreview:
+def preview_second_claim(training_class, *, today: date, own_claim=None, deadline_met: bool = False) -> ClaimPreview:
     """Who the second-instalment claim pays (20 % and the job-placement reward, R7, R8): those
-    with a first-instalment line and verified employment inside the 3-month window."""
+    with an approved first-instalment line and employment inside the 3-month window that has
+    started and is verified as R23 asks; a trainee or class with an open flag is held (三(七))."""
     tc = training_class
     p = tc.policy_year.params()
     preview = ClaimPreview(training_class=tc, instalment=Instalment.SECOND, days=delivered_days(tc))
@@ -151,12 +175,14 @@ def preview_second_claim(training_class, *, today: date) -> ClaimPreview:
         for line in ClaimLine.objects.filter(enrolment__training_class=tc, instalment=Instalment.FIRST, is_void=False,
                                              claim__status__in=APPROVED_OR_LATER).select_related("certificate")
     }
-    claimed, objected = _claimed(tc, Instalment.SECOND)
+    claimed, objected = _claimed(tc, Instalment.SECOND, own_claim=own_claim)
     jobs = {}
     for record in EmploymentRecord.objects.filter(enrolment__training_class=tc).order_by(
             F("verified_at").desc(nulls_last=True), "started_on"):
         jobs.setdefault(record.enrolment_id, record)
-    for enrolment in tc.enrolments.select_related("trainee").order_by("pk"):
+    enrolments = list(tc.enrolments.select_related("trainee").order_by("pk"))
+    on_class, on_trainee = _open_flags(tc, [e.trainee_id for e in enrolments])
+    for enrolment in enrolments:
         if enrolment.pk in objected:
             preview.excluded.append((enrolment, OBJECTED))
             continue
@@ -169,8 +195,12 @@ def preview_second_claim(training_class, *, today: date) -> ClaimPreview:
             is_verified=bool(job and job.verified_at), class_start_on=tc.started_on or tc.planned_start_on,
             class_end_on=tc.end_on,
             certificate_issued_on=first_line.certificate.issued_on if first_line and first_line.certificate else None,
-            today=today, p=p,
+            today=today, p=p, is_withdrawn=enrolment.is_withdrawn,
+            scrutiny=job.needs_scrutiny if job else "",
+            has_verification_note=bool(job and job.is_verified_for_payment), deadline_met=deadline_met,
         )
+        if decision.payable and _hold(preview, enrolment, on_trainee.get(enrolment.trainee_id) or on_class):
+            continue
         if not decision.payable:
             preview.excluded.append((enrolment, decision))
             continue
@@ -248,14 +278,66 @@ def _move(claim, target, **fields):
     return claim
 
 
-def _void_line(line, claim, reason, *, change_reason):
-    """Take a line off its claim (kept, marked void with the reason) and recompute the total."""
-    line.is_void, line.void_reason = True, reason[:200]
+def _void_line(line, claim, reason, *, change_reason, held_by=None):
+    """Take a line off its claim (kept, marked void with the reason, and the open flag holding it if
+    any) and recompute the total."""
+    line.is_void, line.void_reason, line.held_by = True, reason[:200], held_by
     line._change_reason = change_reason
     line.full_clean(validate_constraints=False)
     line.save()
     _recompute_total(claim)
     claim.save(update_fields=["total_amount"])
+
+
+# Every line is checked again, with the figures of the moment, before a claim moves on (三(七)
+# 杜绝弄虚作假: nothing is paid that a check would now refuse).
+RECHECK_STEPS = {"submit": "提交时复核", "review": "初审时复核", "approve": "审批时复核", "payable": "公示期满复核",
+                 "pay": "拨付前复核"}
+
+
+def recheck_findings(claim, *, today: date, step: str) -> list:
+    """What checking the claim's live lines again would take off now, without writing:
+    (line, reason, the open flag holding it or None) for each line that would go. The lines are
+    checked as a new claim would be: R3, R6, R7, R12, R13, R16 (by dates and certificates), R18
+    (at submission only: it is judged on the day of the claim), R23, withdrawal and open flags
+    (三(七) 杜绝弄虚作假: nothing is paid that a check would now refuse)."""
+    label = RECHECK_STEPS[step]
+    tc = claim.training_class
+    preview_of = preview_first_claim if claim.instalment == Instalment.FIRST else preview_second_claim
+    preview = preview_of(tc, today=today, own_claim=claim, deadline_met=step != "submit")
+    fresh = {line.enrolment_id: line for line in preview.lines}
+    refused = {enrolment.pk: decision for enrolment, decision in preview.excluded}
+    found = []
+    for line in claim.lines.filter(is_void=False).select_related("enrolment__trainee").order_by("pk"):
+        again = fresh.get(line.enrolment_id)
+        if again is not None and (again.amount, again.placement_reward_amount, again.training_days) == (
+                line.amount, line.placement_reward_amount, line.training_days):
+            continue
+        if again is not None:
+            reason = (f"复核金额为{again.amount + again.placement_reward_amount}元(培训{again.training_days}天),"
+                      f"与本行{line.amount + line.placement_reward_amount}元不一致(《实施方案》四(二)):请重新生成申领")
+        else:
+            reason = refused.get(line.enrolment_id, ALREADY_CLAIMED).reason
+        found.append((line, f"{label}:{reason}", preview.held.get(line.enrolment_id)))
+    return found
+
+
+def _recheck(claim, *, today: date, step: str) -> list:
+    """Check every live line of the locked claim again (`recheck_findings`) and take off those that
+    fail, with the step and the reason (a line held by an open flag names it, and may come back on
+    a later claim once HR has resolved the flag); the claim goes on without them. Returns the lines
+    taken off; refuses, writing nothing, when none would remain."""
+    live = list(claim.lines.select_for_update(of=("self",)).filter(is_void=False).values_list("pk", flat=True))
+    found = recheck_findings(claim, today=today, step=step)
+    if found and len(found) == len(live):
+        raise ValidationError(
+            "%(step)s,本申领的学员均已不符合拨付条件(%(first)s等%(count)d人):请不予拨付,或待问题处理后重新申领。",
+            code="nothing_payable_after_recheck",
+            params={"step": RECHECK_STEPS[step], "first": f"{found[0][0].enrolment.trainee.name}:{found[0][1]}",
+                    "count": len(found)})
+    for line, reason, flag in found:
+        _void_line(line, claim, reason, change_reason=RECHECK_STEPS[step], held_by=flag)
+    return [line for line, _, _ in found]
 
 
 def _recompute_total(claim):
@@ -269,20 +351,15 @@ def _ensure_hr(user):
 
 @transaction.atomic
 def submit_claim(claim, *, by, today: date):
-    """The institution submits its draft claim to county HR; R18's deadline is checked again."""
+    """The institution submits its draft claim to county HR; every line is checked again first
+    (`_recheck`), and those that no longer qualify are taken off with the reason
+    (`claim.dropped`)."""
     claim = _lock(claim)
     scope = scope_of(by)
     if not (scope.is_hr or scope.institution_id == claim.institution_id):
         raise ValidationError("只有本机构的工作人员可以提交该申领。", code="not_own_claim")
-    p = claim.training_class.policy_year.params()
-    for line in claim.lines.filter(is_void=False).select_related("certificate", "enrolment__trainee"):
-        if line.certificate and today > policy.claim_deadline(line.certificate.issued_on, p=p):
-            raise ValidationError("%(name)s的证书于%(issued)s核发,申领期限%(months)d个月已于%(deadline)s届满"
-                                  "(补贴性职业技能培训通行规定),不能申领:请在申领中移除该学员后再提交。",
-                                  code="claim_too_late",
-                                  params={"name": line.enrolment.trainee.name, "months": p.claim_deadline_months,
-                                          "issued": line.certificate.issued_on,
-                                          "deadline": policy.claim_deadline(line.certificate.issued_on, p=p)})
+    policy.ensure_claim_transition(claim.status, ClaimStatus.SUBMITTED, labels=LABELS)
+    claim.dropped = _recheck(claim, today=today, step="submit")
     return _move(claim, ClaimStatus.SUBMITTED, submitted_by=by, submitted_at=timezone.now(), return_reason="")
 
 
@@ -311,17 +388,22 @@ def remove_line(line, *, by, reason):
 
 
 @transaction.atomic
-def review_claim(claim, *, by):
-    """初审 by an HR officer."""
+def review_claim(claim, *, by, today: date | None = None):
+    """初审 by an HR officer, after every line is checked again (`claim.dropped`)."""
     _ensure_hr(by)
     claim = _lock(claim)
-    return _move(claim, ClaimStatus.REVIEWED, reviewed_by=by, reviewed_at=timezone.now())
+    policy.ensure_claim_transition(claim.status, ClaimStatus.REVIEWED, labels=LABELS)
+    dropped = _recheck(claim, today=today or timezone.localdate(), step="review")
+    claim = _move(claim, ClaimStatus.REVIEWED, reviewed_by=by, reviewed_at=timezone.now())
+    claim.dropped = dropped
+    return claim
 
 
 @transaction.atomic
-def approve_claim(claim, *, by, supervision_inspection=None, supervision_note=""):
-    """审批 by a second HR officer (four eyes). A class whose attendance is below the threshold
-    needs a recorded supervision decision (R3)."""
+def approve_claim(claim, *, by, supervision_inspection=None, supervision_note="", today: date | None = None):
+    """审批 by a second HR officer (four eyes), after every line is checked again
+    (`claim.dropped`). A class whose attendance is below the threshold needs a recorded
+    supervision decision (R3)."""
     _ensure_hr(by)
     claim = _lock(claim)
     policy.ensure_claim_transition(claim.status, ClaimStatus.APPROVED, labels=LABELS)
@@ -336,8 +418,11 @@ def approve_claim(claim, *, by, supervision_inspection=None, supervision_note=""
     policy.ensure_supervised_if_low_attendance(
         class_rate=class_rate, has_supervision_decision=inspection is not None and bool(
             (supervision_note or claim.supervision_note).strip()), p=p)
-    return _move(claim, ClaimStatus.APPROVED, approved_by=by, approved_at=timezone.now(),
-                 supervision_inspection=inspection, supervision_note=supervision_note or claim.supervision_note)
+    dropped = _recheck(claim, today=today or timezone.localdate(), step="approve")
+    claim = _move(claim, ClaimStatus.APPROVED, approved_by=by, approved_at=timezone.now(),
+                  supervision_inspection=inspection, supervision_note=supervision_note or claim.supervision_note)
+    claim.dropped = dropped
+    return claim
 
 
 @transaction.atomic
@@ -386,6 +471,10 @@ def record_objection(line, *, by, received_on: date, content, objector=""):
         raise ValidationError("该申领不在公示期,不能登记异议。", code="not_publicised")
     policy.ensure_objection_in_window(received_on=received_on, starts_on=claim.publicity_starts_on,
                                       ends_on=claim.publicity_ends_on)
+    line = ClaimLine.objects.select_for_update(of=("self",)).get(pk=line.pk)
+    if line.is_void:
+        raise ValidationError("该学员已从申领中剔除(%(reason)s),不再拨付,无需登记异议。", code="line_already_removed",
+                              params={"reason": line.void_reason})
     objection = ClaimObjection(line=line, received_on=received_on, content=content, objector=objector,
                                recorded_by=by)
     objection.full_clean()
@@ -407,7 +496,7 @@ def decide_objection(objection, *, by, upheld: bool, note):
     objection.decided_by, objection.decided_at = by, timezone.now()
     objection.full_clean()
     objection.save()
-    if upheld:
+    if upheld and not ClaimLine.objects.select_for_update(of=("self",)).get(pk=objection.line_id).is_void:
         _void_line(objection.line, claim, f"公示异议成立:{note}", change_reason="公示异议成立,剔除")
     return objection
 
@@ -423,18 +512,26 @@ def mark_payable(claim, *, by, today: date):
     if pending:
         raise ValidationError("还有%(count)d条公示异议未处理:请先处理异议,再办理拨付。", code="objections_pending",
                               params={"count": pending})
-    return _move(claim, ClaimStatus.PAYABLE)
+    dropped = _recheck(claim, today=today, step="payable")
+    claim = _move(claim, ClaimStatus.PAYABLE)
+    claim.dropped = dropped
+    return claim
 
 
 @transaction.atomic
-def mark_paid(claim, *, by, payment_reference):
-    """拨付: recorded with the payment voucher number by HR finance."""
+def mark_paid(claim, *, by, payment_reference, today: date | None = None):
+    """拨付: recorded with the payment voucher number by HR finance, after every line is checked
+    a last time (`claim.dropped`)."""
     _ensure_hr(by)
     if not (payment_reference or "").strip():
         raise ValidationError("请填写拨付凭证号。", code="payment_reference_required")
     claim = _lock(claim)
+    policy.ensure_claim_transition(claim.status, ClaimStatus.PAID, labels=LABELS)
+    dropped = _recheck(claim, today=today or timezone.localdate(), step="pay")
     _recompute_total(claim)
-    return _move(claim, ClaimStatus.PAID, paid_by=by, paid_at=timezone.now(), payment_reference=payment_reference)
+    claim = _move(claim, ClaimStatus.PAID, paid_by=by, paid_at=timezone.now(), payment_reference=payment_reference)
+    claim.dropped = dropped
+    return claim
 
 
 @transaction.atomic
@@ -542,48 +639,87 @@ def cancel_voucher(voucher, *, by, reason):
 
 # --- Small and micro enterprises (R15, 四(四)) --------------------------------------------------
 
-@transaction.atomic
-def record_small_enterprise_subsidy(subsidy, *, by):
-    """Check R15 and set the amount from the policy year; the subsidy starts as a draft."""
+def check_small_enterprise_subsidy(subsidy) -> SizeClassification:
+    """Gather what R15 looks at for `subsidy` (saved or not) and call
+    policy.ensure_small_enterprise_eligible: the enterprise's size from its recorded figures and
+    evidence, the hire subsidy an upgrade rests on, and, for an upgrade, the levels the hire held
+    in the certificate's occupation (same national code, else same name, across yearly
+    catalogues) before the contract start. Returns the size classification; raises the refusal.
+    Reads only; the admin form runs it to refuse before saving."""
     p = subsidy.policy_year.params()
     has_hire = SmallEnterpriseSubsidy.objects.filter(
-        enterprise_credit_code=subsidy.enterprise_credit_code, hire=subsidy.hire, stage="hire",
+        enterprise_credit_code=subsidy.enterprise_credit_code, hire_id=subsidy.hire_id, stage="hire",
     ).exclude(status=EnterpriseSubsidyStatus.REJECTED).exclude(pk=subsidy.pk).exists()
-    if subsidy.pk and SmallEnterpriseSubsidy.objects.filter(pk=subsidy.pk).exclude(status="draft").exists():
-        raise ValidationError("已提交的小微企业补贴不能修改。", code="not_draft")
     certificate = subsidy.certificate if subsidy.certificate_id else None
-    policy.ensure_small_enterprise_eligible(
+    levels_held_before, occupation = [], ""
+    if certificate is not None:
+        occupation = certificate.occupation.name
+        levels_held_before = [
+            held.level for held in Certificate.objects.filter(
+                trainee_id=subsidy.hire_id, issued_on__lt=subsidy.contract_starts_on,
+            ).exclude(level="").exclude(pk=certificate.pk).select_related("occupation")
+            if held.occupation.key == certificate.occupation.key
+        ]
+    return policy.ensure_small_enterprise_eligible(
         stage=subsidy.stage, contract_starts_on=subsidy.contract_starts_on, contract_months=subsidy.contract_months,
         year=subsidy.policy_year_id, certificate_issued_on=certificate.issued_on if certificate else None,
-        has_hire_subsidy=has_hire, p=p, certificate_kind=certificate.kind if certificate else "",
+        has_hire_subsidy=has_hire, p=p, industry=subsidy.industry, employees=subsidy.employees,
+        revenue_10k=subsidy.revenue_10k, assets_10k=subsidy.assets_10k, figures_year=subsidy.figures_year,
+        has_size_evidence=bool(subsidy.size_evidence), certificate_kind=certificate.kind if certificate else "",
         certificate_level=certificate.level if certificate else "",
         certificate_is_the_hires=certificate is None or certificate.trainee_id == subsidy.hire_id,
+        certificate_occupation=occupation, levels_held_before=levels_held_before,
     )
-    subsidy.amount = policy.small_enterprise_subsidy_amount(stage=subsidy.stage, p=p)
+
+
+@transaction.atomic
+def record_small_enterprise_subsidy(subsidy, *, by):
+    """Record or change a draft: check R15 (check_small_enterprise_subsidy), store the size class
+    the figures give and the policy year's amount for the stage. Saves the row and its uploaded
+    evidence; the subsidy stays a draft."""
+    if subsidy.pk and SmallEnterpriseSubsidy.objects.filter(pk=subsidy.pk).exclude(status="draft").exists():
+        raise ValidationError("已提交的小微企业补贴不能修改:请先退回修改,再补录。", code="not_draft")
+    size = check_small_enterprise_subsidy(subsidy)
+    subsidy.enterprise_size = size.size
+    subsidy.amount = policy.small_enterprise_subsidy_amount(stage=subsidy.stage, p=subsidy.policy_year.params())
     subsidy.submitted_by = subsidy.submitted_by or by
     subsidy.full_clean()
     subsidy.save()
     return subsidy
 
 
+SMALL_ENTERPRISE_FLOW = {"submit": ("draft", "submitted"), "review": ("submitted", "reviewed"),
+                         "approve": ("reviewed", "approved"), "pay": ("approved", "paid")}
+# Back to draft (with a reason) so HR can correct the figures, evidence or certificate: before payment.
+SMALL_ENTERPRISE_RETURNABLE = ("submitted", "reviewed", "approved")
+
+
 @transaction.atomic
 def decide_small_enterprise_subsidy(subsidy, *, by, step, reason="", payment_reference=""):
     """The same review and approval as claims: submit, review, approve (another officer), pay,
-    or reject with a reason."""
+    return to draft for correction, or reject, each of the last two with a reason. Approval and
+    payment check R15 again on the locked row (the figures, the certificate or the hire's earlier
+    certificates may have changed since it was recorded) and store the size class found."""
     _ensure_hr(by)
     subsidy = SmallEnterpriseSubsidy.objects.select_for_update().get(pk=subsidy.pk)
-    flow = {"submit": ("draft", "submitted"), "review": ("submitted", "reviewed"),
-            "approve": ("reviewed", "approved"), "pay": ("approved", "paid")}
     now = timezone.now()
     if step == "reject":
         if subsidy.status not in ("submitted", "reviewed") or not reason.strip():
             raise ValidationError("只能对已提交或已初审的申请不予拨付,并须写明原因。", code="illegal_transition")
         subsidy.status, subsidy.return_reason = EnterpriseSubsidyStatus.REJECTED, reason
+    elif step == "return":
+        if subsidy.status not in SMALL_ENTERPRISE_RETURNABLE or not reason.strip():
+            raise ValidationError("只能退回已提交、已初审或已审批(未拨付)的申请,并须写明原因。", code="illegal_transition")
+        subsidy.status, subsidy.return_reason = EnterpriseSubsidyStatus.DRAFT, reason
+        subsidy.submitted_at = subsidy.reviewed_by = subsidy.reviewed_at = None
+        subsidy.approved_by = subsidy.approved_at = None
     else:
-        current, target = flow[step]
+        current, target = SMALL_ENTERPRISE_FLOW[step]
         if subsidy.status != current:
             raise ValidationError("当前状态为「%(status)s」,不能办理该步骤。", code="illegal_transition",
                                   params={"status": subsidy.get_status_display()})
+        if step in ("approve", "pay"):
+            subsidy.enterprise_size = check_small_enterprise_subsidy(subsidy).size
         if step == "submit":
             subsidy.submitted_by, subsidy.submitted_at = subsidy.submitted_by or by, now
         elif step == "review":

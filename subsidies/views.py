@@ -98,11 +98,13 @@ def claim_detail(request, pk):
 def claim_submit(request, pk):
     claim = _claim(request, pk)
     try:
-        services.submit_claim(claim, by=request.user, today=timezone.localdate())
+        submitted = services.submit_claim(claim, by=request.user, today=timezone.localdate())
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
     else:
+        for line in submitted.dropped:
+            messages.warning(request, f"{line.enrolment.trainee.name}已从申领中剔除——{line.void_reason}")
         messages.success(request, "申领已提交县人社局审核。")
     return redirect("subsidies:claim-detail", pk=pk)
 

@@ -402,6 +402,12 @@ class SmallEnterpriseSubsidyFactory(DjangoModelFactory):
     enterprise_credit_code = factory.Sequence(lambda n: credit_code(n, prefix="92140421"))
     hire = factory.SubFactory(TraineeFactory)
     policy_year = factory.SubFactory(PolicyYearFactory)
+    # R15: a small 工业 enterprise by its 2017 figures (工信部联企业〔2011〕300号), with their evidence.
+    industry = "manufacturing"
+    employees = 45
+    revenue_10k = Decimal("800.00")
+    figures_year = 2017
+    size_evidence = factory.django.FileField(filename="2017年度财务报表.pdf", data=b"%PDF-1.4 annual report")
     contract_starts_on = datetime.date(2018, 6, 1)
     contract_months = 12
     stage = "hire"

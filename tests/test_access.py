@@ -12,7 +12,8 @@ from tests.urlwalk import routes
 pytestmark = pytest.mark.django_db
 
 # The public pages, by name: anything else answering an anonymous visitor fails the test.
-PUBLIC_PAGES = {"healthz", "login", "logout", "public-home", "favicon", "admin:login", "checkin:check-in"}
+PUBLIC_PAGES = {"healthz", "login", "logout", "public-home", "public-objection", "favicon", "admin:login",
+                "checkin:check-in"}
 
 
 def test_every_url_resolves_its_example_address():

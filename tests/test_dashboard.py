@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 def county(policy_year):
     first = completed_class(trainees=3)
     second = completed_class(trainees=2, certified=False, target_line=first.target_line)
-    record = certification.record_employment(first.enrolments.first(), by=first.clerk, employer_name="某公司",
+    record = certification.record_employment(first.enrolments.first(), by=first.clerk, employer_name="某公司", employer_credit_code=factories.credit_code(6),
                                              started_on=START + datetime.timedelta(days=30), evidence_kind="contract")
     certification.verify_employment(record, by=first.officer)
     factories.TownshipTargetFactory(township=first.enrolments.first().trainee.township, policy_year=policy_year)
@@ -40,7 +40,7 @@ def test_figures_match_direct_counts(county, policy_year):
     league = {row[0]: row for row in data["league"]}
     from decimal import Decimal
 
-    assert league[first.institution.name][1:4] == (3, Decimal("1.0000"), Decimal("0.3333"))
+    assert league[first.institution.name][1:4] == (3, Decimal("1.000"), Decimal("0.333"))
     assert league[second.institution.name][2] == 0
 
 

@@ -193,10 +193,10 @@ def test_a_crash_shows_a_generic_page_and_logs_no_personal_data(monkeypatch, cap
     factories.PolicyYearFactory(year=2018)
     number = make_id_number()
 
-    def crash(*args):
+    def crash(*args, **kwargs):
         raise RuntimeError(f"unexpected state for {number} 13912345678")
 
-    monkeypatch.setattr("subsidies.views.public_notices", crash)
+    monkeypatch.setattr("subsidies.public.notices", crash)
     response = Client(raise_request_exception=False).get(reverse("public-home"))
     assert response.status_code == 500
     content = response.content.decode()

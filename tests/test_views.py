@@ -46,7 +46,7 @@ def _grow(institution, township, year, classes):
 
 
 # Queries per page, whatever the amount of data (SPEC.md §7: a province's data on one server).
-PINNED = {"institutions:home": 21, "trainees:home": 17, "trainees:trainee-list": 7, "public-home": 9,
+PINNED = {"institutions:home": 21, "trainees:home": 17, "trainees:trainee-list": 7, "public-home": 13,
           "admin:dashboard": 10}
 
 

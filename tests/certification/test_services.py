@@ -96,7 +96,8 @@ def test_employer_that_is_the_institution_is_flagged():
 def test_only_hr_verifies_employment(hr):
     training_class = completed_class(trainees=1)
     record = services.record_employment(training_class.enrolments.get(), by=training_class.clerk,
-                                        employer_name="长治县某物流公司", started_on=END, evidence_kind="contract")
+                                        employer_name="长治县某物流公司", started_on=END, evidence_kind="contract",
+                                        employer_credit_code=factories.credit_code(5))
     assert code_of(lambda: services.verify_employment(record, by=training_class.clerk)) == "not_hr"
     services.verify_employment(record, by=hr)
     record.refresh_from_db()

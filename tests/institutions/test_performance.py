@@ -40,7 +40,7 @@ def test_annual_performance_and_next_years_disqualification(hr):
     poor = completed_class(trainees=2, certified=False)
     end = START + datetime.timedelta(days=9)
     for verified, enrolment in enumerate(good.enrolments.all()):
-        record = certification.record_employment(enrolment, by=good.clerk, employer_name="某公司",
+        record = certification.record_employment(enrolment, by=good.clerk, employer_name="某公司", employer_credit_code=factories.credit_code(6),
                                                  started_on=end + datetime.timedelta(days=30), evidence_kind="contract")
         # unverified employment does not count
         assert dict(annual_performance(good.policy_year))[good.institution].employed == verified

@@ -82,7 +82,8 @@ def test_claims_older_than_12_months_after_the_certificate_are_refused():
 
 def test_a_trainee_already_subsidised_for_the_occupation_is_left_out():
     """R16 at claim time: a trainee whose first instalment for this occupation and level was
-    claimed on another class is not paid again."""
+    claimed on another class is not paid again (here the classes also share their dates, so the
+    overlap is named first)."""
     first_class = completed_class(trainees=1)
     services.generate_claim(first_class, by=first_class.clerk, instalment="first", today=TODAY)
     trainee = first_class.enrolments.get().trainee
@@ -90,7 +91,8 @@ def test_a_trainee_already_subsidised_for_the_occupation_is_left_out():
     # the roster rule would refuse the enrolment; the claim rule is checked on its own
     second_class.enrolments.update(trainee=trainee)
     preview = services.preview_first_claim(second_class, today=TODAY)
-    assert [d.code for _, d in preview.excluded] == ["same_occupation_and_level"]
+    assert [d.code for _, d in preview.excluded] == ["trainee_in_overlapping_class"]
+    assert "同一时间只能参加一个班" in preview.excluded[0][1].reason
 
 
 def test_four_eyes_and_only_hr(reviewer, approver):
@@ -194,7 +196,8 @@ def test_second_instalment_with_the_placement_reward(reviewer, approver):
     for enrolment, started in ((inside, window_end), (late, window_end + datetime.timedelta(days=1)),
                                (unverified, date(2018, 7, 1))):
         record = certification.record_employment(enrolment, by=training_class.clerk, employer_name="长治县某公司",
-                                                 started_on=started, evidence_kind="contract")
+                                                 started_on=started, evidence_kind="contract",
+                                                 employer_credit_code=factories.credit_code(7), today=started)
         if enrolment != unverified:
             certification.verify_employment(record, by=reviewer)
     assert code_of(lambda: services.generate_claim(training_class, by=training_class.clerk, instalment="second",

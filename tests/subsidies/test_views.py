@@ -99,7 +99,7 @@ def test_from_certificate_to_both_instalments_paid(monkeypatch, policy_year):
     on(monkeypatch, date(2018, 7, 20))
     clerk.post(reverse("certification:employment", args=[training_class.pk]), {
         "enrolment": first.pk, "employer_name": "长治县某机械公司", "started_on": "2018-07-02",
-        "contract_months": "12", "evidence_kind": "contract"})
+        "employer_credit_code": factories.credit_code(7), "contract_months": "12", "evidence_kind": "contract"})
     record = EmploymentRecord.objects.get()
     reviewer.post(reverse("admin:certification_employmentrecord_changelist"),
                   {"action": "verify_selected", ACTION_CHECKBOX_NAME: [record.pk], "confirm": "1"})

@@ -70,6 +70,7 @@ from institutions.models import Inspection, InstitutionYear, TrainingInstitution
 from skills_program import demo_data as demo
 from skills_program.management.commands import _generate_data_tables as tables
 from skills_program.models import PolicyYear, TargetLine, Township, TownshipTarget
+from subsidies.enterprise_size import classify_enterprise
 from subsidies.models import ClaimLine, ClaimObjection, SmallEnterpriseSubsidy, SubsidyClaim, Voucher
 from subsidies.policy import add_calendar_months, split_instalments, training_subsidy
 from trainees.models import CategoryMembership, Trainee, TraineeCategory
@@ -89,6 +90,8 @@ HR, REVIEWER, APPROVER, FINANCE = 1, 2, 3, 4  # their user ids
 
 STARTED = (ClassStatus.IN_PROGRESS, ClassStatus.COMPLETED, ClassStatus.CLOSED)
 FINISHED = (ClassStatus.COMPLETED, ClassStatus.CLOSED)
+# R23: what HR wrote when it verified a job at an employer without a credit code.
+UNCODED_NOTE = "用人单位为个体工商户,无统一社会信用代码:已走访核实在岗,并核对工资发放记录"
 ROSTERED = (ClassStatus.APPROVED, *STARTED)
 FUTURE_STATUSES = ((ClassStatus.APPROVED, 40), (ClassStatus.SUBMITTED, 30), (ClassStatus.DRAFT, 12),
                    (ClassStatus.RETURNED, 18))
@@ -1536,7 +1539,7 @@ class Generator:
         verified by HR; for settled classes every job was settled before the second claim."""
         columns = ["id", "trainee_id", "enrolment_id", "employer_name", "employer_credit_code", "started_on",
                    "contract_months", "evidence_kind", "evidence_file", "is_employer_the_institution",
-                   "recorded_by_id", "recorded_at", "verified_by_id", "verified_at"]
+                   "recorded_by_id", "recorded_at", "verified_by_id", "verified_at", "verification_note"]
         rng = self.rng("employment")
         serial = 0
         self.hires = []
@@ -1571,7 +1574,9 @@ class Generator:
                     self.e_employer[e] = employer
                     out.add((serial, self.e_trainee[e], e + 1, name, code, self.iso(started), months, evidence, "",
                              False, k.inst.clerk, self.at(date.fromordinal(recorded), 10),
-                             REVIEWER if verified else None, self.at(date.fromordinal(verified), 15) if verified else None))
+                             REVIEWER if verified else None, self.at(date.fromordinal(verified), 15) if verified else None,
+                             # R23: an employer without a credit code is verified only with HR's note.
+                             UNCODED_NOTE if verified and not code else ""))
                     if code and evidence == "contract" and months and rng.random() < 0.03:
                         self.hires.append((e, name, code, started, months))
 
@@ -1741,7 +1746,7 @@ class Generator:
     def write_claim_lines(self):
         columns = ["id", "claim_id", "enrolment_id", "instalment", "training_days", "total_subsidy_amount",
                    "first_amount", "second_amount", "amount", "placement_reward_amount", "reason", "certificate_id",
-                   "employment_id", "voucher_id", "is_void", "void_reason"]
+                   "employment_id", "voucher_id", "is_void", "void_reason", "held_by_id"]
         reward = fen(self.p.placement_reward_amount)
         serial = 0
         self.objection_lines = {}
@@ -1768,11 +1773,11 @@ class Generator:
                     if c.objection and c.objection[0] == e:
                         self.objection_lines[c.id] = serial
                     out.add((serial, c.id, e + 1, c.instalment, *fixed, amount, extra, reason[:200], certificate,
-                             employment, self.e_voucher[e] or None, bool(void), void))
+                             employment, self.e_voucher[e] or None, bool(void), void, None))
 
     def write_objections(self):
         columns = ["id", "line_id", "received_on", "objector", "content", "is_upheld", "decision_note", "recorded_by_id",
-                   "decided_by_id", "decided_at"]
+                   "decided_by_id", "decided_at", "channel", "contact_phone"]
         serial = 0
         with Writer(self, ClaimObjection, columns) as out:
             for c in self.claims:
@@ -1782,14 +1787,17 @@ class Generator:
                 serial += 1
                 out.add((serial, self.objection_lines[c.id], received.isoformat(), "", content, upheld,
                          note if decided else "", REVIEWER, APPROVER if decided else None,
-                         self.at(decided, 16) if decided else None))
+                         self.at(decided, 16) if decided else None, "counter", ""))
 
     def write_small_enterprise_subsidies(self):
-        """R15 (四(四)): small enterprises claim 300 yuan for hires on contracts of 6 months or more."""
-        columns = ["id", "enterprise_name", "enterprise_credit_code", "hire_id", "policy_year_id", "contract_starts_on",
-                   "contract_months", "stage", "certificate_id", "amount", "status", "submitted_by_id", "submitted_at",
-                   "reviewed_by_id", "reviewed_at", "approved_by_id", "approved_at", "paid_at", "payment_reference",
-                   "return_reason"]
+        """R15 (四(四)): small enterprises claim 300 yuan for hires on contracts of 6 months or more,
+        each a small or micro 工业 enterprise by its figures for the year before (工信部联企业〔2011〕
+        300号). The bench data stores no evidence files."""
+        columns = ["id", "enterprise_name", "enterprise_credit_code", "industry", "employees", "revenue_10k",
+                   "assets_10k", "figures_year", "size_evidence", "enterprise_size", "hire_id", "policy_year_id",
+                   "contract_starts_on", "contract_months", "stage", "certificate_id", "amount", "status",
+                   "submitted_by_id", "submitted_at", "reviewed_by_id", "reviewed_at", "approved_by_id", "approved_at",
+                   "paid_at", "payment_reference", "return_reason"]
         rng = self.rng("enterprise")
         amount = str(self.p.small_enterprise_hire_amount)
         seen = set()
@@ -1808,8 +1816,12 @@ class Generator:
                 status = ("submitted", "submitted", "reviewed", "approved", "paid")[reached]
                 serial += 1
                 day = date.fromordinal
+                employees, revenue = rng.randint(8, 280), Decimal(rng.randint(150, 1900))
+                size = classify_enterprise(industry="manufacturing", employees=employees, revenue_10k=revenue,
+                                           assets_10k=None).size
                 out.add((
-                    serial, name, code, hire, YEAR, self.iso(started), months, "hire", None, amount, status, HR,
+                    serial, name, code, "manufacturing", employees, str(revenue), None, YEAR - 1, "", size,
+                    hire, YEAR, self.iso(started), months, "hire", None, amount, status, HR,
                     self.at(day(steps[0]), 10), REVIEWER if reached >= 2 else None,
                     self.at(day(steps[1]), 15) if reached >= 2 else None, APPROVER if reached >= 3 else None,
                     self.at(day(steps[2]), 16) if reached >= 3 else None,

@@ -50,6 +50,7 @@ from courses.selectors import AttendanceSheet
 from institutions.models import Inspection, InstitutionYear, TrainingInstitution
 from skills_program import demo_data as demo
 from skills_program.models import CalendarDay, PolicyYear, TargetLine, Township, TownshipTarget
+from subsidies.enterprise_size import classify_enterprise
 from subsidies.models import ClaimLine, ClaimStatus, SmallEnterpriseSubsidy, SubsidyClaim, Voucher
 from subsidies.policy import (
     employment_window_ends_on,
@@ -880,12 +881,15 @@ class Seeder:
     def seed_small_enterprise_subsidies(self):
         """R15 《实施方案》四(四): a small enterprise hires a welder of the archive's first class on
         a 12-month contract (300 yuan) and claims 300 more for the certificate he then obtained;
-        both paid."""
+        both paid, the enterprise classified small (工信部联企业〔2011〕300号) from its figures for
+        the year before the contract, filed with their evidence."""
         if not self.plan.small_enterprise_hire:
             return
         code, contract_on = self.spec.small_enterprise
         hire = self.trainees[self.plan.small_enterprise_hire]
         enterprise, credit_code = demo.SMALL_ENTERPRISE
+        figures_year = contract_on.year - 1
+        size = classify_enterprise(**demo.SMALL_ENTERPRISE_SIZE, assets_10k=None).size
         certificate = Certificate.objects.filter(trainee=hire, enrolment__training_class__code=code).first()
         rows = [
             ("hire", None, contract_on + timedelta(days=21)),
@@ -896,7 +900,10 @@ class Seeder:
             self.ensure(
                 SmallEnterpriseSubsidy, {"enterprise_credit_code": credit_code, "hire": hire, "stage": stage},
                 {
-                    "enterprise_name": enterprise, "policy_year": self.year,
+                    "enterprise_name": enterprise, "policy_year": self.year, **demo.SMALL_ENTERPRISE_SIZE,
+                    "figures_year": figures_year, "enterprise_size": size,
+                    "size_evidence": ContentFile(demo.small_enterprise_evidence(figures_year),
+                                                 name=f"{figures_year}年度企业规模情况说明.docx"),
                     "contract_starts_on": contract_on, "contract_months": 12, "certificate": certificate_,
                     "amount": small_enterprise_subsidy_amount(stage=stage, p=self.p), "status": "paid",
                     "submitted_by": self.users["hr_admin"], "submitted_at": at(submitted_on, 10),
