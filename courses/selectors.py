@@ -147,9 +147,15 @@ class AttendanceSheet:
         return attendance_standing(attended_hours=attended, recorded_hours=recorded, scheduled_hours=scheduled, p=p)
 
 
-# A first-instalment line that is claimed: live (not removed) on a claim not rejected.
-_CLAIMED = (Q(claim_lines__instalment="first", claim_lines__is_void=False)
-            & ~Q(claim_lines__claim__status="rejected"))
+# A first-instalment line that is claimed: live (not removed) on a claim not rejected; committed
+# once HR approved it (approved, on notice, payable, paid); dead when it can never be paid (live on
+# a rejected claim, or removed by an upheld objection).
+_FIRST = Q(claim_lines__instalment="first")
+_CLAIMED = _FIRST & Q(claim_lines__is_void=False) & ~Q(claim_lines__claim__status="rejected")
+_COMMITTED = _FIRST & Q(claim_lines__is_void=False, claim_lines__claim__status__in=[
+    "approved", "publicised", "payable", "paid"])
+_DEAD = _FIRST & (Q(claim_lines__is_void=False, claim_lines__claim__status="rejected")
+                  | Q(claim_lines__objections__is_upheld=True))
 _NOT_SUBSIDISED_RESULTS = ("failed", "absent")
 
 
@@ -162,13 +168,16 @@ def prior_trainings(trainee_ids, *, exclude_class_id, claim_for=None) -> dict[in
     - at enrolment (`claim_for` None): every one not settled against a subsidy, i.e. all but those
       without a claimed line that ended failed or absent at the assessment, below the attendance
       threshold, or closed without a certificate;
-    - at a claim (`claim_for` = (start date, class id) of the class claimed): those already claimed,
-      and those certified whose class started before (by date, then by class) — the earlier training
-      is the subsidised one, whatever the order of enrolment or of the claims."""
+    - at a claim (`claim_for` = (start date, class id) of the class claimed): one HR has already
+      approved for payment, whatever its dates; and one that started before this class (by date,
+      then by class) and is claimed, or certified and still payable (no line refused for good). The
+      earlier training is the subsidised one, whatever the order of enrolment or of the claims."""
     rows = (
         Enrolment.objects.filter(trainee_id__in=trainee_ids, training_class__status__in=SUBSIDISED_STATUSES)
         .exclude(training_class_id=exclude_class_id)
         .annotate(claimed=Count("claim_lines", filter=_CLAIMED, distinct=True),
+                  committed=Count("claim_lines", filter=_COMMITTED, distinct=True),
+                  dead=Count("claim_lines", filter=_DEAD, distinct=True),
                   certified=Count("certificates", distinct=True),
                   start_on=Coalesce("training_class__started_on", "training_class__planned_start_on"),
                   end_on=Coalesce("training_class__completed_on", "training_class__planned_end_on"))
@@ -176,18 +185,19 @@ def prior_trainings(trainee_ids, *, exclude_class_id, claim_for=None) -> dict[in
         .values_list("trainee_id", "training_class_id", "training_class__code", "start_on", "end_on",
                      "training_class__policy_year_id", "training_class__occupation__code",
                      "training_class__occupation__name", "training_class__level", "training_class__status",
-                     "meets_attendance", "assessment__result", "claimed", "certified")
+                     "meets_attendance", "assessment__result", "claimed", "committed", "dead", "certified")
         .order_by("trainee_id", "start_on", "training_class_id")
     )
     found: dict[int, list[PriorTraining]] = {}
     for (trainee_id, class_id, code, start_on, end_on, year, occupation_code, occupation_name, level, status,
-         meets, result, claimed, certified) in rows:
+         meets, result, claimed, committed, dead, certified) in rows:
         if claim_for is None:
             unsubsidised = (result in _NOT_SUBSIDISED_RESULTS or meets is False
                             or (status == "closed" and not certified))
             counts = bool(claimed) or not unsubsidised
         else:
-            counts = bool(claimed) or (bool(certified) and (start_on, class_id) < claim_for)
+            earlier = (start_on, class_id) < claim_for
+            counts = bool(committed) or (earlier and (bool(claimed) or (bool(certified) and not dead)))
         found.setdefault(trainee_id, []).append(PriorTraining(
             class_code=code, start_on=start_on, end_on=end_on, year=year,
             occupation_key=occupation_code or occupation_name, level_rank=level_rank(level), counts=counts))

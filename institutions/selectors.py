@@ -65,10 +65,14 @@ def annual_performance(policy_year, *, today=None) -> AnnualPerformance:
         .values_list("pk", "institution_id", "has_certificate", "class_start_on", "class_end_on")
     )
     jobs = {}
-    for enrolment_id, started_on in EmploymentRecord.objects.filter(
+    # R23: HR-verified, with HR's note where the employer is the institution itself or has no valid
+    # credit code (EmploymentRecord.is_verified_for_payment, the same test the claim applies).
+    for record in EmploymentRecord.objects.filter(
         enrolment__training_class__policy_year=policy_year, verified_at__isnull=False
-    ).values_list("enrolment_id", "started_on"):
-        jobs.setdefault(enrolment_id, []).append(started_on)
+    ).only("enrolment_id", "started_on", "verified_at", "verification_note", "is_employer_the_institution",
+           "employer_credit_code"):
+        if record.is_verified_for_payment:
+            jobs.setdefault(record.enrolment_id, []).append(record.started_on)
     figures = {}
     for pk, institution_id, has_certificate, start_on, end_on in enrolments:
         completed, certified, employed = figures.get(institution_id, (0, 0, 0))

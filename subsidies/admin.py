@@ -209,7 +209,7 @@ class SubsidyClaimAdmin(DecisionButtonsMixin, NoDeleteMixin, HistoryAdmin):
         return super().changelist_view(request, {**(extra_context or {}), "status_rows": status_rows,
                                                  "month_rows": month_rows})
 
-    def decision_preview(self, request, claim, decision):
+    def decision_preview(self, request, claim, decision, *, with_recheck=False):
         """What a decision changes on one claim (status, amount) and what would refuse it: the
         workflow, the four-eyes rule, R3's supervision decision, R19's notice and objections."""
         _, target, _ = CLAIM_DECISIONS[decision]
@@ -226,11 +226,6 @@ class SubsidyClaimAdmin(DecisionButtonsMixin, NoDeleteMixin, HistoryAdmin):
         change.problems = refusals(lambda: policy.ensure_claim_transition(claim.status, target, labels=LABELS))
         if change.problems:
             return change
-        if decision in RECHECKED:
-            # Every line is checked again before the claim moves on (三(七)): say now who would go.
-            for line, reason, _ in services.recheck_findings(claim, today=timezone.localdate(),
-                                                               step=RECHECKED[decision]):
-                details.append(f"将剔除{line.enrolment.trainee.name}:{reason}")
         if decision == "approve":
             change.problems = refusals(lambda: policy.ensure_four_eyes(reviewer_id=claim.reviewed_by_id,
                                                                         approver_id=request.user.pk))
@@ -243,6 +238,19 @@ class SubsidyClaimAdmin(DecisionButtonsMixin, NoDeleteMixin, HistoryAdmin):
             pending = ClaimObjection.objects.filter(line__claim=claim, is_upheld__isnull=True).count()
             if pending:
                 change.problems.append(f"还有{pending}条公示异议未处理,处理后才能拨付。")
+        if decision in RECHECKED and with_recheck:
+            # Every line is checked again before the claim moves on (三(七)): the confirmation page
+            # says who would go and what would remain (the change page's buttons do not run it).
+            going = services.recheck_findings(claim, today=timezone.localdate(), step=RECHECKED[decision])
+            for line, reason, _ in going:
+                details.append(f"将剔除{line.enrolment.trainee.name}:{reason}")
+            if going:
+                remaining = claim.total_amount - sum(line.amount + line.placement_reward_amount
+                                                     for line, _, _ in going)
+                details.append(f"剔除后金额:{yuan(remaining)}")
+                if len(going) == claim.lines.filter(is_void=False).count():
+                    change.problems.append("复核后本申领已没有可拨付的学员(《实施方案》三(七)):请「不予拨付」,"
+                                           "或待问题处理后再办理。")
         return change
 
     def _act(self, request, queryset, decision, call, form_class=None, require=None):
@@ -257,7 +265,8 @@ class SubsidyClaimAdmin(DecisionButtonsMixin, NoDeleteMixin, HistoryAdmin):
 
         return service_action(self, request, queryset.select_related("training_class__policy_year", "institution"),
                               label=label, call=call_and_report, form_class=form_class, require=require,
-                              preview=lambda claim: self.decision_preview(request, claim, decision))
+                              preview=lambda claim: self.decision_preview(
+                                  request, claim, decision, with_recheck="confirm" not in request.POST))
 
     @admin.action(description="初审通过")
     def review_selected(self, request, queryset):
@@ -299,7 +308,7 @@ class SubsidyClaimAdmin(DecisionButtonsMixin, NoDeleteMixin, HistoryAdmin):
         return self._act(request, queryset, "reject",
                          lambda c, u, d: services.reject_claim(c, by=u, reason=d["reason"]), ReasonForm)
 
-    @admin.action(description="开始公示(5个工作日)")
+    @admin.action(description="开始公示(按年度规定的工作日数)")
     def publicise_selected(self, request, queryset):
         return self._act(request, queryset, "publicise",
                          lambda c, u, d: services.publicise_claim(c, by=u, starts_on=d["starts_on"],

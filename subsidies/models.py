@@ -204,7 +204,7 @@ class ClaimLine(models.Model):
         help_text="凭培训券报名的,记录所用培训券(《实施方案》四(三))。",
     )
     is_void = models.BooleanField("已剔除", default=False, help_text="公示异议成立、审核剔除或申领不予拨付时剔除。")
-    void_reason = models.CharField("剔除原因", max_length=200, blank=True)
+    void_reason = models.CharField("剔除原因", max_length=300, blank=True)
     held_by = models.ForeignKey(
         "institutions.Flag", models.PROTECT, null=True, blank=True, related_name="held_lines",
         verbose_name="暂缓拨付的异常提示",

@@ -108,8 +108,10 @@ CLAIM_TRANSITIONS = {
     "submitted": {"reviewed", "draft", "rejected"},
     "reviewed": {"approved", "draft", "rejected"},
     "approved": {"publicised", "rejected"},
-    "publicised": {"payable"},
-    "payable": {"paid"},
+    # A claim whose every line a re-check refuses (a fraud confirmed during the notice) can still
+    # be refused as a whole before payment.
+    "publicised": {"payable", "rejected"},
+    "payable": {"paid", "rejected"},
     "paid": set(),
     "rejected": set(),
 }
@@ -117,7 +119,8 @@ CLAIM_TRANSITIONS = {
 
 def ensure_claim_transition(current: str, target: str, *, labels: dict | None = None) -> None:
     """A claim moves draft -> submitted -> reviewed -> approved -> on public notice -> payable ->
-    paid; returned to draft with a reason, or rejected, at review or approval (SPEC.md §3.7)."""
+    paid; returned to draft with a reason at review or approval, or rejected at any step before
+    payment (SPEC.md §3.7)."""
     if target not in CLAIM_TRANSITIONS.get(current, set()):
         labels = labels or {}
         raise ValidationError(
@@ -222,7 +225,8 @@ def second_instalment_decision(*, has_first_line: bool, employed_on: date | None
     if is_withdrawn:
         return _not("withdrawn", "已退学(退学学员不能申领补贴)")
     if not has_first_line:
-        return _not("no_first_instalment", "首期补贴未经审批:首期申领审批后才能申领二期")
+        return _not("no_first_instalment", "首期补贴未经审批、未拨付或已剔除(《实施方案》四(二) 先拨付80%):"
+                                            "首期申领审批后才能申领二期,拨付二期前首期须已拨付")
     if employed_on is None:
         return _not("not_employed", f"结业后{p.employment_window_months}个月内未登记就业:请在就业跟踪中登记")
     if employed_on > today:
@@ -242,12 +246,13 @@ def second_instalment_decision(*, has_first_line: bool, employed_on: date | None
     return LineDecision(payable=True)
 
 
-def held_by_flag_decision(*, summary: str) -> LineDecision:
+def held_by_flag_decision(*, number: int, kind: str) -> LineDecision:
     """《实施方案》三(七) 杜绝弄虚作假: a trainee or class with an open supervision flag is not paid
-    until county HR has resolved the flag; the line is held (taken off this claim with the flag named)
-    and may be claimed again once the flag is resolved."""
-    return _not("held_by_flag", f"有未处理的异常提示「{summary}」,暂缓拨付(《实施方案》三(七)):"
-                                "县人社局核查处理后,可在以后的申领中重新申领")
+    until county HR has resolved the flag; the line is held (taken off this claim with the flag's
+    number and kind — its findings stay with HR, who links them) and may be claimed again once the
+    flag is resolved."""
+    return _not("held_by_flag", f"县人社局正在核查异常提示第{number}号({kind}),暂缓拨付(《实施方案》三(七)):"
+                                "核查处理后,可在以后的申领中重新申领")
 
 
 def ensure_second_claim_due(*, window_ends_on: date, today: date, undecided: int) -> None:

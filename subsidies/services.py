@@ -72,13 +72,14 @@ class ClaimPreview:
 
 
 def _open_flags(training_class, trainee_ids):
-    """The open supervision flags about this class and about these trainees (三(七)): the class's
-    first one, and each trainee's first one, oldest first."""
+    """The open supervision flags about this class and about these trainees (三(七)): the first one
+    about the class as a whole (no trainee named), and each trainee's first one, oldest first. A flag
+    naming a trainee in this class holds that trainee only, never the class."""
     flags = (Flag.objects.filter(resolved_at__isnull=True)
              .filter(Q(training_class=training_class) | Q(trainee_id__in=trainee_ids)).order_by("detected_at", "pk"))
     on_class, on_trainee = None, {}
     for flag in flags:
-        if flag.training_class_id == training_class.pk and on_class is None:
+        if flag.trainee_id is None and flag.training_class_id == training_class.pk and on_class is None:
             on_class = flag
         if flag.trainee_id is not None:
             on_trainee.setdefault(flag.trainee_id, flag)
@@ -90,7 +91,7 @@ def _hold(preview, enrolment, flag) -> bool:
     if flag is None:
         return False
     preview.held[enrolment.pk] = flag
-    preview.excluded.append((enrolment, policy.held_by_flag_decision(summary=flag.summary)))
+    preview.excluded.append((enrolment, policy.held_by_flag_decision(number=flag.pk, kind=flag.get_kind_display())))
     return True
 
 
@@ -162,18 +163,22 @@ def preview_first_claim(training_class, *, today: date, own_claim=None, deadline
     return preview
 
 
-def preview_second_claim(training_class, *, today: date, own_claim=None, deadline_met: bool = False) -> ClaimPreview:
+def preview_second_claim(training_class, *, today: date, own_claim=None, deadline_met: bool = False,
+                         first_paid: bool = False) -> ClaimPreview:
     """Who the second-instalment claim pays (20 % and the job-placement reward, R7, R8): those
     with an approved first-instalment line and employment inside the 3-month window that has
     started and is verified as R23 asks; a trainee or class with an open flag is held (三(七))."""
     tc = training_class
     p = tc.policy_year.params()
     preview = ClaimPreview(training_class=tc, instalment=Instalment.SECOND, days=delivered_days(tc))
-    # The second instalment follows a first one that HR has approved (or paid), never a draft.
+    # The second instalment follows a first one that HR has approved (or paid), never a draft; it is
+    # made payable and paid only once the first is payable or paid (`first_paid`): an objection
+    # upheld or a re-check failed on the first line never leaves the 20 % paid without the 80 %.
+    first_statuses = [ClaimStatus.PAYABLE, ClaimStatus.PAID] if first_paid else APPROVED_OR_LATER
     firsts = {
         line.enrolment_id: line
         for line in ClaimLine.objects.filter(enrolment__training_class=tc, instalment=Instalment.FIRST, is_void=False,
-                                             claim__status__in=APPROVED_OR_LATER).select_related("certificate")
+                                             claim__status__in=first_statuses).select_related("certificate")
     }
     claimed, objected = _claimed(tc, Instalment.SECOND, own_claim=own_claim)
     jobs = {}
@@ -216,8 +221,10 @@ def preview_second_claim(training_class, *, today: date, own_claim=None, deadlin
 
 
 def _undecided_employment(preview) -> int:
-    """Trainees with a first instalment whose employment inside the window is not yet settled."""
-    open_codes = {"not_employed", "employment_not_verified"}
+    """Trainees with a first instalment whose employment inside the window is not yet settled:
+    not recorded, not verified (or not with the note R23 asks for), not begun, or held by a flag."""
+    open_codes = {"not_employed", "employment_not_verified", "employment_needs_note", "employment_not_started",
+                  "held_by_flag"}
     return sum(1 for _, decision in preview.excluded if decision.code in open_codes)
 
 
@@ -278,15 +285,18 @@ def _move(claim, target, **fields):
     return claim
 
 
-def _void_line(line, claim, reason, *, change_reason, held_by=None):
+def _void_line(line, claim, reason, *, change_reason, held_by=None, recompute=True):
     """Take a line off its claim (kept, marked void with the reason, and the open flag holding it if
-    any) and recompute the total."""
-    line.is_void, line.void_reason, line.held_by = True, reason[:200], held_by
+    any) and, unless told otherwise (a batch recomputes once), recompute the claim's total."""
+    line.is_void, line.void_reason, line.held_by = True, reason[:300], held_by
     line._change_reason = change_reason
-    line.full_clean(validate_constraints=False)
+    # The related rows were read under lock; only the line's own fields change.
+    line.full_clean(exclude=["claim", "enrolment", "certificate", "employment", "voucher", "held_by"],
+                    validate_constraints=False)
     line.save()
-    _recompute_total(claim)
-    claim.save(update_fields=["total_amount"])
+    if recompute:
+        _recompute_total(claim)
+        claim.save(update_fields=["total_amount"])
 
 
 # Every line is checked again, with the figures of the moment, before a claim moves on (三(七)
@@ -304,7 +314,8 @@ def recheck_findings(claim, *, today: date, step: str) -> list:
     label = RECHECK_STEPS[step]
     tc = claim.training_class
     preview_of = preview_first_claim if claim.instalment == Instalment.FIRST else preview_second_claim
-    preview = preview_of(tc, today=today, own_claim=claim, deadline_met=step != "submit")
+    options = {"first_paid": step in ("payable", "pay")} if claim.instalment == Instalment.SECOND else {}
+    preview = preview_of(tc, today=today, own_claim=claim, deadline_met=step != "submit", **options)
     fresh = {line.enrolment_id: line for line in preview.lines}
     refused = {enrolment.pk: decision for enrolment, decision in preview.excluded}
     found = []
@@ -336,7 +347,10 @@ def _recheck(claim, *, today: date, step: str) -> list:
             params={"step": RECHECK_STEPS[step], "first": f"{found[0][0].enrolment.trainee.name}:{found[0][1]}",
                     "count": len(found)})
     for line, reason, flag in found:
-        _void_line(line, claim, reason, change_reason=RECHECK_STEPS[step], held_by=flag)
+        _void_line(line, claim, reason, change_reason=RECHECK_STEPS[step], held_by=flag, recompute=False)
+    if found:
+        _recompute_total(claim)
+        claim.save(update_fields=["total_amount"])
     return [line for line, _, _ in found]
 
 
@@ -484,10 +498,13 @@ def record_objection(line, *, by, received_on: date, content, objector=""):
 
 @transaction.atomic
 def decide_objection(objection, *, by, upheld: bool, note):
-    """Decide an objection; an upheld one removes its line from the claim before payment (R19)."""
+    """Decide an objection; an upheld one removes its line from the claim before payment (R19).
+
+    Locks in the order every claim service uses: the claim, then the objection, then the line."""
     _ensure_hr(by)
-    objection = ClaimObjection.objects.select_for_update().select_related("line").get(pk=objection.pk)
-    claim = _lock(objection.line.claim)
+    claim_id = ClaimLine.objects.filter(objections=objection.pk).values_list("claim_id", flat=True).get()
+    claim = _lock(SubsidyClaim(pk=claim_id))
+    objection = ClaimObjection.objects.select_for_update(of=("self",)).get(pk=objection.pk)
     if claim.status not in (ClaimStatus.PUBLICISED, ClaimStatus.PAYABLE) or objection.is_upheld is not None:
         raise ValidationError("该异议已处理,或申领已拨付。", code="objection_closed")
     if not (note or "").strip():
@@ -496,8 +513,9 @@ def decide_objection(objection, *, by, upheld: bool, note):
     objection.decided_by, objection.decided_at = by, timezone.now()
     objection.full_clean()
     objection.save()
-    if upheld and not ClaimLine.objects.select_for_update(of=("self",)).get(pk=objection.line_id).is_void:
-        _void_line(objection.line, claim, f"公示异议成立:{note}", change_reason="公示异议成立,剔除")
+    line = ClaimLine.objects.select_for_update(of=("self",)).get(pk=objection.line_id)
+    if upheld and not line.is_void:
+        _void_line(line, claim, f"公示异议成立:{note}", change_reason="公示异议成立,剔除")
     return objection
 
 

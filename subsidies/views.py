@@ -15,9 +15,9 @@ from courses.selectors import classes_visible_to
 from skills_program.excel import wants_xlsx, workbook_response
 from skills_program.selectors import current_policy_year
 from subsidies import services
-from subsidies.models import ClaimStatus, Instalment
+from subsidies.models import Instalment
 from subsidies.selectors import claims_visible_to
-from trainees.policy import mask_id_number, mask_name
+from trainees.policy import mask_id_number
 from trainees.selectors import trainees_visible_to
 from trainees.views import trainee_page
 
@@ -170,24 +170,3 @@ def issue_voucher(request, pk):
         return response
     messages.success(request, f"已发放培训券 {voucher.code},有效期至{voucher.expires_on:%Y年%m月%d日}。")
     return redirect("trainees:trainee-detail", pk=pk)
-
-
-def public_notices(year, page=1, per_page=20):
-    """Claims on public notice (R19), `per_page` claims a page (a province has hundreds on notice
-    at once): each line with the masked name and ID number. Returns (page, notices)."""
-    from django.core.paginator import Paginator
-
-    from subsidies.models import ClaimLine, SubsidyClaim
-
-    claims = (SubsidyClaim.objects.filter(status=ClaimStatus.PUBLICISED, training_class__policy_year=year)
-              .select_related("training_class__occupation", "institution").order_by("publicity_ends_on", "pk"))
-    shown = Paginator(claims, per_page).get_page(page)
-    notices = {claim.pk: {"claim": claim, "lines": []} for claim in shown}
-    lines = (ClaimLine.objects.filter(claim__in=list(notices), is_void=False).select_related("enrolment__trainee")
-             .order_by("claim_id", "pk"))
-    for line in lines:
-        notices[line.claim_id]["lines"].append({
-            "name": mask_name(line.enrolment.trainee.name), "id_number": mask_id_number(line.enrolment.trainee.id_number),
-            "amount": line.amount + line.placement_reward_amount,
-        })
-    return shown, list(notices.values())

@@ -172,7 +172,8 @@ def test_an_open_flag_on_a_trainee_holds_the_line_which_returns_once_resolved(re
     held_line.refresh_from_db()
     assert moved.dropped == [held_line]
     assert held_line.is_void and held_line.held_by == flag
-    assert "暂缓拨付" in held_line.void_reason and flag.summary in held_line.void_reason
+    assert "暂缓拨付" in held_line.void_reason and f"异常提示第{flag.pk}号" in held_line.void_reason
+    assert flag.summary not in held_line.void_reason  # HR's findings stay with HR
     # the claim goes on without it
     services.approve_claim(claim, by=approver, today=TODAY)
     # still open: a new claim leaves the trainee out, held, with the flag named
@@ -218,9 +219,9 @@ def test_the_admin_says_before_and_after_who_is_taken_off(reviewer, client):
     done = client.post(url, {"action": "review_selected", "_selected_action": [claim.pk], "confirm": "1"},
                        follow=True)
     text = done.content.decode()
-    assert "已剔除" in text and flag.summary in text
+    assert "已剔除" in text and f"异常提示第{flag.pk}号" in text
     change = client.get(reverse("admin:subsidies_subsidyclaim_change", args=[claim.pk])).content.decode()
-    assert reverse("admin:institutions_flag_change", args=[flag.pk]) in change
+    assert reverse("admin:institutions_flag_change", args=[flag.pk]) in change and flag.summary in change
 
 
 def test_the_institutions_submit_button_says_who_was_taken_off(client, monkeypatch):
@@ -351,3 +352,91 @@ def test_r23_employment_not_started_or_needing_a_note_is_not_paid(reviewer, appr
     assert {e.pk: d.code for e, d in preview.excluded} == {future.pk: "employment_not_started",
                                                           uncoded.pk: "employment_needs_note"}
     assert {line.enrolment_id for line in preview.lines} == {noted.pk, coded.pk}
+
+
+# What the independent review of the change found ------------------------------------------------
+
+def test_a_flag_naming_one_trainee_in_the_class_holds_that_trainee_only():
+    training_class = completed_class(trainees=3)
+    one = training_class.enrolments.order_by("pk").first()
+    Flag.objects.create(kind=FlagKind.EMPLOYER_IS_INSTITUTION, key="one", summary="就业单位就是培训机构本身",
+                        trainee=one.trainee, training_class=training_class)
+    preview = services.preview_first_claim(training_class, today=TODAY)
+    assert [(e.pk, d.code) for e, d in preview.excluded] == [(one.pk, "held_by_flag")]
+    assert len(preview.lines) == 2
+
+
+def test_r16_of_two_trainings_in_flight_the_earlier_is_paid_whichever_is_claimed_first(reviewer, approver):
+    earlier = completed_class(trainees=1)
+    later = completed_class(trainees=1, occupation=earlier.occupation)
+    same_person(earlier, later)
+    shift(later, 40)
+    today = TODAY + datetime.timedelta(days=40)
+    # the later class's line is drafted first, by another path (before the earlier one was certified)
+    Certificate.objects.filter(enrolment__training_class=earlier).update(issued_on=later.planned_end_on)
+    line = ClaimLine.objects.create(
+        claim=factories.SubsidyClaimFactory(training_class=later, institution=later.institution),
+        enrolment=later.enrolments.get(), instalment="first", training_days=10,
+        total_subsidy_amount=Decimal("1500.00"), first_amount=Decimal("1200.00"), second_amount=Decimal("300.00"),
+        amount=Decimal("1200.00"), reason="另一途径生成")
+    # a draft line of the later class does not stop the earlier one
+    assert len(services.preview_first_claim(earlier, today=today).lines) == 1
+    # and the later one goes at its next step, the earlier being certified and first by date
+    findings = services.recheck_findings(line.claim, today=today, step="submit")
+    assert [reason for _, reason, _ in findings] and "同一等级" in findings[0][1]
+
+
+def test_r16_an_earlier_training_refused_for_good_does_not_count(reviewer):
+    earlier = completed_class(trainees=2)
+    later = completed_class(trainees=1, occupation=earlier.occupation)
+    trainee = earlier.enrolments.order_by("pk").first().trainee
+    Enrolment.objects.filter(training_class=later).update(trainee=trainee)
+    Certificate.objects.filter(enrolment__training_class=later).update(trainee=trainee)
+    shift(later, 40)
+    today = TODAY + datetime.timedelta(days=40)
+    claim = draft(earlier)
+    services.submit_claim(claim, by=earlier.clerk, today=TODAY)
+    assert [d.code for _, d in services.preview_first_claim(later, today=today).excluded] == [
+        "same_occupation_and_level"]
+    services.reject_claim(claim, by=reviewer, reason="机构虚报,不予拨付")
+    # the earlier training was never subsidised and never will be: the later one may be paid
+    assert len(services.preview_first_claim(later, today=today).lines) == 1
+
+
+def test_the_20_percent_is_made_payable_only_after_the_80_percent(reviewer, approver):
+    training_class = completed_class(trainees=1)
+    first = paid_first(training_class, reviewer, approver)  # approved, not yet paid
+    enrolment = training_class.enrolments.get()
+    day = END + datetime.timedelta(days=20)
+    employed(enrolment, started_on=day, credit_code=factories.credit_code(4))
+    second, _ = services.generate_claim(training_class, by=training_class.clerk, instalment="second",
+                                        today=SECOND_DAY)
+    services.submit_claim(second, by=training_class.clerk, today=SECOND_DAY)
+    services.review_claim(second, by=reviewer, today=SECOND_DAY)
+    services.approve_claim(second, by=approver, today=SECOND_DAY)
+    services.publicise_claim(second, by=reviewer, starts_on=SECOND_DAY, today=SECOND_DAY)
+    after = SECOND_DAY + datetime.timedelta(days=14)
+    with pytest.raises(ValidationError) as error:
+        services.mark_payable(second, by=reviewer, today=after)
+    assert error.value.code == "nothing_payable_after_recheck" and "首期" in error.value.messages[0]
+    # the first instalment goes through its notice and is paid: the second may follow
+    services.publicise_claim(first, by=reviewer, starts_on=after, today=after)
+    first.refresh_from_db()
+    later = first.publicity_ends_on + datetime.timedelta(days=1)
+    services.mark_payable(first, by=reviewer, today=later)
+    services.mark_paid(first, by=approver, payment_reference="CZ-80", today=later)
+    services.mark_payable(second, by=reviewer, today=later)
+    services.mark_paid(second, by=approver, payment_reference="CZ-20", today=later)
+    assert second.lines.filter(is_void=False).count() == 1
+
+
+def test_a_claim_on_notice_can_still_be_refused_as_a_whole(reviewer, approver):
+    training_class = completed_class(trainees=1)
+    claim = paid_first(training_class, reviewer, approver)
+    services.publicise_claim(claim, by=reviewer, starts_on=TODAY, today=TODAY)
+    services.reject_claim(claim, by=approver, reason="公示期间查实虚假培训")
+    claim.refresh_from_db()
+    assert claim.status == "rejected"
+
+
+SECOND_DAY = END + datetime.timedelta(days=100)  # after the window (13 September) closed
