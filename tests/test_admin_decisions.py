@@ -2,6 +2,7 @@
 change, the class and claim pages carry the decisions their status allows, and a decision sent
 without the acknowledgement a rule requires comes back with what was typed kept."""
 
+import datetime
 import logging
 from decimal import Decimal
 
@@ -12,9 +13,11 @@ from django.test import Client
 from django.urls import reverse
 
 from courses import services as courses
-from courses.models import ClassTransition
+from courses.models import ClassTransition, TrainingClass
+from subsidies import services as subsidies
 from subsidies.models import SubsidyClaim
 from tests import factories
+from tests.scenarios import completed_class
 from tests.test_scope_matrix import fingerprint
 
 pytestmark = pytest.mark.django_db
@@ -28,10 +31,14 @@ def classes_url():
 
 
 def claim_in(status, *, rate=Decimal("0.9500"), **kwargs):
-    """A first-instalment claim of one trainee (1,200.00 yuan) in `status`, its class's attendance `rate`."""
-    claim = factories.SubsidyClaimFactory(status=status, total_amount=Decimal("1200.00"),
-                                          training_class__attendance_rate=rate, **kwargs)
-    factories.ClaimLineFactory(claim=claim)
+    """A first-instalment claim of one trainee (1,200.00 yuan) in `status`, its class's attendance
+    `rate`: generated from a real completed class, so every step's re-check finds its line payable."""
+    training_class = completed_class(trainees=1)
+    TrainingClass.objects.filter(pk=training_class.pk).update(attendance_rate=rate)
+    claim, _ = subsidies.generate_claim(training_class, by=training_class.clerk, instalment="first",
+                                        today=training_class.end_on + datetime.timedelta(days=10))
+    SubsidyClaim.objects.filter(pk=claim.pk).update(status=status, **kwargs)
+    claim.refresh_from_db()
     return claim
 
 
@@ -122,7 +129,7 @@ def test_a_selection_with_a_row_that_cannot_be_decided_offers_no_confirm_button(
     ("submitted", {"初审通过", "退回机构修改", "不予拨付"}),
     ("reviewed", {"审批通过", "退回机构修改", "不予拨付"}),
     ("approved", {"开始公示", "不予拨付"}),
-    ("payable", {"登记已拨付"}),
+    ("payable", {"登记已拨付", "不予拨付"}),
     ("paid", set()),
     ("rejected", set()),
 ])
