@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from certification import services as certification
 from certification.models import Certificate
@@ -14,7 +15,8 @@ from courses import services as courses
 from courses.models import Enrolment, TrainingClass
 from skills_program.policy import PolicyParams
 from tests import factories
-from tests.scenarios import START, approved_class, completed_class
+from tests.imports.corpus import sheet
+from tests.scenarios import START, approved_class, completed_class, county_moment
 
 pytestmark = pytest.mark.django_db
 P = PolicyParams(year=2018)
@@ -113,3 +115,50 @@ def test_only_counted_trainings_count_for_the_cap_and_the_level():
     assert [e.code for e in policy.r16_refusals(
         start_on=datetime.date(2018, 6, 1), end_on=datetime.date(2018, 6, 10), year=2018, occupation_key="焊工",
         level_rank=None, others=overlapping_failed, p=P)] == ["trainee_in_overlapping_class"]
+
+
+# The same rule through the enrol page and the roster sheet -----------------------------------
+
+def on_the_day_before(monkeypatch, client, tc):
+    moment = county_moment(tc.planned_start_on - datetime.timedelta(days=3), datetime.time(10))
+    monkeypatch.setattr("django.utils.timezone.now", lambda: moment)
+    client.force_login(tc.clerk)
+
+
+@pytest.mark.parametrize("failed", [True, False])
+def test_the_enrol_page_accepts_a_trainee_who_failed_and_refuses_one_who_passed(client, monkeypatch, failed):
+    earlier = completed_class(trainees=1, certified=not failed)
+    enrolment = earlier.enrolments.get()
+    if failed:
+        certification.record_assessment(enrolment, by=earlier.clerk, result="failed", assessed_on=earlier.end_on)
+    again = later_class(earlier)
+    on_the_day_before(monkeypatch, client, again)
+    response = client.post(reverse("courses:enrol", args=[again.pk]), {"id_number": enrolment.trainee.id_number})
+    enrolled = again.enrolments.filter(trainee=enrolment.trainee).exists()
+    if failed:
+        assert response.status_code == 302 and enrolled
+    else:
+        assert response.status_code == 400 and not enrolled
+        assert "同一职业(工种)同一等级" in response.content.decode() and earlier.code in response.content.decode()
+
+
+@pytest.mark.parametrize("failed", [True, False])
+def test_the_roster_sheet_reads_r16_as_the_enrol_page_does(client, monkeypatch, failed):
+    earlier = completed_class(trainees=1, certified=not failed)
+    enrolment = earlier.enrolments.get()
+    if failed:
+        certification.record_assessment(enrolment, by=earlier.clerk, result="absent", assessed_on=earlier.end_on)
+    again = later_class(earlier)
+    on_the_day_before(monkeypatch, client, again)
+    url = reverse("courses:import-roster", args=[again.pk])
+    trainee = enrolment.trainee
+    preview = client.post(url, {"file": sheet(["身份证号", "培训券号", "姓名"], [(trainee.id_number, "", trainee.name)])})
+    plan, batch = preview.context["plan"], preview.context["batch"]
+    if failed:
+        assert plan.is_clean
+        assert client.post(url, {"batch": batch.pk}).status_code == 302
+        assert again.enrolments.filter(trainee=trainee).exists()
+    else:
+        assert [e.row for e in plan.errors] == [2] and "同一等级" in plan.errors[0].reason
+        assert client.post(url, {"batch": batch.pk}).status_code == 400
+        assert not again.enrolments.exists()
