@@ -338,7 +338,10 @@ def _recheck(claim, *, today: date, step: str) -> list:
     fail, with the step and the reason (a line held by an open flag names it, and may come back on
     a later claim once HR has resolved the flag); the claim goes on without them. Returns the lines
     taken off; refuses, writing nothing, when none would remain."""
-    live = list(claim.lines.select_for_update(of=("self",)).filter(is_void=False).values_list("pk", flat=True))
+    live = list(claim.lines.select_for_update().filter(is_void=False).values_list("pk", flat=True))
+    if not live:
+        raise ValidationError("本申领已没有学员(均已剔除或移除),无可拨付:请不予拨付;如有学员符合条件,请重新生成申领。",
+                              code="nothing_payable_after_recheck")
     found = recheck_findings(claim, today=today, step=step)
     if found and len(found) == len(live):
         raise ValidationError(

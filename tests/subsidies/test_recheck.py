@@ -440,3 +440,18 @@ def test_a_claim_on_notice_can_still_be_refused_as_a_whole(reviewer, approver):
 
 
 SECOND_DAY = END + datetime.timedelta(days=100)  # after the window (13 September) closed
+
+
+def test_a_claim_left_without_lines_by_an_objection_is_not_made_payable(reviewer, approver):
+    training_class = completed_class(trainees=1)
+    claim = paid_first(training_class, reviewer, approver)
+    services.publicise_claim(claim, by=reviewer, starts_on=TODAY, today=TODAY)
+    claim.refresh_from_db()
+    objection = services.record_objection(claim.lines.get(), by=reviewer, received_on=claim.publicity_starts_on,
+                                          content="举报该学员未参加培训")
+    services.decide_objection(objection, by=approver, upheld=True, note="查实")
+    after = claim.publicity_ends_on + datetime.timedelta(days=1)
+    assert code_of(lambda: services.mark_payable(claim, by=reviewer, today=after)) == "nothing_payable_after_recheck"
+    services.reject_claim(claim, by=approver, reason="异议成立,无可拨付学员")
+    claim.refresh_from_db()
+    assert (claim.status, claim.total_amount) == ("rejected", Decimal("0.00"))
