@@ -1,6 +1,7 @@
 """Rules of assessment and certificates (R3 gate, R12) and of employment records. Pure."""
 
 from datetime import date
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 
@@ -10,7 +11,7 @@ COUNTY_HR = "长治县人力资源和社会保障局"
 
 
 def ensure_may_be_assessed(*, class_status: str, meets_attendance: bool | None, is_withdrawn: bool,
-                           min_attendance_rate) -> None:
+                           min_attendance_rate: Decimal) -> None:
     """R3 《实施方案》三(五): only trainees of a completed class who met the attendance threshold
     sit the end-of-course assessment."""
     if class_status not in ("completed", "closed"):

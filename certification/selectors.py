@@ -1,10 +1,18 @@
 """Which certificates and employment records a user may see (SPEC.md §1)."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
 from accounts.scope import scope_of
 from certification.models import Certificate, EmploymentRecord, EvaluationPlan
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+    from django.db.models import QuerySet
 
-def certificates_visible_to(user):
+
+def certificates_visible_to(user: User | AnonymousUser) -> QuerySet[Certificate]:
     """HR: all. Institution: those earned on its rosters. Township: its trainees'. Evaluation
     body: those it issued."""
     scope = scope_of(user)
@@ -14,13 +22,14 @@ def certificates_visible_to(user):
     if scope.is_institution:
         return certificates.filter(enrolment__training_class__institution_id=scope.institution_id)
     if scope.is_township:
-        return certificates.filter(trainee__township_id=scope.township_id)
+        # A township user always has a township (accounts_userprofile_role_matches_party).
+        return certificates.filter(trainee__township_id=cast(int, scope.township_id))
     if scope.is_evaluator:
         return certificates.filter(evaluation_body_id=scope.evaluation_body_id)
     return certificates.none()
 
 
-def employment_visible_to(user):
+def employment_visible_to(user: User | AnonymousUser) -> QuerySet[EmploymentRecord]:
     """HR: all. Institution: employment following its classes. Township: its trainees'."""
     scope = scope_of(user)
     records = EmploymentRecord.objects.all()
@@ -29,11 +38,11 @@ def employment_visible_to(user):
     if scope.is_institution:
         return records.filter(enrolment__training_class__institution_id=scope.institution_id)
     if scope.is_township:
-        return records.filter(trainee__township_id=scope.township_id)
+        return records.filter(trainee__township_id=cast(int, scope.township_id))
     return records.none()
 
 
-def evaluation_plans_visible_to(user):
+def evaluation_plans_visible_to(user: User | AnonymousUser) -> QuerySet[EvaluationPlan]:
     """HR: all. Evaluation body: its own plans."""
     scope = scope_of(user)
     plans = EvaluationPlan.objects.all()

@@ -1,6 +1,10 @@
 """Assessment results, certificates and employment records: every change through here."""
 
+from __future__ import annotations
+
 from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -10,8 +14,15 @@ from certification import policy
 from certification.models import Assessment, AssessmentResult, Certificate, EmploymentRecord, EvaluationPlan
 from courses.models import Enrolment
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django.core.files import File
 
-def _lock_enrolment(enrolment):
+    from certification.models import EvaluationBody
+    from courses.models import Occupation
+
+
+def _lock_enrolment(enrolment: Enrolment) -> Enrolment:
     return (
         Enrolment.objects.select_for_update(of=("self",))
         .select_related("training_class__occupation", "training_class__institution", "training_class__policy_year",
@@ -21,7 +32,8 @@ def _lock_enrolment(enrolment):
 
 
 @transaction.atomic
-def record_assessment(enrolment, *, by, result, assessed_on: date, theory_score=None, practical_score=None):
+def record_assessment(enrolment: Enrolment, *, by: User, result: str, assessed_on: date,
+                      theory_score: Decimal | None = None, practical_score: Decimal | None = None) -> Assessment:
     """Record (or correct) a trainee's end-of-course result; only those who met attendance (R3)."""
     enrolment = _lock_enrolment(enrolment)
     tc = enrolment.training_class
@@ -43,7 +55,7 @@ def record_assessment(enrolment, *, by, result, assessed_on: date, theory_score=
     return assessment
 
 
-def plan_covers(evaluation_body, occupation) -> bool:
+def plan_covers(evaluation_body: EvaluationBody, occupation: Occupation) -> bool:
     """Whether the body has a published evaluation plan covering the occupation (R12)."""
     return EvaluationPlan.objects.filter(
         evaluation_body=evaluation_body, occupations=occupation, published_on__isnull=False
@@ -51,7 +63,8 @@ def plan_covers(evaluation_body, occupation) -> bool:
 
 
 @transaction.atomic
-def issue_certificate(enrolment, *, by, number, issued_on: date, today: date, level="", evaluation_body=None):
+def issue_certificate(enrolment: Enrolment, *, by: User, number: str | None, issued_on: date, today: date,
+                      level: str = "", evaluation_body: EvaluationBody | None = None) -> Certificate:
     """Record the certificate a trainee who passed obtained: the kind the occupation leads to,
     skill-level ones from an evaluation body with a published plan (R12)."""
     from accounts.scope import scope_of
@@ -96,8 +109,9 @@ def issue_certificate(enrolment, *, by, number, issued_on: date, today: date, le
 
 
 @transaction.atomic
-def record_employment(enrolment, *, by, employer_name, started_on: date, evidence_kind, employer_credit_code="",
-                      contract_months=None, evidence_file=None, today: date | None = None):
+def record_employment(enrolment: Enrolment, *, by: User, employer_name: str, started_on: date, evidence_kind: str,
+                      employer_credit_code: str | None = "", contract_months: int | None = None,
+                      evidence_file: File | None = None, today: date | None = None) -> EmploymentRecord:
     """Record a trainee's employment after training (entered by the institution or the
     township): it has begun by `today` (the county's date unless given) and not before the class
     started (R23); an employer that is the training institution itself is flagged."""
@@ -123,7 +137,8 @@ def record_employment(enrolment, *, by, employer_name, started_on: date, evidenc
 
 
 @transaction.atomic
-def verify_employment(record, *, by, note="", today: date | None = None):
+def verify_employment(record: EmploymentRecord, *, by: User, note: str = "",
+                      today: date | None = None) -> EmploymentRecord:
     """HR confirms the employment evidence (required before the second instalment). A record
     that needs scrutiny (the institution itself, an employer without a valid credit code: R23)
     is verified only with `note`, HR's written account of what was checked, which is stored; a

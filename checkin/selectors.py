@@ -3,8 +3,11 @@ each trainee on the roster, their check-in beside the clerk's own mark) and of c
 session's photos and whether more may be uploaded); county HR's photo wall of a class (each
 session's photos beside its attendance, for a remote inspection, 三(七) 视频调阅)."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
@@ -17,6 +20,12 @@ from checkin.models import CheckIn, SessionPhoto
 from courses.models import AttendanceRecord, ClassStatus, Enrolment, Session
 from courses.policy import AttendanceWindow
 from courses.services import ATTENDANCE_CLOSED, STATUS_LABELS, attendance_window, county_time
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+    from django.db.models import QuerySet
+
+    from courses.models import TrainingClass
 
 
 @dataclass(frozen=True)
@@ -38,7 +47,7 @@ class SessionPanel:
     checked_in: int
 
 
-def session_panel(session: Session, *, now=None) -> SessionPanel:
+def session_panel(session: Session, *, now: datetime | None = None) -> SessionPanel:
     """Three queries whatever the roster's size: roster, check-ins, marks."""
     now = now or timezone.now()
     opens_at, closes_at = services.session_window(session)
@@ -60,7 +69,7 @@ def session_panel(session: Session, *, now=None) -> SessionPanel:
 
 # --- Class photos ---------------------------------------------------------------------------------
 
-def photos_visible_to(user):
+def photos_visible_to(user: User | AnonymousUser) -> QuerySet[SessionPhoto]:
     """Session photos a user may open: county HR all of them, an institution those of its own
     classes, anyone else none (a township or an evaluation body sees the attendance it needs
     elsewhere, not the classroom)."""
@@ -82,11 +91,11 @@ class PhotoPanel:
     max_photos: int = policy.MAX_PHOTOS_PER_SESSION
 
     @property
-    def can_upload(self):
+    def can_upload(self) -> bool:
         return self.closed_because is None
 
 
-def photo_panel(session: Session, *, now=None) -> PhotoPanel:
+def photo_panel(session: Session, *, now: datetime | None = None) -> PhotoPanel:
     """The session's photos and whether the clerk may upload another at `now`, by the checks of
     services.add_session_photo. One query (the photos) when the session comes with its class and
     policy year."""
@@ -115,14 +124,14 @@ class WallRow:
     photos: list
 
 
-def _count(queryset, group_by: str, **outer):
+def _count(queryset: QuerySet[Any], group_by: str, **outer: OuterRef) -> Coalesce:
     """How many rows of `queryset` match the outer row (`outer`: field -> OuterRef), as a
     subquery: counting in subqueries keeps several counts from multiplying each other's joins."""
     counted = (queryset.filter(**outer).order_by().values(group_by).annotate(n=Count("pk")).values("n")[:1])
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
-def photo_wall(training_class) -> list[WallRow]:
+def photo_wall(training_class: TrainingClass) -> list[WallRow]:
     """Every session of the class in order, with its attendance (到, 缺, not recorded out of the
     roster of that day, marks entered by an approved correction), its self check-ins and its
     photos: two queries however many sessions and photos."""

@@ -3,9 +3,12 @@ code and confirms with their name and the last 4 characters of their ID number. 
 (现场照片): the clerk uploads photos of a session while it happens, and county HR records a remote
 inspection (视频调阅) of the class from them (《实施方案》三(七))."""
 
+from __future__ import annotations
+
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.cache import cache
@@ -21,6 +24,10 @@ from courses.models import ClassStatus, Enrolment, Session, TrainingClass
 from courses.services import ATTENDANCE_CLOSED, STATUS_LABELS, attendance_window, county_time
 from institutions.models import Inspection, InspectionMethod
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django.core.files.uploadedfile import UploadedFile
+
 # Counters live 2 minutes: the minute they count plus a margin for clocks a little apart.
 COUNTER_SECONDS = 120
 
@@ -31,17 +38,17 @@ class CheckInResult:
     created: bool  # False: the trainee had already checked in to this session
 
 
-def current_code(session: Session, *, now=None) -> str:
+def current_code(session: Session, *, now: datetime | None = None) -> str:
     now = now or timezone.now()
     return policy.rotating_code(secret=settings.SECRET_KEY, session_id=session.pk, step=policy.time_step(now))
 
 
-def session_window(session: Session):
+def session_window(session: Session) -> tuple[datetime, datetime]:
     return policy.session_window(held_on=session.held_on, starts_at=session.starts_at, hours=session.hours,
                                  tz=timezone.get_default_timezone())
 
 
-def count_attempt(kind: str, value: str, *, now) -> int:
+def count_attempt(kind: str, value: str, *, now: datetime) -> int:
     """One more attempt for `kind` (address or code) in the current minute, counted in the shared
     cache (the database or Redis, never one process's memory), so that every application
     process sees the same count. `add` creates the counter only if absent and `incr` is atomic
@@ -56,13 +63,13 @@ def count_attempt(kind: str, value: str, *, now) -> int:
     return cache.incr(key)
 
 
-def _sessions_on_now(code: str, now):
+def _sessions_on_now(code: str, now: datetime) -> list[tuple[int, int]]:
     """Sessions of classes in progress that are on at `now` and whose current or previous code is
     `code` (a code is derived, not stored: today's sessions are checked one by one)."""
     today = timezone.localdate(now)
     step = policy.time_step(now)
     tz = timezone.get_default_timezone()
-    found = []
+    found: list[tuple[int, int]] = []
     candidates = Session.objects.filter(
         held_on__in=[today, today - timedelta(days=1)], training_class__status=ClassStatus.IN_PROGRESS,
     ).values_list("pk", "training_class_id", "held_on", "starts_at", "hours")
@@ -74,7 +81,8 @@ def _sessions_on_now(code: str, now):
     return found
 
 
-def check_in(*, code: str, name: str, id_ending: str, address: str | None, now=None) -> CheckInResult:
+def check_in(*, code: str, name: str, id_ending: str, address: str | None,
+             now: datetime | None = None) -> CheckInResult:
     """Record that the trainee named `name`, whose ID number ends in `id_ending`, is at the
     session whose code is `code`. Accepted only while the session is on, for a trainee on its
     class's roster (not withdrawn), once per trainee and session (a second time answers with the
@@ -118,7 +126,8 @@ def check_in(*, code: str, name: str, id_ending: str, address: str | None, now=N
 
 # --- Class photos (现场照片) and remote inspection (视频调阅), 《实施方案》三(七) -------------------
 
-def _ensure_may_add_photo(training_class, session, *, by, now, stored: int):
+def _ensure_may_add_photo(training_class: TrainingClass, session: Session, *, by: User, now: datetime,
+                          stored: int) -> None:
     if scope_of(by).institution_id != training_class.institution_id:
         raise ValidationError("只有本班培训机构的工作人员可以上传本班的现场照片(《实施方案》三(七) 视频调阅)。",
                               code="not_class_institution")
@@ -130,12 +139,13 @@ def _ensure_may_add_photo(training_class, session, *, by, now, stored: int):
     policy.ensure_photo_slot(stored=stored)
 
 
-def _duplicate_photo():
+def _duplicate_photo() -> ValidationError:
     constraint = next(c for c in SessionPhoto._meta.constraints if c.name == "checkin_sessionphoto_one_use_per_photo")
+    assert constraint.violation_error_message is not None  # the constraint names its own message
     return ValidationError(constraint.violation_error_message, code=constraint.violation_error_code)
 
 
-def add_session_photo(session, *, by, now, upload) -> SessionPhoto:
+def add_session_photo(session: Session, *, by: User, now: datetime, upload: UploadedFile) -> SessionPhoto:
     """Store a photo of `session` uploaded by `by`, a clerk of the class's institution, at `now`
     (server clock): only while the class is in progress and inside the session's R20 window
     (三(七) 实时监控), at most policy.MAX_PHOTOS_PER_SESSION per session, and never a photo
@@ -177,14 +187,14 @@ def add_session_photo(session, *, by, now, upload) -> SessionPhoto:
     return photo
 
 
-def _delete_files(photo):
+def _delete_files(photo: SessionPhoto) -> None:
     for field in (photo.image, photo.thumbnail):
         if field.name:
             field.storage.delete(field.name)
 
 
 @transaction.atomic
-def record_remote_inspection(training_class, *, by, inspected_on: date, findings: str, follow_up: str = "",
+def record_remote_inspection(training_class: TrainingClass, *, by: User, inspected_on: date, findings: str, follow_up: str = "",
                              is_compliant: bool, today: date) -> Inspection:
     """County HR records a remote inspection (视频调阅, 《实施方案》三(七)) of `training_class`, made
     from its session photos and attendance: an Inspection of method video for the class and its

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_DOWN, Decimal
+from typing import cast
 
 from django.core.exceptions import ValidationError
 
@@ -120,8 +121,9 @@ class AttendanceStanding:
     can_still_meet: bool
 
 
-def attendance_standing(*, attended_hours, recorded_hours, scheduled_hours, p: PolicyParams,
-                        planned_hours=0) -> AttendanceStanding:
+def attendance_standing(*, attended_hours: Decimal | None, recorded_hours: Decimal | None,
+                        scheduled_hours: Decimal | None, p: PolicyParams,
+                        planned_hours: Decimal | int | None = 0) -> AttendanceStanding:
     """R3: `recorded_hours` are the hours of sessions whose attendance is recorded; the hours
     not yet recorded could all still be attended. While a class runs, "can no longer reach the
     threshold" is judged against its planned total hours (`planned_hours`), not only the
@@ -210,8 +212,8 @@ def ensure_day_hours(*, hours_that_day: Decimal, p: PolicyParams) -> None:
         )
 
 
-def check_class_plan(*, capacity, planned_days, total_hours, practical_hours, start_on, end_on,
-                     p: PolicyParams) -> list[ValidationError]:
+def check_class_plan(*, capacity: int, planned_days: int, total_hours: int, practical_hours: int, start_on: date,
+                     end_on: date, p: PolicyParams) -> list[ValidationError]:
     """The rules a class plan must meet on its own (R1, R4, R5): refusals are raised together,
     warnings (R4 below the target) are returned."""
     errors = []
@@ -305,7 +307,7 @@ def raise_all(errors: list[ValidationError]) -> None:
         raise ValidationError(errors)
 
 
-LEVEL_NAMES = {1: "初级工", 2: "中级工", 3: "高级工", 4: "技师", 5: "高级技师"}
+LEVEL_NAMES: dict[int | None, str] = {1: "初级工", 2: "中级工", 3: "高级工", 4: "技师", 5: "高级技师"}
 # R16 is national practice for subsidised training; the county plan has no clause for it.
 SUBSIDISED_TRAINING_PRACTICE = "补贴性职业技能培训通行规定"
 
@@ -493,7 +495,8 @@ def ensure_reschedule_valid(*, status: str, today: date, new_start_on: date, new
     if new_end_on < today:
         raise ValidationError("调整后的结业日期%(end)s早于今天,请重新填写培训日期。",
                               code="reschedule_in_past", params={"end": new_end_on})
-    if first_session_on and (first_session_on < new_start_on or last_session_on > new_end_on):
+    # The first and the last session are both known or both None.
+    if first_session_on and (first_session_on < new_start_on or cast(date, last_session_on) > new_end_on):
         raise ValidationError(
             "本班已排的课次(%(first)s至%(last)s)不在调整后的日期%(start)s至%(end)s之内:请先调整课次或日期。",
             code="reschedule_outside_sessions",

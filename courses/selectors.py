@@ -1,6 +1,11 @@
 """Which classes and roster rows a user may see (SPEC.md §1), and the figures of a class."""
 
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING, cast
 
 from django.db.models import Count, F, Q
 from django.db.models.functions import Coalesce
@@ -15,11 +20,21 @@ from courses.policy import (
     level_rank,
 )
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+    from django.db.models import QuerySet
+
+    from courses.policy import AttendanceStanding
+    from skills_program.policy import PolicyParams
+
+# A class's roster, sessions and marks by (enrolment id, session id), as AttendanceSheet loads them.
+_Loaded = tuple[list[Enrolment], list[Session], dict[tuple[int, int], AttendanceRecord]]
+
 # An evaluation body sees classes that run or ran, never applications or cancelled ones.
 EVALUATED_STATUSES = ("approved", "in_progress", "completed", "closed")
 
 
-def classes_visible_to(user):
+def classes_visible_to(user: User | AnonymousUser) -> QuerySet[TrainingClass]:
     """HR: every class. Institution: its own. Township: classes with one of its trainees on the
     roster. Evaluation body: approved, running or finished classes of occupations covered by its
     published evaluation plans."""
@@ -32,7 +47,9 @@ def classes_visible_to(user):
     # Subqueries rather than joins with DISTINCT, so callers can annotate counts safely.
     if scope.is_township:
         return classes.filter(
-            pk__in=Enrolment.objects.filter(trainee__township_id=scope.township_id).values("training_class_id")
+            # A township user always has a township (accounts_userprofile_role_matches_party).
+            pk__in=Enrolment.objects.filter(trainee__township_id=cast(int, scope.township_id))
+            .values("training_class_id")
         )
     if scope.is_evaluator:
         from certification.models import EvaluationPlan
@@ -44,7 +61,7 @@ def classes_visible_to(user):
     return classes.none()
 
 
-def enrolments_visible_to(user):
+def enrolments_visible_to(user: User | AnonymousUser) -> QuerySet[Enrolment]:
     """Roster rows: HR all; institution its classes'; township its trainees'; evaluation body
     those of the classes it may evaluate."""
     scope = scope_of(user)
@@ -54,7 +71,7 @@ def enrolments_visible_to(user):
     if scope.is_institution:
         return enrolments.filter(training_class__institution_id=scope.institution_id)
     if scope.is_township:
-        return enrolments.filter(trainee__township_id=scope.township_id)
+        return enrolments.filter(trainee__township_id=cast(int, scope.township_id))
     if scope.is_evaluator:
         return enrolments.filter(training_class__in=classes_visible_to(user))
     return enrolments.none()
@@ -69,7 +86,8 @@ class AttendanceSheet:
     so far; once completed (or with `judge_against_plan=False`, as completion computes the final
     rates) only the delivered sessions count."""
 
-    def __init__(self, training_class, *, loaded=None, judge_against_plan=None):
+    def __init__(self, training_class: TrainingClass, *, loaded: _Loaded | None = None,
+                 judge_against_plan: bool | None = None) -> None:
         self.training_class = training_class
         if loaded is None:
             loaded = self._load([training_class])[training_class.pk]
@@ -80,16 +98,16 @@ class AttendanceSheet:
         self.planned_hours = Decimal(training_class.total_hours or 0) if judge_against_plan else Decimal(0)
 
     @classmethod
-    def for_classes(cls, classes):
+    def for_classes(cls, classes: Iterable[TrainingClass]) -> list[AttendanceSheet]:
         """One sheet per class, all loaded in the same three queries however many classes."""
         classes = list(classes)
         loaded = cls._load(classes)
         return [cls(training_class, loaded=loaded[training_class.pk]) for training_class in classes]
 
     @staticmethod
-    def _load(classes):
+    def _load(classes: Iterable[TrainingClass]) -> dict[int, _Loaded]:
         ids = [c.pk for c in classes]
-        loaded = {pk: ([], [], {}) for pk in ids}
+        loaded: dict[int, _Loaded] = {pk: ([], [], {}) for pk in ids}
         for enrolment in (Enrolment.objects.filter(training_class_id__in=ids)
                           .select_related("trainee__township").order_by("is_withdrawn", "pk")):
             loaded[enrolment.training_class_id][0].append(enrolment)
@@ -102,18 +120,19 @@ class AttendanceSheet:
         return loaded
 
     @property
-    def active_enrolments(self):
+    def active_enrolments(self) -> list[Enrolment]:
         return [e for e in self.enrolments if not e.is_withdrawn]
 
-    def roster_for(self, session):
+    def roster_for(self, session: Session) -> list[Enrolment]:
         """Who is marked for `session`: everyone enrolled, except those withdrawn before its day."""
-        return [e for e in self.enrolments if not e.is_withdrawn or e.withdrawn_on >= session.held_on]
+        # A withdrawn enrolment has its date (courses_enrolment_withdrawal_dated).
+        return [e for e in self.enrolments if not e.is_withdrawn or cast(date, e.withdrawn_on) >= session.held_on]
 
-    def unrecorded(self):
+    def unrecorded(self) -> int:
         """Marks still missing for the active trainees over the sessions already scheduled."""
         return sum(1 for s in self.sessions for e in self.active_enrolments if (e.pk, s.pk) not in self.marks)
 
-    def hours(self, enrolment):
+    def hours(self, enrolment: Enrolment) -> tuple[Decimal, Decimal]:
         """(attended hours, hours of the sessions whose mark is recorded) for one enrolment."""
         attended = recorded = Decimal(0)
         for session in self.sessions:
@@ -125,12 +144,12 @@ class AttendanceSheet:
                 attended += mark.hours_present if mark.hours_present is not None else session.hours
         return attended, recorded
 
-    def standing(self, enrolment, p):
+    def standing(self, enrolment: Enrolment, p: PolicyParams) -> AttendanceStanding:
         attended, recorded = self.hours(enrolment)
         return attendance_standing(attended_hours=attended, recorded_hours=recorded,
                                    scheduled_hours=self.scheduled_hours, planned_hours=self.planned_hours, p=p)
 
-    def class_standing(self, p):
+    def class_standing(self, p: PolicyParams) -> AttendanceStanding:
         """The class as a whole (R3 培训班到课率): attended trainee-hours over scheduled
         trainee-hours; a withdrawn trainee counts for the sessions up to the withdrawal, so
         withdrawing absentees cannot lift the class's rate. While the class runs, each active
@@ -138,7 +157,7 @@ class AttendanceSheet:
         attended = recorded = scheduled = Decimal(0)
         for enrolment in self.enrolments:
             if enrolment.is_withdrawn:
-                sessions = [s for s in self.sessions if s.held_on <= enrolment.withdrawn_on]
+                sessions = [s for s in self.sessions if s.held_on <= cast(date, enrolment.withdrawn_on)]
                 scheduled += sum((s.hours for s in sessions), Decimal(0))
             else:
                 scheduled += max(self.scheduled_hours, self.planned_hours)
@@ -159,7 +178,8 @@ _DEAD = _FIRST & (Q(claim_lines__is_void=False, claim_lines__claim__status="reje
 _NOT_SUBSIDISED_RESULTS = ("failed", "absent")
 
 
-def prior_trainings(trainee_ids, *, exclude_class_id, claim_for=None) -> dict[int, list[PriorTraining]]:
+def prior_trainings(trainee_ids: Iterable[int], *, exclude_class_id: int,
+                    claim_for: tuple[date, int] | None = None) -> dict[int, list[PriorTraining]]:
     """R16: each trainee's other trainings, by trainee id, in one query.
 
     Every training on a live roster (approved, running, completed, closed) that the trainee did not

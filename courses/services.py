@@ -5,8 +5,12 @@ trainee row), calls the rules of courses.policy, validates with full_clean() and
 acted. A refusal is a ValidationError whose code names the rule.
 """
 
-from datetime import date, datetime
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, time
 from decimal import Decimal
+from typing import TYPE_CHECKING, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -41,12 +45,23 @@ from trainees.policy import (
     person_label,
 )
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django.core.files import File
+    from django.forms import BaseInlineFormSet
+
+    from courses.policy import PriorTraining
+    from skills_program.models import PolicyYear
+    from skills_program.policy import PolicyParams
+
+_T = TypeVar("_T")
+
 STATUS_LABELS = dict(ClassStatus.choices)
 ATTENDANCE_CLOSED = ("只有培训中的班级可以记录考勤(当前为「%(status)s」):未开班的请先办理开班;"
                      "已结业的考勤随结业确定、不再修改,如有错误请联系县人社局。")
 
 
-def _lock_class(training_class) -> TrainingClass:
+def _lock_class(training_class: TrainingClass) -> TrainingClass:
     return (
         TrainingClass.objects.select_for_update(of=("self",))
         .select_related("policy_year", "occupation", "institution")
@@ -54,7 +69,7 @@ def _lock_class(training_class) -> TrainingClass:
     )
 
 
-def _collect(errors, check):
+def _collect(errors: list[ValidationError], check: Callable[[], _T]) -> _T | None:
     try:
         return check()
     except ValidationError as error:
@@ -64,12 +79,12 @@ def _collect(errors, check):
 
 # --- The application and its rules ---------------------------------------------------------
 
-def check_application(training_class) -> list[ValidationError]:
+def check_application(training_class: TrainingClass) -> list[ValidationError]:
     """Every rule a class application must meet (R1, R2, R4, R5, R9, R10, R12, R17). Raises one
     ValidationError carrying every refusal; returns the warnings (R4 below the target)."""
     tc = training_class
     p = tc.policy_year.params()
-    errors = []
+    errors: list[ValidationError] = []
     warnings = _collect(errors, lambda: policy.check_class_plan(
         capacity=tc.capacity, planned_days=tc.planned_days, total_hours=tc.total_hours,
         practical_hours=tc.practical_hours, start_on=tc.planned_start_on, end_on=tc.planned_end_on, p=p,
@@ -106,7 +121,7 @@ def check_application(training_class) -> list[ValidationError]:
     return warnings
 
 
-def next_class_code(institution, policy_year) -> str:
+def next_class_code(institution: TrainingInstitution, policy_year: PolicyYear) -> str:
     """班级编号 such as 2018-J03-07: the year, the institution and its running number.
 
     Unique only while the caller holds the institution row's lock (save_class_application):
@@ -120,7 +135,9 @@ def next_class_code(institution, policy_year) -> str:
 
 
 @transaction.atomic
-def save_class_application(training_class, *, institution, policy_year, by, textbooks=None):
+def save_class_application(training_class: TrainingClass, *, institution: TrainingInstitution,
+                           policy_year: PolicyYear, by: User,
+                           textbooks: BaseInlineFormSet | None = None) -> TrainingClass:
     """Create or edit a class application (draft or returned only) for `institution`; the
     institution, year and code are set here, never taken from a form."""
     if training_class.pk is not None:
@@ -144,14 +161,15 @@ def save_class_application(training_class, *, institution, policy_year, by, text
     return training_class
 
 
-def _ensure_acknowledged(warnings, acknowledged: bool):
+def _ensure_acknowledged(warnings: list[ValidationError], acknowledged: bool) -> None:
     if warnings and not acknowledged:
         raise ValidationError(
             [*warnings, ValidationError("请阅读以上提示并勾选「已知悉提示」后再办理。", code="warning_not_acknowledged")]
         )
 
 
-def _move(tc, target, *, by, note="", warnings=(), now=None):
+def _move(tc: TrainingClass, target: str, *, by: User, note: str = "", warnings: Iterable[ValidationError] = (),
+          now: datetime | None = None) -> TrainingClass:
     """Record the transition of `tc` (already locked) to `target`: status, who, when, why."""
     policy.ensure_transition(tc.status, target, labels=STATUS_LABELS)
     now = now or timezone.now()
@@ -160,13 +178,14 @@ def _move(tc, target, *, by, note="", warnings=(), now=None):
         acknowledged_warnings="\n".join(w.messages[0] for w in warnings),
     )
     tc.status = target
-    tc._change_reason = f"{STATUS_LABELS[target]}:{note}" if note else STATUS_LABELS[target]
+    # simple_history reads the reason of the next historical row from this attribute.
+    tc._change_reason = f"{STATUS_LABELS[target]}:{note}" if note else STATUS_LABELS[target]  # type: ignore[attr-defined]
     tc.full_clean()
     tc.save()
     return tc
 
 
-def _ensure_hr(user):
+def _ensure_hr(user: User) -> None:
     """Only county HR staff decide on applications; a clerk never approves their own class."""
     from accounts.scope import scope_of
 
@@ -174,13 +193,14 @@ def _ensure_hr(user):
         raise ValidationError("只有县人社局工作人员可以审批开班申请。", code="not_hr")
 
 
-def _ensure_reason(reason):
+def _ensure_reason(reason: str | None) -> None:
     if not (reason or "").strip():
         raise ValidationError("请写明原因,以便培训机构修改。", code="reason_required")
 
 
 @transaction.atomic
-def submit_class_application(training_class, *, by, acknowledge_warnings=False):
+def submit_class_application(training_class: TrainingClass, *, by: User,
+                             acknowledge_warnings: bool = False) -> TrainingClass:
     """开班申请 (SPEC.md §3.3): a draft or returned class is submitted to county HR once every
     rule holds; warnings must be acknowledged."""
     tc = _lock_class(training_class)
@@ -192,7 +212,8 @@ def submit_class_application(training_class, *, by, acknowledge_warnings=False):
 
 
 @transaction.atomic
-def approve_class(training_class, *, by, acknowledge_warnings=False, note=""):
+def approve_class(training_class: TrainingClass, *, by: User, acknowledge_warnings: bool = False,
+                  note: str = "") -> TrainingClass:
     """HR approves a submitted application; every rule is checked again, R2 against the classes
     running now."""
     _ensure_hr(by)
@@ -208,7 +229,7 @@ def approve_class(training_class, *, by, acknowledge_warnings=False, note=""):
 
 
 @transaction.atomic
-def return_class(training_class, *, by, reason):
+def return_class(training_class: TrainingClass, *, by: User, reason: str) -> TrainingClass:
     """HR returns an application to the institution with the reason; it can be edited and resubmitted."""
     _ensure_hr(by)
     _ensure_reason(reason)
@@ -218,7 +239,7 @@ def return_class(training_class, *, by, reason):
 
 
 @transaction.atomic
-def reject_class(training_class, *, by, reason):
+def reject_class(training_class: TrainingClass, *, by: User, reason: str) -> TrainingClass:
     """HR refuses an application for good, with the reason."""
     _ensure_hr(by)
     _ensure_reason(reason)
@@ -228,7 +249,7 @@ def reject_class(training_class, *, by, reason):
 
 
 @transaction.atomic
-def start_class(training_class, *, by, today: date):
+def start_class(training_class: TrainingClass, *, by: User, today: date) -> TrainingClass:
     """An approved class starts training (开班) between its planned start and end dates (R21); a
     later start needs county HR's reschedule first (reschedule_class)."""
     tc = _lock_class(training_class)
@@ -239,7 +260,7 @@ def start_class(training_class, *, by, today: date):
 
 
 @transaction.atomic
-def complete_class(training_class, *, by, today: date):
+def complete_class(training_class: TrainingClass, *, by: User, today: date) -> TrainingClass:
     """结业: after the end date, with every session's attendance recorded. Records for each
     trainee the final attendance rate over all delivered hours and whether it meets R3 — the gate
     for the assessment and the subsidy. The practical share actually delivered is checked
@@ -273,7 +294,8 @@ def complete_class(training_class, *, by, today: date):
 
 
 @transaction.atomic
-def reschedule_class(training_class, *, by, start_on: date, end_on: date, reason, today: date):
+def reschedule_class(training_class: TrainingClass, *, by: User, start_on: date, end_on: date, reason: str,
+                     today: date) -> ClassDecision:
     """County HR moves the dates of an approved class that has not started (R21: a late start is
     a reschedule HR approves). The plan is checked again (R5 on the new dates), the sessions
     already scheduled must fit, every trainee on the roster is checked again against R16 on the
@@ -288,9 +310,9 @@ def reschedule_class(training_class, *, by, start_on: date, end_on: date, reason
                                    last_session_on=sessions[-1] if sessions else None)
     policy.ensure_duration(planned_days=tc.planned_days, total_hours=tc.total_hours, start_on=start_on,
                            end_on=end_on, p=p)
-    errors = []
+    errors: list[ValidationError] = []
     for enrolment in tc.enrolments.filter(is_withdrawn=False).select_related("trainee"):
-        _collect(errors, lambda e=enrolment: policy.ensure_trainee_may_enrol(
+        _collect(errors, lambda e=enrolment: policy.ensure_trainee_may_enrol(  # type: ignore[misc]
             start_on=start_on, end_on=end_on, year=tc.policy_year_id, occupation_key=tc.occupation.key,
             level_rank=policy.level_rank(tc.level), others=_prior_trainings(e.trainee, exclude_class_id=tc.pk), p=p))
     policy.raise_all(errors)
@@ -302,14 +324,14 @@ def reschedule_class(training_class, *, by, start_on: date, end_on: date, reason
     decision.full_clean()
     decision.save()
     tc.planned_start_on, tc.planned_end_on = start_on, end_on
-    tc._change_reason = f"县人社局调整培训日期:{reason.strip()}"
+    tc._change_reason = f"县人社局调整培训日期:{reason.strip()}"  # type: ignore[attr-defined]
     tc.full_clean()
     tc.save()
     return decision
 
 
 @transaction.atomic
-def record_practical_share_decision(training_class, *, by, reason):
+def record_practical_share_decision(training_class: TrainingClass, *, by: User, reason: str) -> ClassDecision:
     """County HR's recorded decision that a running class whose delivered practical share is
     below the R4 minimum may still complete (R22); the share is recorded as it stands."""
     _ensure_hr(by)
@@ -330,7 +352,7 @@ def record_practical_share_decision(training_class, *, by, reason):
 
 
 @transaction.atomic
-def cancel_class(training_class, *, by, reason):
+def cancel_class(training_class: TrainingClass, *, by: User, reason: str) -> TrainingClass:
     """Cancel a class at any state before completion (撤销), with the reason."""
     _ensure_reason(reason)
     tc = _lock_class(training_class)
@@ -340,12 +362,12 @@ def cancel_class(training_class, *, by, reason):
 
 # --- Roster --------------------------------------------------------------------------------
 
-def _prior_trainings(trainee, *, exclude_class_id):
+def _prior_trainings(trainee: Trainee, *, exclude_class_id: int) -> list[PriorTraining]:
     """The trainee's other trainings as R16 sees them at enrolment."""
     return prior_trainings([trainee.pk], exclude_class_id=exclude_class_id).get(trainee.pk, [])
 
 
-def registered_categories(trainee) -> list[HeldCategory]:
+def registered_categories(trainee: Trainee) -> list[HeldCategory]:
     """Every category the trainee is registered in, with its dates, as a refusal names them."""
     labels = dict(TraineeCategory.choices)
     return [HeldCategory(labels.get(category, category), held_from, held_until)
@@ -353,7 +375,7 @@ def registered_categories(trainee) -> list[HeldCategory]:
                 "category", "held_from", "held_until")]
 
 
-def categories_held_on(trainee, day: date) -> list[str]:
+def categories_held_on(trainee: Trainee, day: date) -> list[str]:
     """The eligible categories the trainee holds on `day` (R13, R18: the day the class starts)."""
     return list(
         trainee.categories.filter(Q(held_until__isnull=True) | Q(held_until__gte=day), held_from__lte=day)
@@ -361,7 +383,7 @@ def categories_held_on(trainee, day: date) -> list[str]:
     )
 
 
-def find_trainee(id_number) -> Trainee:
+def find_trainee(id_number: str) -> Trainee:
     """A registered trainee by resident ID number; the number is validated first so the clerk
     learns whether it is mistyped or simply not registered."""
     info = parse_id_number(id_number, today=timezone.localdate())
@@ -375,8 +397,8 @@ def find_trainee(id_number) -> Trainee:
 
 
 @transaction.atomic
-def enrol_trainee(training_class, *, by, today: date, id_number=None, voucher_code=None,
-                  source=EnrolmentSource.TOWNSHIP):
+def enrol_trainee(training_class: TrainingClass, *, by: User, today: date, id_number: str | None = None,
+                  voucher_code: str | None = None, source: str = EnrolmentSource.TOWNSHIP) -> Enrolment:
     """Put a registered trainee on the roster, by ID number or by training voucher code.
 
     Locks the class row (so two clerks cannot both take the last seat, R1) and then the trainee
@@ -431,7 +453,7 @@ def enrol_trainee(training_class, *, by, today: date, id_number=None, voucher_co
     # Everything about the person is checked, and refused, together: the clerk learns at once
     # that a trainee both lacks a category on the start date and is in an overlapping class.
     categories = categories_held_on(trainee, tc.planned_start_on)
-    errors = []
+    errors: list[ValidationError] = []
     _collect(errors, lambda: ensure_eligible_category(categories, on=tc.planned_start_on,
                                                       registered=registered_categories(trainee)))
     _collect(errors, lambda: ensure_working_age(birth_on=trainee.birth_on, on=today, min_age=p.min_age,
@@ -454,7 +476,8 @@ def enrol_trainee(training_class, *, by, today: date, id_number=None, voucher_co
 
 
 @transaction.atomic
-def withdraw_enrolment(enrolment, *, by, on: date, reason, today: date | None = None):
+def withdraw_enrolment(enrolment: Enrolment, *, by: User, on: date, reason: str,
+                       today: date | None = None) -> Enrolment:
     """A trainee leaves the class (退学); the row stays, marked withdrawn, and frees the seat."""
     _ensure_reason(reason)
     enrolment = Enrolment.objects.select_for_update().select_related("training_class").get(pk=enrolment.pk)
@@ -469,7 +492,7 @@ def withdraw_enrolment(enrolment, *, by, on: date, reason, today: date | None = 
                               code="withdrawal_date_invalid",
                               params={"enrolled": enrolment.enrolled_on})
     enrolment.is_withdrawn, enrolment.withdrawn_on, enrolment.withdrawal_reason = True, on, reason
-    enrolment._change_reason = f"退学:{reason}"
+    enrolment._change_reason = f"退学:{reason}"  # type: ignore[attr-defined]
     enrolment.full_clean()
     enrolment.save()
     return enrolment
@@ -478,8 +501,9 @@ def withdraw_enrolment(enrolment, *, by, on: date, reason, today: date | None = 
 # --- Sessions and attendance ----------------------------------------------------------------
 
 @transaction.atomic
-def schedule_session(training_class, *, by, held_on: date, hours: Decimal, kind, starts_at=None, topic="",
-                     teacher="", today: date | None = None, correction=None):
+def schedule_session(training_class: TrainingClass, *, by: User, held_on: date, hours: Decimal, kind: str,
+                     starts_at: time | None = None, topic: str = "", teacher: str = "", today: date | None = None,
+                     correction: AttendanceCorrection | None = None) -> Session:
     """Add a session (课次) to an approved or ongoing class, inside its dates, within its hours
     and days and at most 8 class hours on the day (R5); once the class has started, never on a day
     already past (R20: its attendance could only be back-filled) unless an approved `correction`
@@ -510,7 +534,7 @@ PRESENT_WORDS = ("到", "√")
 ABSENT_WORDS = ("缺", "×")
 
 
-def parse_mark(value, session_hours: Decimal):
+def parse_mark(value: object, session_hours: Decimal) -> tuple[bool, Decimal | None]:
     """A mark as typed (R3, 三(五)): 到 (or √) present for the whole session, 缺 (or ×) absent,
     or a number of hours present, more than 0 and at most the session's hours (its full hours
     read as 到). Never a bare 1 or 0 read as a whole day: a number is always hours. Returns
@@ -535,7 +559,7 @@ def parse_mark(value, session_hours: Decimal):
     return True, (None if hours == session_hours else hours)
 
 
-def mark_text(is_present: bool, hours_present) -> str:
+def mark_text(is_present: bool, hours_present: Decimal | None) -> str:
     """A mark as the screen, the sheets and the print page write it: 到, 缺, or the hours present
     where only part of the session was attended."""
     if not is_present:
@@ -548,13 +572,13 @@ def county_time(now: datetime) -> datetime:
     return timezone.localtime(now).replace(tzinfo=None)
 
 
-def attendance_window(session, p=None) -> policy.AttendanceWindow:
+def attendance_window(session: Session, p: PolicyParams | None = None) -> policy.AttendanceWindow:
     """The session's R20 window (policy.attendance_window) with its year's grace period."""
     p = p or session.training_class.policy_year.params()
     return policy.attendance_window(held_on=session.held_on, starts_at=session.starts_at, hours=session.hours, p=p)
 
 
-def _ensure_on_roster(tc, session, marks):
+def _ensure_on_roster(tc: TrainingClass, session: Session, marks: Iterable[int]) -> None:
     roster = set(
         tc.enrolments.filter(Q(is_withdrawn=False) | Q(withdrawn_on__gte=session.held_on)).values_list("pk", flat=True)
     )
@@ -566,7 +590,8 @@ def _ensure_on_roster(tc, session, marks):
 
 
 @transaction.atomic
-def record_attendance(session, *, by, now: datetime, marks: dict, dry_run=False, correction=None):
+def record_attendance(session: Session, *, by: User, now: datetime, marks: dict, dry_run: bool = False,
+                      correction: AttendanceCorrection | None = None) -> tuple[int, int]:
     """Record one session's attendance in one go: `marks` maps enrolment id to a mark (see
     parse_mark). Only trainees on the session's roster, only while the class is in progress, and
     (R20, 三(七)) only from the session's start until the year's grace period after its end, `now`
@@ -610,7 +635,8 @@ def record_attendance(session, *, by, now: datetime, marks: dict, dry_run=False,
 # --- R20 attendance corrections ---------------------------------------------------------------
 
 @transaction.atomic
-def request_attendance_correction(session, *, by, now: datetime, marks: dict, reason: str, evidence=None):
+def request_attendance_correction(session: Session, *, by: User, now: datetime, marks: dict, reason: str,
+                                  evidence: File | None = None) -> AttendanceCorrection:
     """A clerk asks county HR to enter or change marks of a session whose window has closed (R20,
     三(七)): the marks (checked as record_attendance checks them), the reason and optional
     evidence are stored as a pending AttendanceCorrection; nothing changes in the attendance
@@ -641,8 +667,10 @@ def request_attendance_correction(session, *, by, now: datetime, marks: dict, re
 
 
 @transaction.atomic
-def request_session_correction(training_class, *, by, now: datetime, held_on: date, hours: Decimal, kind,
-                               reason: str, starts_at=None, topic="", teacher="", evidence=None):
+def request_session_correction(training_class: TrainingClass, *, by: User, now: datetime, held_on: date,
+                               hours: Decimal, kind: str, reason: str, starts_at: time | None = None,
+                               topic: str = "", teacher: str = "",
+                               evidence: File | None = None) -> AttendanceCorrection:
     """A clerk asks county HR to add a session on a day already past once the class has started
     (R20, 三(七)). The session's fields are checked as schedule_session checks them (R5: the
     class dates, its hours and days, 8 hours a day) and stored as a pending AttendanceCorrection;
@@ -673,7 +701,7 @@ def request_session_correction(training_class, *, by, now: datetime, held_on: da
     return correction
 
 
-def _lock_pending_correction(correction, by):
+def _lock_pending_correction(correction: AttendanceCorrection, by: User) -> AttendanceCorrection:
     _ensure_hr(by)
     correction = AttendanceCorrection.objects.select_for_update().get(pk=correction.pk)
     if correction.status != CorrectionStatus.PENDING:
@@ -684,13 +712,15 @@ def _lock_pending_correction(correction, by):
 
 
 @transaction.atomic
-def approve_attendance_correction(correction, *, by, now: datetime, note=""):
+def approve_attendance_correction(correction: AttendanceCorrection, *, by: User, now: datetime,
+                                  note: str = "") -> AttendanceCorrection:
     """County HR approves a correction (R20): a past session it asks for is added
     (schedule_session, every R5 check again), its marks are applied through record_attendance,
     each pointing to the correction, and the decision (who, when, note) is recorded."""
     correction = _lock_pending_correction(correction, by)
     if correction.session is None:
         wanted = correction.new_session
+        assert wanted is not None  # courses_attendancecorrection_session_or_new_session
         correction.session = schedule_session(
             correction.training_class, by=by, held_on=date.fromisoformat(wanted["held_on"]),
             hours=Decimal(wanted["hours"]), kind=wanted["kind"], topic=wanted.get("topic", ""),
@@ -708,7 +738,8 @@ def approve_attendance_correction(correction, *, by, now: datetime, note=""):
 
 
 @transaction.atomic
-def refuse_attendance_correction(correction, *, by, now: datetime, reason: str):
+def refuse_attendance_correction(correction: AttendanceCorrection, *, by: User, now: datetime,
+                                 reason: str) -> AttendanceCorrection:
     """County HR refuses a correction (R20) with the reason; the marks stay as they were."""
     correction = _lock_pending_correction(correction, by)
     _ensure_reason(reason)

@@ -1,7 +1,12 @@
 """The annual institution performance (R11) for a whole year in a fixed number of queries."""
 
+from __future__ import annotations
+
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Exists, F, Max, OuterRef, Q
 from django.db.models.functions import Coalesce
@@ -17,6 +22,12 @@ from institutions.policy import (
     institution_performance,
 )
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
+    from institutions.policy import Performance
+    from skills_program.models import PolicyYear
+
 # The classes whose trainees the year's figures count, and those still to end (R11).
 FINISHED = [ClassStatus.COMPLETED, ClassStatus.CLOSED]
 UNFINISHED = [ClassStatus.APPROVED, ClassStatus.IN_PROGRESS]
@@ -27,17 +38,17 @@ class AnnualPerformance:
     """The year's (institution, Performance) pairs, iterated as before, and whether they are
     final (`status`, R11's annual_figures_status)."""
 
-    rows: list
+    rows: list[tuple[TrainingInstitution, Performance]]
     status: FiguresStatus
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[tuple[TrainingInstitution, Performance]]:
         return iter(self.rows)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.rows)
 
 
-def annual_performance(policy_year, *, today=None) -> AnnualPerformance:
+def annual_performance(policy_year: PolicyYear, *, today: date | None = None) -> AnnualPerformance:
     """Per institution with completed trainees in the year: completed, certified and employed
     counts and the R11 decision (institutions.policy.institution_performance), and whether the
     figures are final or provisional as of `today` (the county's date by default). Completed
@@ -64,7 +75,7 @@ def annual_performance(policy_year, *, today=None) -> AnnualPerformance:
         )
         .values_list("pk", "institution_id", "has_certificate", "class_start_on", "class_end_on")
     )
-    jobs = {}
+    jobs: dict[int | None, list[date]] = {}
     # R23: HR-verified, with HR's note where the employer is the institution itself or has no valid
     # credit code (EmploymentRecord.is_verified_for_payment, the same test the claim applies).
     for record in EmploymentRecord.objects.filter(
@@ -73,7 +84,7 @@ def annual_performance(policy_year, *, today=None) -> AnnualPerformance:
            "employer_credit_code"):
         if record.is_verified_for_payment:
             jobs.setdefault(record.enrolment_id, []).append(record.started_on)
-    figures = {}
+    figures: dict[int, tuple[int, int, int]] = {}
     for pk, institution_id, has_certificate, start_on, end_on in enrolments:
         completed, certified, employed = figures.get(institution_id, (0, 0, 0))
         in_window = any(counts_as_employed(started_on=day, is_verified=True, class_start_on=start_on,
@@ -90,7 +101,8 @@ def annual_performance(policy_year, *, today=None) -> AnnualPerformance:
     return AnnualPerformance(rows=rows, status=status)
 
 
-def todo_for_institution(user, *, today, now=None):
+def todo_for_institution(user: User | AnonymousUser, *, today: date,
+                         now: datetime | None = None) -> dict[str, list[Any]]:
     """What an institution's clerk has to do now: returned applications, sessions without
     attendance, trainees about to miss the attendance threshold, employment follow-ups still due
     in the window, claims to generate or submit."""
@@ -106,8 +118,9 @@ def todo_for_institution(user, *, today, now=None):
     pending = set(AttendanceCorrection.objects.filter(
         training_class__in=classes, status=CorrectionStatus.PENDING, session__isnull=False,
     ).values_list("session_id", flat=True))
-    todo = {"returned": list(classes.filter(status=ClassStatus.RETURNED)), "sessions": [], "at_risk": [],
-            "employment": [], "claims": []}
+    # Each list holds the rows its part of the page shows: classes, or tuples starting with the class.
+    todo: dict[str, list[Any]] = {"returned": list(classes.filter(status=ClassStatus.RETURNED)), "sessions": [],
+                                  "at_risk": [], "employment": [], "claims": []}
     for sheet in AttendanceSheet.for_classes(classes.filter(status=ClassStatus.IN_PROGRESS)):
         training_class = sheet.training_class
         p = training_class.policy_year.params()

@@ -1,5 +1,10 @@
 """Applying the annual institution performance (R11) to next year's eligibility."""
 
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -8,9 +13,16 @@ from institutions.policy import ensure_figures_final
 from institutions.selectors import annual_performance
 from skills_program.models import PolicyYear
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from institutions.models import TrainingInstitution
+    from institutions.policy import Performance
+
 
 @transaction.atomic
-def apply_annual_performance(policy_year, *, by, today=None):
+def apply_annual_performance(policy_year: PolicyYear, *, by: User,
+                             today: date | None = None) -> list[tuple[TrainingInstitution, Performance]]:
     """R11 《实施方案》三(七): once the year is closed and its figures are final (every class ended
     and every employment window passed, institutions.policy.annual_figures_status), every
     institution below the pass or employment rate is disqualified for the next year (its
@@ -30,7 +42,7 @@ def apply_annual_performance(policy_year, *, by, today=None):
     if next_year is None:
         raise ValidationError("请先开启%(year)d年度,再把绩效结果用于下一年度资格(《实施方案》三(七))。", code="next_year_missing",
                               params={"year": policy_year.pk + 1})
-    losers = []
+    losers: list[tuple[TrainingInstitution, Performance]] = []
     for institution, performance in results:
         if performance.keeps_eligibility:
             continue

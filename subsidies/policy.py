@@ -1,10 +1,11 @@
 """Subsidy rules (《实施方案》四). Pure: values in, values out; money is Decimal to the fen."""
 
 import calendar
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import cast
 
 from django.core.exceptions import ValidationError
 
@@ -166,7 +167,7 @@ class LineDecision:
     reason: str = ""
 
 
-def _not(code, reason):
+def _not(code: str, reason: str) -> LineDecision:
     return LineDecision(payable=False, code=code, reason=reason)
 
 
@@ -267,7 +268,7 @@ def ensure_second_claim_due(*, window_ends_on: date, today: date, undecided: int
 
 # --- R19 public notice -----------------------------------------------------------------------
 
-def add_working_days(start: date, days: int, *, is_workday) -> date:
+def add_working_days(start: date, days: int, *, is_workday: Callable[[date], bool]) -> date:
     """The `days`-th working day counting from `start` itself when it is one (R19: 公示5个工作日
     on the official calendar, 调休 included). `is_workday` is the calendar, passed in."""
     from datetime import timedelta
@@ -293,7 +294,8 @@ def ensure_publicity_over(*, ends_on: date | None, today: date) -> None:
 
 def ensure_objection_in_window(*, received_on: date, starts_on: date | None, ends_on: date | None) -> None:
     """R19: objections are received during the public notice."""
-    if starts_on is None or not starts_on <= received_on <= ends_on:
+    # A notice has both dates or neither.
+    if starts_on is None or not starts_on <= received_on <= cast(date, ends_on):
         raise ValidationError("异议须在公示期内(%(start)s至%(end)s)提出(《实施方案》五(三)):请核对收到日期;"
                               "公示期外收到的意见请另行核查处理。", code="objection_outside_window",
                               params={"start": starts_on, "end": ends_on})
@@ -317,7 +319,8 @@ def ensure_certificate_new_or_one_level_up(*, level: str, levels_held_before: It
     ranks = [rank for rank in (level_rank(held) for held in levels_held_before) if rank is not None]
     if not ranks:
         return
-    rank, held = level_rank(level), max(ranks)
+    # `level` is a skill level here: the caller has refused certificates without one.
+    rank, held = cast(int, level_rank(level)), max(ranks)
     params = {"level": LEVEL_NAMES[rank], "held": LEVEL_NAMES[held], "occupation": occupation,
               "start": contract_starts_on, "next": LEVEL_NAMES.get(held + 1, "")}
     if rank == held:

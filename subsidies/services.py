@@ -5,10 +5,13 @@ lock, moved under the claim row's lock; the partial unique constraint on (enrolm
 is the last word, so no trainee's instalment is ever claimed twice.
 """
 
+from __future__ import annotations
+
 import secrets
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING, NoReturn
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -38,15 +41,26 @@ from subsidies.models import (
 )
 from trainees.models import Trainee
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from courses.models import Enrolment
+    from institutions.models import Inspection
+    from skills_program.models import PolicyYear
+
+# Attributes set on model instances outside their declared fields (the checker cannot see them):
+# `_change_reason`, read by simple_history for the next historical row, and `claim.dropped`, the
+# lines a re-check took off, shown by the views after a step.
+
 LABELS = dict(ClaimStatus.choices)
 OPEN_CLAIM = [ClaimStatus.DRAFT, ClaimStatus.SUBMITTED, ClaimStatus.REVIEWED]
 
 
-def _percent(share):
+def _percent(share: Decimal | None) -> str:
     return rate_text(share)
 
 
-def delivered_days(training_class) -> int:
+def delivered_days(training_class: TrainingClass) -> int:
     """R6 《实施方案》四(二): the training days delivered, i.e. the dates with sessions inside the
     class's approved dates (the same d for every trainee who met R3, SPEC.md §4). A session dated
     outside them adds no paid day, however it came to be recorded."""
@@ -62,22 +76,23 @@ class ClaimPreview:
     training_class: TrainingClass
     instalment: str
     days: int = 0
-    lines: list = field(default_factory=list)
-    excluded: list = field(default_factory=list)  # (enrolment, LineDecision)
-    held: dict = field(default_factory=dict)  # enrolment id -> the open Flag holding its payment
+    lines: list[ClaimLine] = field(default_factory=list)
+    excluded: list[tuple[Enrolment, policy.LineDecision]] = field(default_factory=list)
+    held: dict[int, Flag] = field(default_factory=dict)  # enrolment id -> the open Flag holding its payment
 
     @property
-    def total(self):
+    def total(self) -> Decimal:
         return sum((line.amount + line.placement_reward_amount for line in self.lines), Decimal("0.00"))
 
 
-def _open_flags(training_class, trainee_ids):
+def _open_flags(training_class: TrainingClass, trainee_ids: list[int]) -> tuple[Flag | None, dict[int, Flag]]:
     """The open supervision flags about this class and about these trainees (三(七)): the first one
     about the class as a whole (no trainee named), and each trainee's first one, oldest first. A flag
     naming a trainee in this class holds that trainee only, never the class."""
     flags = (Flag.objects.filter(resolved_at__isnull=True)
              .filter(Q(training_class=training_class) | Q(trainee_id__in=trainee_ids)).order_by("detected_at", "pk"))
-    on_class, on_trainee = None, {}
+    on_class: Flag | None = None
+    on_trainee: dict[int, Flag] = {}
     for flag in flags:
         if flag.trainee_id is None and flag.training_class_id == training_class.pk and on_class is None:
             on_class = flag
@@ -86,7 +101,7 @@ def _open_flags(training_class, trainee_ids):
     return on_class, on_trainee
 
 
-def _hold(preview, enrolment, flag) -> bool:
+def _hold(preview: ClaimPreview, enrolment: Enrolment, flag: Flag | None) -> bool:
     """Hold the trainee's payment while `flag` is open (三(七)); True if held."""
     if flag is None:
         return False
@@ -100,7 +115,8 @@ ALREADY_CLAIMED = policy.LineDecision(False, "already_claimed", "已在本班其
 OBJECTED = policy.LineDecision(False, "objection_upheld", "公示期间异议成立,已剔除,不能再申领(《实施方案》五(三))")
 
 
-def _claimed(training_class, instalment, *, own_claim=None):
+def _claimed(training_class: TrainingClass, instalment: str, *,
+             own_claim: SubsidyClaim | None = None) -> tuple[set[int], set[int]]:
     """Enrolments whose instalment is on a live line (of another claim than `own_claim`, the one
     being checked again), and those removed by an upheld objection (which may not come back on a
     later claim)."""
@@ -113,7 +129,8 @@ def _claimed(training_class, instalment, *, own_claim=None):
     return claimed, objected
 
 
-def preview_first_claim(training_class, *, today: date, own_claim=None, deadline_met: bool = False) -> ClaimPreview:
+def preview_first_claim(training_class: TrainingClass, *, today: date, own_claim: SubsidyClaim | None = None,
+                        deadline_met: bool = False) -> ClaimPreview:
     """Who the first-instalment claim pays (80 %) and who is left out, and why (R3, R6, R7, R12,
     R13, R16, R18, and open supervision flags, 三(七)). `own_claim` is the claim being checked
     again: its own lines are not "already claimed"."""
@@ -153,6 +170,7 @@ def preview_first_claim(training_class, *, today: date, own_claim=None, deadline
         if not decision.payable:
             preview.excluded.append((enrolment, decision))
             continue
+        assert certificate is not None  # a payable first instalment has its certificate
         preview.lines.append(ClaimLine(
             enrolment=enrolment, instalment=Instalment.FIRST, training_days=preview.days,
             total_subsidy_amount=total, first_amount=first, second_amount=second, amount=first,
@@ -163,7 +181,8 @@ def preview_first_claim(training_class, *, today: date, own_claim=None, deadline
     return preview
 
 
-def preview_second_claim(training_class, *, today: date, own_claim=None, deadline_met: bool = False,
+def preview_second_claim(training_class: TrainingClass, *, today: date, own_claim: SubsidyClaim | None = None,
+                         deadline_met: bool = False,
                          first_paid: bool = False) -> ClaimPreview:
     """Who the second-instalment claim pays (20 % and the job-placement reward, R7, R8): those
     with an approved first-instalment line and employment inside the 3-month window that has
@@ -181,7 +200,7 @@ def preview_second_claim(training_class, *, today: date, own_claim=None, deadlin
                                              claim__status__in=first_statuses).select_related("certificate")
     }
     claimed, objected = _claimed(tc, Instalment.SECOND, own_claim=own_claim)
-    jobs = {}
+    jobs: dict[int | None, EmploymentRecord] = {}
     for record in EmploymentRecord.objects.filter(enrolment__training_class=tc).order_by(
             F("verified_at").desc(nulls_last=True), "started_on"):
         jobs.setdefault(record.enrolment_id, record)
@@ -209,6 +228,7 @@ def preview_second_claim(training_class, *, today: date, own_claim=None, deadlin
         if not decision.payable:
             preview.excluded.append((enrolment, decision))
             continue
+        assert first_line is not None and job is not None  # a payable second instalment has both
         preview.lines.append(ClaimLine(
             enrolment=enrolment, instalment=Instalment.SECOND, training_days=first_line.training_days,
             total_subsidy_amount=first_line.total_subsidy_amount, first_amount=first_line.first_amount,
@@ -220,7 +240,7 @@ def preview_second_claim(training_class, *, today: date, own_claim=None, deadlin
     return preview
 
 
-def _undecided_employment(preview) -> int:
+def _undecided_employment(preview: ClaimPreview) -> int:
     """Trainees with a first instalment whose employment inside the window is not yet settled:
     not recorded, not verified (or not with the note R23 asks for), not begun, or held by a flag."""
     open_codes = {"not_employed", "employment_not_verified", "employment_needs_note", "employment_not_started",
@@ -229,7 +249,8 @@ def _undecided_employment(preview) -> int:
 
 
 @transaction.atomic
-def generate_claim(training_class, *, by, instalment, today: date):
+def generate_claim(training_class: TrainingClass, *, by: User, instalment: str,
+                   today: date) -> tuple[SubsidyClaim, ClaimPreview]:
     """Generate a draft claim for a completed class: the first instalment for every certified
     trainee who met attendance, or the second once the employment window closed or every
     trainee's employment is decided. Returns (claim, preview) — the preview lists who was left
@@ -269,27 +290,28 @@ def generate_claim(training_class, *, by, instalment, today: date):
     return claim, preview
 
 
-def _lock(claim) -> SubsidyClaim:
+def _lock(claim: SubsidyClaim) -> SubsidyClaim:
     return (SubsidyClaim.objects.select_for_update(of=("self",))
             .select_related("training_class__policy_year", "institution").get(pk=claim.pk))
 
 
-def _move(claim, target, **fields):
+def _move(claim: SubsidyClaim, target: str, **fields: object) -> SubsidyClaim:
     policy.ensure_claim_transition(claim.status, target, labels=LABELS)
     claim.status = target
     for name, value in fields.items():
         setattr(claim, name, value)
-    claim._change_reason = LABELS[target]
+    claim._change_reason = LABELS[target]  # type: ignore[attr-defined]
     claim.full_clean()
     claim.save()
     return claim
 
 
-def _void_line(line, claim, reason, *, change_reason, held_by=None, recompute=True):
+def _void_line(line: ClaimLine, claim: SubsidyClaim, reason: str, *, change_reason: str,
+               held_by: Flag | None = None, recompute: bool = True) -> None:
     """Take a line off its claim (kept, marked void with the reason, and the open flag holding it if
     any) and, unless told otherwise (a batch recomputes once), recompute the claim's total."""
     line.is_void, line.void_reason, line.held_by = True, reason[:300], held_by
-    line._change_reason = change_reason
+    line._change_reason = change_reason  # type: ignore[attr-defined]
     # The related rows were read under lock; only the line's own fields change.
     line.full_clean(exclude=["claim", "enrolment", "certificate", "employment", "voucher", "held_by"],
                     validate_constraints=False)
@@ -305,7 +327,7 @@ RECHECK_STEPS = {"submit": "提交时复核", "review": "初审时复核", "appr
                  "pay": "拨付前复核"}
 
 
-def recheck_findings(claim, *, today: date, step: str) -> list:
+def recheck_findings(claim: SubsidyClaim, *, today: date, step: str) -> list[tuple[ClaimLine, str, Flag | None]]:
     """What checking the claim's live lines again would take off now, without writing:
     (line, reason, the open flag holding it or None) for each line that would go. The lines are
     checked as a new claim would be: R3, R6, R7, R12, R13, R16 (by dates and certificates), R18
@@ -318,7 +340,7 @@ def recheck_findings(claim, *, today: date, step: str) -> list:
     preview = preview_of(tc, today=today, own_claim=claim, deadline_met=step != "submit", **options)
     fresh = {line.enrolment_id: line for line in preview.lines}
     refused = {enrolment.pk: decision for enrolment, decision in preview.excluded}
-    found = []
+    found: list[tuple[ClaimLine, str, Flag | None]] = []
     for line in claim.lines.filter(is_void=False).select_related("enrolment__trainee").order_by("pk"):
         again = fresh.get(line.enrolment_id)
         if again is not None and (again.amount, again.placement_reward_amount, again.training_days) == (
@@ -333,7 +355,7 @@ def recheck_findings(claim, *, today: date, step: str) -> list:
     return found
 
 
-def _recheck(claim, *, today: date, step: str) -> list:
+def _recheck(claim: SubsidyClaim, *, today: date, step: str) -> list[ClaimLine]:
     """Check every live line of the locked claim again (`recheck_findings`) and take off those that
     fail, with the step and the reason (a line held by an open flag names it, and may come back on
     a later claim once HR has resolved the flag); the claim goes on without them. Returns the lines
@@ -357,17 +379,17 @@ def _recheck(claim, *, today: date, step: str) -> list:
     return [line for line, _, _ in found]
 
 
-def _recompute_total(claim):
+def _recompute_total(claim: SubsidyClaim) -> None:
     totals = claim.lines.filter(is_void=False).aggregate(amount=Sum("amount"), reward=Sum("placement_reward_amount"))
     claim.total_amount = (totals["amount"] or Decimal(0)) + (totals["reward"] or Decimal(0))
 
 
-def _ensure_hr(user):
+def _ensure_hr(user: User) -> None:
     policy.ensure_hr_officer(is_hr=scope_of(user).is_hr)
 
 
 @transaction.atomic
-def submit_claim(claim, *, by, today: date):
+def submit_claim(claim: SubsidyClaim, *, by: User, today: date) -> SubsidyClaim:
     """The institution submits its draft claim to county HR; every line is checked again first
     (`_recheck`), and those that no longer qualify are taken off with the reason
     (`claim.dropped`)."""
@@ -376,12 +398,12 @@ def submit_claim(claim, *, by, today: date):
     if not (scope.is_hr or scope.institution_id == claim.institution_id):
         raise ValidationError("只有本机构的工作人员可以提交该申领。", code="not_own_claim")
     policy.ensure_claim_transition(claim.status, ClaimStatus.SUBMITTED, labels=LABELS)
-    claim.dropped = _recheck(claim, today=today, step="submit")
+    claim.dropped = _recheck(claim, today=today, step="submit")  # type: ignore[attr-defined]
     return _move(claim, ClaimStatus.SUBMITTED, submitted_by=by, submitted_at=timezone.now(), return_reason="")
 
 
 @transaction.atomic
-def remove_line(line, *, by, reason):
+def remove_line(line: ClaimLine, *, by: User, reason: str) -> ClaimLine:
     """The institution takes a trainee off its own draft claim (a late certificate, a mistake),
     with the reason; the trainee may be claimed again later if eligible.
 
@@ -405,19 +427,20 @@ def remove_line(line, *, by, reason):
 
 
 @transaction.atomic
-def review_claim(claim, *, by, today: date | None = None):
+def review_claim(claim: SubsidyClaim, *, by: User, today: date | None = None) -> SubsidyClaim:
     """初审 by an HR officer, after every line is checked again (`claim.dropped`)."""
     _ensure_hr(by)
     claim = _lock(claim)
     policy.ensure_claim_transition(claim.status, ClaimStatus.REVIEWED, labels=LABELS)
     dropped = _recheck(claim, today=today or timezone.localdate(), step="review")
     claim = _move(claim, ClaimStatus.REVIEWED, reviewed_by=by, reviewed_at=timezone.now())
-    claim.dropped = dropped
+    claim.dropped = dropped  # type: ignore[attr-defined]
     return claim
 
 
 @transaction.atomic
-def approve_claim(claim, *, by, supervision_inspection=None, supervision_note="", today: date | None = None):
+def approve_claim(claim: SubsidyClaim, *, by: User, supervision_inspection: Inspection | None = None,
+                  supervision_note: str = "", today: date | None = None) -> SubsidyClaim:
     """审批 by a second HR officer (four eyes), after every line is checked again
     (`claim.dropped`). A class whose attendance is below the threshold needs a recorded
     supervision decision (R3)."""
@@ -438,12 +461,12 @@ def approve_claim(claim, *, by, supervision_inspection=None, supervision_note=""
     dropped = _recheck(claim, today=today or timezone.localdate(), step="approve")
     claim = _move(claim, ClaimStatus.APPROVED, approved_by=by, approved_at=timezone.now(),
                   supervision_inspection=inspection, supervision_note=supervision_note or claim.supervision_note)
-    claim.dropped = dropped
+    claim.dropped = dropped  # type: ignore[attr-defined]
     return claim
 
 
 @transaction.atomic
-def return_claim(claim, *, by, reason):
+def return_claim(claim: SubsidyClaim, *, by: User, reason: str) -> SubsidyClaim:
     """Send a submitted or reviewed claim back to the institution as a draft, with the reason."""
     _ensure_hr(by)
     if not (reason or "").strip():
@@ -454,7 +477,7 @@ def return_claim(claim, *, by, reason):
 
 
 @transaction.atomic
-def reject_claim(claim, *, by, reason):
+def reject_claim(claim: SubsidyClaim, *, by: User, reason: str) -> SubsidyClaim:
     """不予拨付: final. The lines stay, so the same instalments cannot be claimed again."""
     _ensure_hr(by)
     if not (reason or "").strip():
@@ -464,7 +487,7 @@ def reject_claim(claim, *, by, reason):
 
 
 @transaction.atomic
-def publicise_claim(claim, *, by, starts_on: date, today: date):
+def publicise_claim(claim: SubsidyClaim, *, by: User, starts_on: date, today: date) -> SubsidyClaim:
     """R19 五(三): publish the approved lines (masked) for N working days from `starts_on`, which
     is never in the past (a notice nobody could have seen is no notice)."""
     _ensure_hr(by)
@@ -480,7 +503,8 @@ def publicise_claim(claim, *, by, starts_on: date, today: date):
 
 
 @transaction.atomic
-def record_objection(line, *, by, received_on: date, content, objector=""):
+def record_objection(line: ClaimLine, *, by: User, received_on: date, content: str,
+                     objector: str = "") -> ClaimObjection:
     """An objection received while the line is on public notice (R19)."""
     _ensure_hr(by)
     claim = _lock(line.claim)
@@ -500,7 +524,7 @@ def record_objection(line, *, by, received_on: date, content, objector=""):
 
 
 @transaction.atomic
-def decide_objection(objection, *, by, upheld: bool, note):
+def decide_objection(objection: ClaimObjection, *, by: User, upheld: bool, note: str) -> ClaimObjection:
     """Decide an objection; an upheld one removes its line from the claim before payment (R19).
 
     Locks in the order every claim service uses: the claim, then the objection, then the line."""
@@ -523,7 +547,7 @@ def decide_objection(objection, *, by, upheld: bool, note):
 
 
 @transaction.atomic
-def mark_payable(claim, *, by, today: date):
+def mark_payable(claim: SubsidyClaim, *, by: User, today: date) -> SubsidyClaim:
     """After the public notice has run its course with every objection decided (R19)."""
     _ensure_hr(by)
     claim = _lock(claim)
@@ -535,12 +559,13 @@ def mark_payable(claim, *, by, today: date):
                               params={"count": pending})
     dropped = _recheck(claim, today=today, step="payable")
     claim = _move(claim, ClaimStatus.PAYABLE)
-    claim.dropped = dropped
+    claim.dropped = dropped  # type: ignore[attr-defined]
     return claim
 
 
 @transaction.atomic
-def mark_paid(claim, *, by, payment_reference, today: date | None = None):
+def mark_paid(claim: SubsidyClaim, *, by: User, payment_reference: str,
+              today: date | None = None) -> SubsidyClaim:
     """拨付: recorded with the payment voucher number by HR finance, after every line is checked
     a last time (`claim.dropped`)."""
     _ensure_hr(by)
@@ -551,12 +576,12 @@ def mark_paid(claim, *, by, payment_reference, today: date | None = None):
     dropped = _recheck(claim, today=today or timezone.localdate(), step="pay")
     _recompute_total(claim)
     claim = _move(claim, ClaimStatus.PAID, paid_by=by, paid_at=timezone.now(), payment_reference=payment_reference)
-    claim.dropped = dropped
+    claim.dropped = dropped  # type: ignore[attr-defined]
     return claim
 
 
 @transaction.atomic
-def close_class(training_class, *, by, today: date):
+def close_class(training_class: TrainingClass, *, by: User, today: date) -> TrainingClass:
     """结算: a completed class is closed when every claim is paid or rejected and the employment
     window has passed, so no further claim can arise."""
     from courses.services import _lock_class
@@ -585,7 +610,8 @@ def new_voucher_code(year: int) -> str:
 
 
 @transaction.atomic
-def issue_voucher(trainee, *, by, policy_year, today: date, expires_on: date | None = None):
+def issue_voucher(trainee: Trainee, *, by: User, policy_year: PolicyYear, today: date,
+                  expires_on: date | None = None) -> Voucher:
     """A township issues a training voucher naming the trainee (四(三)); it expires at the end of
     the policy year unless another date is given.
 
@@ -612,7 +638,7 @@ def issue_voucher(trainee, *, by, policy_year, today: date, expires_on: date | N
     trainee = Trainee.objects.select_for_update().get(pk=trainee.pk)
     for old in lapsed:
         old.status = VoucherStatus.EXPIRED
-        old._change_reason = "有效期届满,标记为已过期"
+        old._change_reason = "有效期届满,标记为已过期"  # type: ignore[attr-defined]
         old.full_clean()
         old.save()
     # A plain read: under the trainee lock no other issue can run, and locking the vouchers again
@@ -635,7 +661,7 @@ def issue_voucher(trainee, *, by, policy_year, today: date, expires_on: date | N
     return voucher
 
 
-def _refuse_second_voucher(held):
+def _refuse_second_voucher(held: Voucher) -> NoReturn:
     raise ValidationError(
         "该学员已有一张未使用的培训券(券号%(code)s,有效期至%(expires)s),每人只能持有一张未使用的培训券"
         "(《实施方案》四(三)):请先凭该券报名,或将其作废后再发放。",
@@ -643,7 +669,7 @@ def _refuse_second_voucher(held):
 
 
 @transaction.atomic
-def cancel_voucher(voucher, *, by, reason):
+def cancel_voucher(voucher: Voucher, *, by: User, reason: str) -> Voucher:
     """Cancel an issued voucher (lost, issued by mistake); a redeemed one keeps its enrolment."""
     voucher = Voucher.objects.select_for_update().get(pk=voucher.pk)
     scope = scope_of(by)
@@ -652,7 +678,7 @@ def cancel_voucher(voucher, *, by, reason):
     if voucher.status != VoucherStatus.ISSUED:
         raise ValidationError("只有未使用的培训券可以作废。", code="voucher_not_issued")
     voucher.status = VoucherStatus.CANCELLED
-    voucher._change_reason = f"作废:{reason}"
+    voucher._change_reason = f"作废:{reason}"  # type: ignore[attr-defined]
     voucher.full_clean()
     voucher.save()
     return voucher
@@ -660,7 +686,7 @@ def cancel_voucher(voucher, *, by, reason):
 
 # --- Small and micro enterprises (R15, 四(四)) --------------------------------------------------
 
-def check_small_enterprise_subsidy(subsidy) -> SizeClassification:
+def check_small_enterprise_subsidy(subsidy: SmallEnterpriseSubsidy) -> SizeClassification:
     """Gather what R15 looks at for `subsidy` (saved or not) and call
     policy.ensure_small_enterprise_eligible: the enterprise's size from its recorded figures and
     evidence, the hire subsidy an upgrade rests on, and, for an upgrade, the levels the hire held
@@ -672,6 +698,7 @@ def check_small_enterprise_subsidy(subsidy) -> SizeClassification:
         enterprise_credit_code=subsidy.enterprise_credit_code, hire_id=subsidy.hire_id, stage="hire",
     ).exclude(status=EnterpriseSubsidyStatus.REJECTED).exclude(pk=subsidy.pk).exists()
     certificate = subsidy.certificate if subsidy.certificate_id else None
+    levels_held_before: list[str]
     levels_held_before, occupation = [], ""
     if certificate is not None:
         occupation = certificate.occupation.name
@@ -694,7 +721,7 @@ def check_small_enterprise_subsidy(subsidy) -> SizeClassification:
 
 
 @transaction.atomic
-def record_small_enterprise_subsidy(subsidy, *, by):
+def record_small_enterprise_subsidy(subsidy: SmallEnterpriseSubsidy, *, by: User) -> SmallEnterpriseSubsidy:
     """Record or change a draft: check R15 (check_small_enterprise_subsidy), store the size class
     the figures give and the policy year's amount for the stage. Saves the row and its uploaded
     evidence; the subsidy stays a draft."""
@@ -716,7 +743,8 @@ SMALL_ENTERPRISE_RETURNABLE = ("submitted", "reviewed", "approved")
 
 
 @transaction.atomic
-def decide_small_enterprise_subsidy(subsidy, *, by, step, reason="", payment_reference=""):
+def decide_small_enterprise_subsidy(subsidy: SmallEnterpriseSubsidy, *, by: User, step: str, reason: str = "",
+                                    payment_reference: str = "") -> SmallEnterpriseSubsidy:
     """The same review and approval as claims: submit, review, approve (another officer), pay,
     return to draft for correction, or reject, each of the last two with a reason. Approval and
     payment check R15 again on the locked row (the figures, the certificate or the hire's earlier

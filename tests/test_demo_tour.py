@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook
@@ -40,11 +39,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def today(settings):
-    settings.DEBUG = True
-    call_command("seed_demo", verbosity=0)
-    settings.DEBUG = False
-    return timezone.localdate()
+def today(demo_county):
+    """The run's demo county (tests/conftest.py), and the day it was built for."""
+    return demo_county
 
 
 def login(username):

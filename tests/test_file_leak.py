@@ -13,7 +13,6 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 from django.contrib import admin
-from django.core.management import call_command
 from django.test import Client
 from django.urls import Resolver404, resolve
 
@@ -30,10 +29,7 @@ SKIP = ("/accounts/logout/", "/static/", "/documents/", "/admin/")
 
 
 @pytest.fixture
-def demo(settings):
-    settings.DEBUG = True
-    call_command("seed_demo", verbosity=0)
-    settings.DEBUG = False
+def demo(demo_county):
     people = list(Trainee.objects.values_list("id_number", "phone"))
     return {"ids": {i for i, _ in people}, "phones": {re.sub(r"\D", "", p) for _, p in people if p}}
 

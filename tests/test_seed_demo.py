@@ -35,9 +35,10 @@ def row_counts():
 
 
 @pytest.fixture
-def seeded(settings):
+def seeded(demo_county, settings):
+    """The run's demo county (tests/conftest.py); a test that seeds again does so with DEBUG on."""
     settings.DEBUG = True
-    call_command("seed_demo", verbosity=0)
+    return demo_county
 
 
 def test_refuses_when_debug_is_off(settings):

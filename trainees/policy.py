@@ -5,6 +5,7 @@ Pure functions: values in, values out, ValidationError(code=...) on refusal. Tod
 
 import re
 import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -41,7 +42,7 @@ def age_on(birth_on: date, day: date) -> int:
     return years
 
 
-def normalise_id_number(value) -> str:
+def normalise_id_number(value: object) -> str:
     """The ID number as stored: no spaces, ASCII digits, upper-case X.
 
     Full-width digits and letters (１４０４２１…Ｘ) become ASCII; spaces of any width anywhere are
@@ -68,7 +69,7 @@ def _digits(text: str) -> bool:
     return text.isascii() and text.isdigit()
 
 
-def parse_id_number(value, *, today: date) -> IdNumber:
+def parse_id_number(value: object, *, today: date) -> IdNumber:
     """Validate a resident ID number (GB 11643-1999) and derive the birth date and sex.
 
     Refuses, each with its own code: a number in scientific notation (Excel), a 15-digit
@@ -149,7 +150,7 @@ _LANDLINE = re.compile(r"^0[1-9][0-9]{8,10}$")
 _DIGIT_RUN = re.compile(r"[0-9]{7,}")
 
 
-def normalise_phone(value) -> str:
+def normalise_phone(value: object) -> str:
     """A phone number as digits: 13812345678 from "+86 138-1234-5678" or "８６13812345678",
     03551234567 from "0355-1234567"; "" when the text is not a mobile or a landline with its area
     code (SPEC.md §2: a phone is personal data, searched only by POST)."""
@@ -228,7 +229,8 @@ class HeldCategory:
     held_until: date | None = None
 
 
-def ensure_eligible_category(categories, *, on: date | None = None, registered=()) -> None:
+def ensure_eligible_category(categories: Sequence[str], *, on: date | None = None,
+                             registered: Iterable[HeldCategory] = ()) -> None:
     """R13 《实施方案》三(一): a trainee belongs to at least one eligible category — on the day the
     class starts (`on`, R18). `categories` are those held that day; `registered` (HeldCategory)
     are all the trainee's categories, so a refusal can say which is registered and why it does

@@ -1,5 +1,10 @@
 """Registering trainees and their categories (township portal)."""
 
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -8,19 +13,25 @@ from accounts.scope import scope_of
 from trainees.models import CategoryMembership, Trainee
 from trainees.policy import mask_name, parse_id_number
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from skills_program.models import Township
+
 
 class AlreadyRegistered(ValidationError):
     """The person exists: the caller shows them instead of creating a duplicate."""
 
-    def __init__(self, trainee):
+    def __init__(self, trainee: Trainee) -> None:
         super().__init__("该身份证号已在%(township)s登记(%(name)s),不能重复登记。", code="already_registered",
                          params={"township": trainee.township.name, "name": mask_name(trainee.name)})
         self.trainee = trainee
 
 
 @transaction.atomic
-def register_trainee(*, by, id_number, name, township, category, held_from=None, phone="", education="",
-                     address=""):
+def register_trainee(*, by: User, id_number: str, name: str, township: Township, category: str,
+                     held_from: date | None = None, phone: str = "", education: str = "",
+                     address: str = "") -> Trainee:
     """学员登记: one person one row. A person registered anywhere is found, not duplicated; a
     township official registers only for their own township."""
     scope = scope_of(by)
@@ -43,7 +54,8 @@ def register_trainee(*, by, id_number, name, township, category, held_from=None,
 
 
 @transaction.atomic
-def add_category(trainee, *, by, category, held_from, evidence=""):
+def add_category(trainee: Trainee, *, by: User, category: str, held_from: date,
+                 evidence: str = "") -> CategoryMembership:
     """Record an eligible category (三(一)) the trainee holds from `held_from`."""
     scope = scope_of(by)
     if not (scope.is_hr or scope.township_id == trainee.township_id):
@@ -55,7 +67,7 @@ def add_category(trainee, *, by, category, held_from, evidence=""):
 
 
 @transaction.atomic
-def end_category(membership, *, by, held_until):
+def end_category(membership: CategoryMembership, *, by: User, held_until: date) -> CategoryMembership:
     """The trainee no longer holds the category from `held_until` (R18 keeps the history)."""
     scope = scope_of(by)
     if not (scope.is_hr or scope.township_id == membership.trainee.township_id):
@@ -66,7 +78,7 @@ def end_category(membership, *, by, held_until):
     return membership
 
 
-def reveal_id_number(trainee, *, by, place, address=None) -> str:
+def reveal_id_number(trainee: Trainee, *, by: User, place: str, address: str | None = None) -> str:
     """The full ID number for the trainee's page, recorded as one `IdNumberView` (SPEC.md §2).
     Refused to anyone but county HR and the trainee's own township."""
     from trainees.models import IdNumberView

@@ -4,7 +4,6 @@ from datetime import date, datetime, time
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
 from django.utils import timezone
 
 from courses.models import AttendanceRecord, Enrolment
@@ -107,13 +106,11 @@ def test_running_twice_adds_nothing_and_resolved_stays_resolved(hr):
     assert flag.resolved_at is not None and Flag.objects.count() == 1
 
 
-def test_demo_flags_are_all_genuine(settings):
+def test_demo_flags_are_all_genuine(demo_county):
     """seed_demo plants two anomalies; every flag on the demo data is real, none on clean rows."""
     from certification.models import EmploymentRecord
     from trainees.models import Trainee
 
-    settings.DEBUG = True
-    call_command("seed_demo", verbosity=0)
     flags = {flag.kind: flag for flag in Flag.objects.all()}
     assert set(flags) == {"shared_phone", "employer_is_institution"} and Flag.objects.count() == 2
     assert Trainee.objects.filter(phone=flags["shared_phone"].key).count() > 3
