@@ -5,25 +5,23 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 
+from courses import policy as course_policy
 from institutions.validators import normalise_credit_code, validate_credit_code
+from skills_program.policy import PolicyParams
 
 COUNTY_HR = "长治县人力资源和社会保障局"
 
 
-def ensure_may_be_assessed(*, class_status: str, meets_attendance: bool | None, is_withdrawn: bool,
-                           min_attendance_rate: Decimal) -> None:
+def ensure_may_be_assessed(*, class_status: str, attendance_rate: Decimal | None, is_withdrawn: bool,
+                           p: PolicyParams) -> None:
     """R3 《实施方案》三(五): only trainees of a completed class who met the attendance threshold
-    sit the end-of-course assessment."""
-    if class_status not in ("completed", "closed"):
+    sit the end-of-course assessment (the threshold itself: courses.policy.ensure_may_sit_assessment,
+    its one home)."""
+    if class_status not in course_policy.FINISHED_STATUSES:
         raise ValidationError("培训班结业后才能录入考核结果:请先在班级页面办理结业。", code="class_not_completed")
     if is_withdrawn:
         raise ValidationError("该学员已退学,不能参加考核:请不要为其录入考核结果。", code="withdrawn")
-    if not meets_attendance:
-        raise ValidationError(
-            "该学员到课率未达到%(min)s(《实施方案》三(五)),不能参加结业考核:请不要为其录入考核结果,"
-            "学员可报名以后的班次重新培训。", code="attendance_below_threshold",
-            params={"min": f"{(min_attendance_rate * 100).normalize():f}%"},
-        )
+    course_policy.ensure_may_sit_assessment(rate=attendance_rate if attendance_rate is not None else Decimal(0), p=p)
 
 
 def ensure_certificate_matches(*, occupation_kind: str, kind: str, level: str, passed: bool, issued_on: date,

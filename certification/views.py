@@ -16,6 +16,7 @@ from accounts.models import Role
 from accounts.scope import scope_of
 from certification import services
 from certification.models import AssessmentResult, EmploymentRecord, EvidenceKind
+from courses import policy as course_policy
 from courses.selectors import classes_visible_to, enrolments_visible_to
 from skills_program.documents import DocumentFormField
 from skills_program.excel import wants_xlsx, workbook_response
@@ -218,6 +219,7 @@ def employment(request, pk):
              for e, records_of in rows for r in records_of])
     return render(request, "certification/employment.html", {
         "training_class": training_class, "rows": rows, "form": form, "window_end": window_end,
+        "p": training_class.policy_year.params(),
     })
 
 
@@ -266,7 +268,7 @@ def import_employment(request):
     from skills_program.import_views import handle_import, template_response
 
     importer = EmploymentImport(user=request.user, enrolments=enrolments_visible_to(request.user).filter(
-        is_withdrawn=False, training_class__status__in=["completed", "closed"]))
+        is_withdrawn=False, training_class__status__in=course_policy.FINISHED_STATUSES))
     if request.GET.get("template"):
         return template_response(importer, "就业跟踪.xlsx")
     scope = scope_of(request.user)

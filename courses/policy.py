@@ -11,13 +11,13 @@ from typing import cast
 
 from django.core.exceptions import ValidationError
 
+from skills_program.numbers import share_text
 from skills_program.policy import PolicyParams
 
 PLAN = "《实施方案》"
 
 
-def _percent(share: Decimal) -> str:
-    return f"{(share * 100).normalize():f}%"
+_percent = share_text
 
 
 # --- Class status -------------------------------------------------------------------------
@@ -33,12 +33,17 @@ TRANSITIONS = {
     "closed": set(),
     "cancelled": set(),
 }
+# The groups of the state machine above, declared once beside it and read everywhere else.
 EDITABLE_STATUSES = frozenset({"draft", "returned"})
 ENROLLING_STATUSES = frozenset({"approved", "in_progress"})
-# Classes that occupy an institution's venue and teachers for an occupation (R2).
+# Classes that occupy an institution's venue and teachers for an occupation (R2), and are still to end.
 RUNNING_STATUSES = frozenset({"approved", "in_progress"})
+# Classes that have ended as taught: results, certificates, claims, the year's figures (R3, R7, R11).
+FINISHED_STATUSES = frozenset({"completed", "closed"})
+# Classes on a live roster: approved, running or finished (R16, the supervision checks, evaluators).
+LIVE_STATUSES = RUNNING_STATUSES | FINISHED_STATUSES
 # Classes whose roster counts toward a trainee's subsidised trainings (R16).
-SUBSIDISED_STATUSES = frozenset({"approved", "in_progress", "completed", "closed"})
+SUBSIDISED_STATUSES = LIVE_STATUSES
 
 
 def ensure_transition(current: str, target: str, *, labels: dict | None = None) -> None:

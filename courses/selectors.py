@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce
 from accounts.scope import scope_of
 from courses.models import AttendanceRecord, Enrolment, Session, TrainingClass
 from courses.policy import (
+    LIVE_STATUSES,
     RUNNING_STATUSES,
     SUBSIDISED_STATUSES,
     PriorTraining,
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 _Loaded = tuple[list[Enrolment], list[Session], dict[tuple[int, int], AttendanceRecord]]
 
 # An evaluation body sees classes that run or ran, never applications or cancelled ones.
-EVALUATED_STATUSES = ("approved", "in_progress", "completed", "closed")
+EVALUATED_STATUSES = LIVE_STATUSES
 
 
 def classes_visible_to(user: User | AnonymousUser) -> QuerySet[TrainingClass]:

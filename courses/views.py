@@ -32,7 +32,7 @@ from skills_program.selectors import current_policy_year
 
 INSTITUTION = (Role.INSTITUTION,)
 # Classes whose recorded attendance the clerk may look at, read-only.
-ATTENDANCE_READABLE = frozenset({ClassStatus.COMPLETED, ClassStatus.CLOSED, ClassStatus.CANCELLED})
+ATTENDANCE_READABLE = policy.FINISHED_STATUSES | {ClassStatus.CANCELLED}
 
 
 def _refused(request, error: ValidationError):

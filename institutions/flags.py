@@ -21,7 +21,7 @@ from certification import policy as certification_policy
 from certification.models import Certificate, EmploymentRecord
 from checkin.models import CheckIn
 from courses import policy as course_policy
-from courses.models import AttendanceRecord, ClassStatus, Enrolment, Session, TrainingClass
+from courses.models import AttendanceRecord, Enrolment, Session, TrainingClass
 from institutions.models import Flag, FlagKind
 from skills_program.models import PolicyYear
 from skills_program.numbers import rate_text
@@ -29,7 +29,7 @@ from subsidies.models import ClaimLine, ClaimStatus
 from trainees.models import Trainee
 from trainees.policy import age_on, mask_id_number, mask_phone
 
-LIVE_CLASS = [ClassStatus.APPROVED, ClassStatus.IN_PROGRESS, ClassStatus.COMPLETED, ClassStatus.CLOSED]
+LIVE_CLASS = course_policy.LIVE_STATUSES
 
 
 def _admin(model, pk):
@@ -100,7 +100,7 @@ def all_present(min_sessions=4):
     """A completed class whose every mark over at least `min_sessions` sessions is 'present' (real
     classes have absences; a perfect sheet deserves a look)."""
     classes = (
-        TrainingClass.objects.filter(status__in=[ClassStatus.COMPLETED, ClassStatus.CLOSED])
+        TrainingClass.objects.filter(status__in=course_policy.FINISHED_STATUSES)
         .annotate(session_count=Count("sessions", distinct=True),
                   absent=Count("sessions__attendance", filter=Q(sessions__attendance__is_present=False)),
                   marks=Count("sessions__attendance"))

@@ -84,7 +84,7 @@ class InstitutionYear(models.Model):
     tender_reference = models.CharField("招标文件或批次", max_length=100, blank=True)
     is_disqualified = models.BooleanField(
         "取消承担资格", default=False,
-        help_text="上一年度培训合格率不达80%、就业率不达30%,或弄虚作假的,取消承担政府补贴性培训任务资格(《实施方案》三(七))。",
+        help_text="上一年度培训合格率或就业率低于该年度规定的下限,或弄虚作假的,取消承担政府补贴性培训任务资格(《实施方案》三(七))。",
     )
     disqualification_reason = models.CharField("取消资格原因", max_length=200, blank=True)
 

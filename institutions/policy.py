@@ -6,7 +6,7 @@ from decimal import ROUND_DOWN, Decimal
 
 from django.core.exceptions import ValidationError
 
-from skills_program.numbers import rate_text
+from skills_program.numbers import rate_text, share_text
 from skills_program.policy import PolicyParams
 from subsidies.policy import employment_window_ends_on
 
@@ -50,11 +50,6 @@ def performance_rate(part: int, whole: int) -> Decimal | None:
     return (Decimal(part) / Decimal(whole)).quantize(RATE_STEP, ROUND_DOWN)
 
 
-def _threshold_text(share: Decimal) -> str:
-    """0.80 -> "80%", 0.305 -> "30.5%" (the threshold as the plan writes it)."""
-    return f"{(share * 100).normalize():f}%"
-
-
 def institution_performance(*, completed: int, certified: int, employed: int, p: PolicyParams) -> Performance:
     """R11 《实施方案》三(七) 凡当年培训合格率不达80%、就业率不达30%的,取消下一年度承担政府补贴性
     培训任务资格: pass rate = certified ÷ completed trainees, employment rate = employed within the
@@ -64,9 +59,9 @@ def institution_performance(*, completed: int, certified: int, employed: int, p:
     pass_rate, employment_rate = performance_rate(certified, completed), performance_rate(employed, completed)
     reasons = []
     if pass_rate is not None and pass_rate < p.min_pass_rate:
-        reasons.append(f"培训合格率{rate_text(pass_rate)}低于{_threshold_text(p.min_pass_rate)}")
+        reasons.append(f"培训合格率{rate_text(pass_rate)}低于{share_text(p.min_pass_rate)}")
     if employment_rate is not None and employment_rate < p.min_employment_rate:
-        reasons.append(f"就业率{rate_text(employment_rate)}低于{_threshold_text(p.min_employment_rate)}")
+        reasons.append(f"就业率{rate_text(employment_rate)}低于{share_text(p.min_employment_rate)}")
     return Performance(completed=completed, certified=certified, employed=employed, pass_rate=pass_rate,
                        employment_rate=employment_rate, keeps_eligibility=not reasons, reasons=tuple(reasons))
 

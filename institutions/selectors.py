@@ -13,7 +13,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from certification.models import Certificate, EmploymentRecord
-from courses.models import ClassStatus, Enrolment, TrainingClass
+from courses.models import Enrolment, TrainingClass
+from courses.policy import FINISHED_STATUSES, LIVE_STATUSES, RUNNING_STATUSES
 from institutions.models import TrainingInstitution
 from institutions.policy import (
     FiguresStatus,
@@ -29,8 +30,8 @@ if TYPE_CHECKING:
     from skills_program.models import PolicyYear
 
 # The classes whose trainees the year's figures count, and those still to end (R11).
-FINISHED = [ClassStatus.COMPLETED, ClassStatus.CLOSED]
-UNFINISHED = [ClassStatus.APPROVED, ClassStatus.IN_PROGRESS]
+FINISHED = FINISHED_STATUSES
+UNFINISHED = RUNNING_STATUSES
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ def annual_performance(policy_year: PolicyYear, *, today: date | None = None) ->
     today = today or timezone.localdate()
     p = policy_year.params()
     classes = TrainingClass.objects.filter(policy_year=policy_year).aggregate(
-        last_end_on=Max(Coalesce("completed_on", "planned_end_on"), filter=Q(status__in=FINISHED + UNFINISHED)),
+        last_end_on=Max(Coalesce("completed_on", "planned_end_on"), filter=Q(status__in=LIVE_STATUSES)),
         unfinished=Count("pk", filter=Q(status__in=UNFINISHED)),
     )
     status = annual_figures_status(is_year_closed=policy_year.is_closed, last_class_end_on=classes["last_end_on"],

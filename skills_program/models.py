@@ -6,7 +6,12 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
-from skills_program.policy import PolicyParams
+from skills_program.policy import (
+    FROZEN_PARAMETERS,
+    PolicyParams,
+    ensure_parameters_unchanged,
+    parameters_frozen_reason,
+)
 
 SHARE = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))]
 MONEY = [MinValueValidator(Decimal("0"))]
@@ -182,6 +187,28 @@ class PolicyYear(models.Model):
 
     def __str__(self):
         return f"{self.year}年度"
+
+    def frozen_reason(self) -> str:
+        """Why the year's rule parameters are locked, or "" (skills_program.policy)."""
+        if self.pk is None:
+            return ""
+        return parameters_frozen_reason(year=self.year, classes=self.classes.count(),
+                                        enterprise_subsidies=self.enterprise_subsidies.count())
+
+    def clean(self):
+        """The rule parameters are frozen once the year has business (every form and import that
+        saves a year goes through here; the admin shows them read-only with the reason)."""
+        super().clean()
+        if self.pk is None:
+            return
+        stored = PolicyYear.objects.filter(pk=self.pk).values(*FROZEN_PARAMETERS).first()
+        if stored is None:
+            return
+        changed = [name for name in FROZEN_PARAMETERS if stored[name] != getattr(self, name)]
+        if changed:
+            ensure_parameters_unchanged(
+                changed=changed, labels={f.name: str(f.verbose_name) for f in self._meta.fields},
+                reason=self.frozen_reason())
 
     def params(self) -> PolicyParams:
         """The year's parameters as the frozen value every policy function takes."""

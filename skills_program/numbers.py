@@ -11,3 +11,9 @@ def rate_text(share) -> str:
         return "—"
     value = (Decimal(str(share)) * 100).quantize(Decimal("0.1"), ROUND_DOWN)
     return f"{value}%"
+
+
+def share_text(share) -> str:
+    """A parameter's share as the plan writes it: 0.85 -> "85%", 0.80 -> "80%", 0.305 -> "30.5%"
+    (thresholds and instalment shares, exact; measured rates use `rate_text`)."""
+    return f"{(Decimal(str(share)) * 100).normalize():f}%"

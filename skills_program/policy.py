@@ -7,6 +7,8 @@ rule applies to, so changing 2019's parameters never rewrites what 2018 decided.
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
+
 
 @dataclass(frozen=True)
 class PolicyParams:
@@ -134,3 +136,35 @@ def rule_of(code: str | None) -> str:
     """The rule of SPEC.md §4 (such as "R1") a refusal with this error code applies; "" when the
     refusal is not one of those rules (a typing mistake, a state that does not allow the step)."""
     return RULE_OF_CODE.get(code or "", "")
+
+
+# The parameters the rules R1-R23 read. Once a year has a class or a small-enterprise subsidy,
+# business has been done under them and they are frozen; the supervision checks' thresholds
+# (三(七) 系统监测) and the voucher pilot's switch stay adjustable.
+ADJUSTABLE_PARAMETERS = frozenset({
+    "year", "backfill_min_days", "backfill_sitting_minutes", "max_correction_share", "photos_per_session",
+    "min_check_in_share", "uncoded_employer_max_hires", "is_voucher_pilot_on",
+})
+FROZEN_PARAMETERS = tuple(name for name in PolicyParams.__dataclass_fields__ if name not in ADJUSTABLE_PARAMETERS)
+
+
+def parameters_frozen_reason(*, year: int, classes: int, enterprise_subsidies: int) -> str:
+    """Why a year's rule parameters can no longer change ("" while they can): once a class or a
+    small-enterprise subsidy of the year exists, what was approved, taught and claimed was judged
+    under them, and a later change would judge the same business by two rules (《实施方案》五、
+    the year's parameters are set before the year's work begins)."""
+    if not classes and not enterprise_subsidies:
+        return ""
+    done = "、".join(part for part in (f"培训班{classes}个" if classes else "",
+                                      f"小微企业补贴{enterprise_subsidies}笔" if enterprise_subsidies else "") if part)
+    return (f"{year}年度已办理业务({done}),规则参数已锁定,不能修改:已审批、培训和申领的业务按这些参数办理,"
+            "修改会使同一年度的业务适用两套标准。如上级政策调整,请新建政策年度或联系系统管理员记录调整依据后处理。")
+
+
+def ensure_parameters_unchanged(*, changed: list[str], labels: dict[str, str], reason: str) -> None:
+    """A year's frozen rule parameters (FROZEN_PARAMETERS) are not changed once `reason`
+    (parameters_frozen_reason) says business has been done under them."""
+    frozen = [name for name in changed if name in FROZEN_PARAMETERS]
+    if reason and frozen:
+        raise ValidationError("%(fields)s:%(reason)s", code="parameters_frozen",
+                              params={"fields": "、".join(labels.get(name, name) for name in frozen), "reason": reason})

@@ -84,8 +84,8 @@ class Voucher(models.Model):
 
 
 class Instalment(models.TextChoices):
-    FIRST = "first", "首期(80%)"
-    SECOND = "second", "二期(20%及就业奖励)"
+    FIRST = "first", "首期(取得证书后)"
+    SECOND = "second", "二期(就业后,含就业奖励)"
 
 
 class ClaimStatus(models.TextChoices):
@@ -138,7 +138,7 @@ class SubsidyClaim(models.Model):
     return_reason = models.TextField("退回或不予拨付原因", blank=True)
     supervision_inspection = models.ForeignKey(
         "institutions.Inspection", models.PROTECT, null=True, blank=True, related_name="claims",
-        verbose_name="督导检查", help_text="到课率低于85%的班级,审批前须关联督导检查记录(R3)。",
+        verbose_name="督导检查", help_text="到课率低于年度到课率下限的班级,审批前须关联督导检查记录(R3)。",
     )
     supervision_note = models.TextField("督导处理意见", blank=True)
     history = HistoricalRecords(verbose_name="补贴申领变更记录")

@@ -10,7 +10,7 @@ from typing import cast
 from django.core.exceptions import ValidationError
 
 from courses.policy import LEVEL_NAMES, level_rank
-from skills_program.numbers import rate_text
+from skills_program.numbers import rate_text, share_text
 from skills_program.policy import PolicyParams
 from subsidies.enterprise_size import SizeClassification, ensure_small_or_micro
 
@@ -154,7 +154,7 @@ def ensure_supervised_if_low_attendance(*, class_rate: Decimal, has_supervision_
             "该班到课率为%(rate)s,低于%(min)s(《实施方案》三(五)):须先录入督导检查并在申领中关联处理意见,方可审批。",
             code="low_attendance_needs_supervision",
             params={"rate": rate_text(class_rate),
-                    "min": f"{(p.min_attendance_rate * 100).normalize():f}%"},
+                    "min": share_text(p.min_attendance_rate)},
         )
 
 
@@ -197,9 +197,10 @@ def first_instalment_decision(*, is_withdrawn: bool, meets_attendance: bool | No
     if not meets_attendance:
         rate = "" if attendance_rate is None else rate_text(attendance_rate)
         return _not("attendance_below_threshold",
-                    f"到课率{rate}未达到{(p.min_attendance_rate * 100).normalize():f}%(《实施方案》三(五))")
+                    f"到课率{rate}未达到{share_text(p.min_attendance_rate)}(《实施方案》三(五))")
     if certificate_issued_on is None:
-        return _not("no_certificate", "未取得证书(《实施方案》四(二) 取得相应证书后先拨付80%):发证后再申领")
+        return _not("no_certificate", f"未取得证书(《实施方案》四(二) 取得相应证书后先拨付"
+                                      f"{share_text(p.first_instalment_share)}):发证后再申领")
     if not category:
         held = f"开班时({class_start_on})" if class_start_on else "开班时"
         return _not("no_category", f"{held}不属于任何培训对象类别(《实施方案》三(一))")
@@ -226,8 +227,9 @@ def second_instalment_decision(*, has_first_line: bool, employed_on: date | None
     if is_withdrawn:
         return _not("withdrawn", "已退学(退学学员不能申领补贴)")
     if not has_first_line:
-        return _not("no_first_instalment", "首期补贴未经审批、未拨付或已剔除(《实施方案》四(二) 先拨付80%):"
-                                            "首期申领审批后才能申领二期,拨付二期前首期须已拨付")
+        return _not("no_first_instalment", f"首期补贴未经审批、未拨付或已剔除(《实施方案》四(二) 先拨付"
+                                            f"{share_text(p.first_instalment_share)}):首期申领审批后才能申领二期,"
+                                            "拨付二期前首期须已拨付")
     if employed_on is None:
         return _not("not_employed", f"结业后{p.employment_window_months}个月内未登记就业:请在就业跟踪中登记")
     if employed_on > today:

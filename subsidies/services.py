@@ -235,7 +235,7 @@ def preview_second_claim(training_class: TrainingClass, *, today: date, own_clai
             second_amount=first_line.second_amount, amount=first_line.second_amount,
             placement_reward_amount=p.placement_reward_amount, certificate=first_line.certificate,
             employment=job, voucher=first_line.voucher,
-            reason=f"结业后3个月内就业({job.employer_name},{job.started_on:%Y年%m月%d日}起,已核实)",
+            reason=f"结业后{p.employment_window_months}个月内就业({job.employer_name},{job.started_on:%Y年%m月%d日}起,已核实)",
         ))
     return preview
 

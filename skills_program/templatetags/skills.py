@@ -1,8 +1,14 @@
 from django import template
 
-from skills_program.numbers import rate_text
+from skills_program.numbers import rate_text, share_text
 
 register = template.Library()
+
+
+@register.filter
+def share(value):
+    """A year's parameter as the plan writes it: 0.80 -> "80%" (skills_program.numbers.share_text)."""
+    return share_text(value)
 
 
 @register.filter

@@ -816,7 +816,7 @@ class Seeder:
                     amount, reward = first, Decimal("0.00")
                 else:
                     job = e.employment
-                    reason = (f"结业后3个月内就业({job['employer_name']},{chinese_date(job['started_on'])}起),"
+                    reason = (f"结业后{p.employment_window_months}个月内就业({job['employer_name']},{chinese_date(job['started_on'])}起),"
                               f"培训{days}天")
                     amount, reward = second, p.placement_reward_amount
                 lines.append(ClaimLine(
