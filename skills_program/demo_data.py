@@ -30,6 +30,7 @@ from PIL import Image, ImageDraw
 from stdnum import ean, isbn
 from stdnum.cn import ric, uscc
 
+from skills_program.policy import PolicyParams
 from subsidies.policy import add_calendar_months
 
 ARCHIVE_YEAR = 2018
@@ -49,6 +50,9 @@ HR_GROUP = "县人社局工作人员"
 HR_GROUP_APPS = (
     "skills_program", "accounts", "trainees", "institutions", "courses", "certification", "subsidies", "checkin",
 )
+
+# Both demo years run on the plan's own parameters (《实施方案》, SPEC.md §4's defaults).
+PLAN = PolicyParams(year=2018)
 
 # ---------------------------------------------------------------------------------------------
 # The official working-day calendar (国务院办公厅节假日安排, 调休 included), as the services read
@@ -570,7 +574,7 @@ def settled_claims(row):
     once the employment window has closed (R7)."""
     end = class_days(row)[-1]
     first_on = add_working_days(end, CERTIFICATE_DAYS + 2)
-    second_on = add_working_days(add_calendar_months(end, 3), 3)
+    second_on = add_working_days(add_calendar_months(end, PLAN.employment_window_months), 3)
     return [ClaimRow(row.code, "first", "paid", first_on), ClaimRow(row.code, "second", "paid", second_on)]
 
 
@@ -700,8 +704,9 @@ def live_year(today):
         return add_working_days(wd(offset), -(days - 1)), days
 
     def window_closed(days_ago, days):
-        """(start, days) of a class whose 3-month employment window (R7) ended `days_ago` days ago."""
-        end = working_day_on_or_before(add_calendar_months(today - timedelta(days=days_ago), -3))
+        """(start, days) of a class whose employment window (R7, the plan's months) ended `days_ago` days ago."""
+        end = working_day_on_or_before(add_calendar_months(today - timedelta(days=days_ago),
+                                                           -PLAN.employment_window_months))
         return add_working_days(end, -(days - 1)), days
 
     def in_session(done, days):
@@ -1354,7 +1359,7 @@ def plan_employment(rng, classes, spec):
     for klass in classes:
         if klass.row.status not in COMPLETED_STATUSES:
             continue
-        window_ends = add_calendar_months(klass.end_on, 3)
+        window_ends = add_calendar_months(klass.end_on, PLAN.employment_window_months)
         second_claim_on = claim_days.get((klass.row.code, "second"))
         cap = min(yesterday, second_claim_on - timedelta(days=1)) if second_claim_on else yesterday
         chance = 0.65 if second_claim_on else 0.58

@@ -938,7 +938,7 @@ class Generator:
             k.cert_on = wd(end, rng.randint(7, 12))
             k.claim1 = self._claim_steps(rng, wd(k.cert_on, rng.randint(1, 25)))
             if end <= CLOSED_BY and rng.random() < 0.3:
-                window_end = add_calendar_months(end, 3)
+                window_end = add_calendar_months(end, demo.PLAN.employment_window_months)
                 second = self._claim_steps(rng, wd(window_end, rng.randint(2, 8)))
                 closed_on = wd(second["paid"], 1)
                 if closed_on <= AS_OF and k.claim1["paid"] < second["created"]:
