@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from certification import policy, services
 from certification.models import Assessment, Certificate, EmploymentRecord, EvaluationBody, EvaluationPlan
+from certification.resources import EvaluationBodyResource, EvaluationPlanResource
 from skills_program.admin_mixins import (
     Change,
     HistoryAdmin,
@@ -16,6 +17,7 @@ from skills_program.admin_mixins import (
     related_column,
     service_action,
 )
+from skills_program.resources import ReferenceDataAdminMixin
 
 
 class CertificateAdminForm(forms.ModelForm):
@@ -47,11 +49,12 @@ class CertificateAdminForm(forms.ModelForm):
 
 
 @admin.register(EvaluationBody)
-class EvaluationBodyAdmin(admin.ModelAdmin):
+class EvaluationBodyAdmin(ReferenceDataAdminMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "credit_code", "contact_person", "plan_count", "certificate_count"]
     list_filter = ["kind"]
     search_fields = ["name", "credit_code"]
     ordering = ["name"]
+    resource_classes = [EvaluationBodyResource]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(
@@ -64,13 +67,14 @@ class EvaluationBodyAdmin(admin.ModelAdmin):
 
 
 @admin.register(EvaluationPlan)
-class EvaluationPlanAdmin(admin.ModelAdmin):
+class EvaluationPlanAdmin(ReferenceDataAdminMixin, admin.ModelAdmin):
     list_display = ["title", "evaluation_body", "policy_year", "occupation_count", "published_on"]
     list_filter = ["policy_year", "evaluation_body"]
     search_fields = ["title", "evaluation_body__name", "occupations__name"]
     ordering = ["-policy_year_id", "evaluation_body__name"]
     list_select_related = ["evaluation_body", "policy_year"]
     autocomplete_fields = ["evaluation_body"]
+    resource_classes = [EvaluationPlanResource]
     filter_horizontal = ["occupations"]
 
     def get_queryset(self, request):

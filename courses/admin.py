@@ -23,6 +23,7 @@ from courses.models import (
     Textbook,
     TrainingClass,
 )
+from courses.resources import OccupationResource
 from skills_program.admin_mixins import (
     Change,
     DecisionButtonsMixin,
@@ -40,16 +41,18 @@ from skills_program.admin_mixins import (
     service_action,
     status_labels,
 )
+from skills_program.resources import ReferenceDataAdminMixin
 
 
 @admin.register(Occupation)
-class OccupationAdmin(admin.ModelAdmin):
+class OccupationAdmin(ReferenceDataAdminMixin, admin.ModelAdmin):
     list_display = ["name", "policy_year", "code", "industry", "certificate_kind", "is_key_trade",
                     "has_national_standard", "has_enterprise_specification", "class_count"]
     list_filter = ["policy_year", "industry", "certificate_kind", "is_key_trade"]
     search_fields = ["name", "code"]
     ordering = ["-policy_year_id", "industry", "name"]
     list_select_related = ["policy_year"]
+    resource_classes = [OccupationResource]
     fieldsets = [
         (None, {"fields": ["policy_year", "name", "code", "industry", "is_key_trade"]}),
         ("标准与证书(R9、R12)", {"fields": ["has_national_standard", "has_enterprise_specification",
@@ -198,7 +201,7 @@ class TrainingClassAdmin(DecisionButtonsMixin, HistoryAdmin):
             links.append(format_html('<a href="{}">表格导入名册</a>', reverse("courses:import-roster", args=[obj.pk])))
         if obj.status == "in_progress":
             links.append(format_html('<a href="{}">表格导入考勤</a>', reverse("courses:import-attendance", args=[obj.pk])))
-        if obj.status in ("completed", "closed"):
+        if obj.status in policy.FINISHED_STATUSES:
             links.append(format_html('<a href="{}">录入考核结果、核发证书</a>', reverse("certification:results", args=[obj.pk])))
             links.append(format_html('<a href="{}">表格导入考核结果</a>',
                                      reverse("certification:import-results", args=[obj.pk])))

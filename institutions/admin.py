@@ -7,7 +7,9 @@ from django.template.response import TemplateResponse
 from django.urls import path
 
 from institutions.models import Flag, Inspection, InstitutionYear, TrainingInstitution
+from institutions.resources import InstitutionYearResource, TrainingInstitutionResource
 from skills_program.admin_mixins import Change, annotation_column, service_action
+from skills_program.resources import ReferenceDataAdminMixin
 
 
 class InstitutionYearInline(admin.TabularInline):
@@ -16,7 +18,7 @@ class InstitutionYearInline(admin.TabularInline):
 
 
 @admin.register(TrainingInstitution)
-class TrainingInstitutionAdmin(admin.ModelAdmin):
+class TrainingInstitutionAdmin(ReferenceDataAdminMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "credit_code", "responsible_person", "responsible_title", "township",
                     "class_count", "active_class_count"]
     list_filter = ["kind", "township", "years__policy_year", "years__is_disqualified"]
@@ -24,6 +26,7 @@ class TrainingInstitutionAdmin(admin.ModelAdmin):
     ordering = ["name"]
     list_select_related = ["township"]
     autocomplete_fields = ["township"]
+    resource_classes = [TrainingInstitutionResource]
     fieldsets = [
         ("机构", {"fields": ["name", "kind", "credit_code", "township", "address"]}),
         ("第一责任人(《实施方案》三(七))", {"fields": ["responsible_person", "responsible_title", "contact_phone"]}),
@@ -42,13 +45,16 @@ class TrainingInstitutionAdmin(admin.ModelAdmin):
 
 
 @admin.register(InstitutionYear)
-class InstitutionYearAdmin(admin.ModelAdmin):
+class InstitutionYearAdmin(ReferenceDataAdminMixin, admin.ModelAdmin):
     list_display = ["institution", "policy_year", "is_listed", "is_disqualified", "disqualification_reason"]
     list_filter = ["policy_year", "is_listed", "is_disqualified"]
     search_fields = ["institution__name", "tender_reference"]
     ordering = ["-policy_year_id", "institution__name"]
     list_select_related = ["institution", "policy_year"]
     autocomplete_fields = ["institution"]
+    resource_classes = [InstitutionYearResource]
+    # The performance links stay: import-export's list template extends this one.
+    change_list_template = "admin/institutions/institutionyear/change_list.html"
 
     def get_urls(self):
         return [

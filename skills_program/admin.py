@@ -3,6 +3,8 @@ from django.db.models import Count, Sum
 
 from skills_program.admin_mixins import annotation_column
 from skills_program.models import CalendarDay, PolicyYear, TargetLine, Township, TownshipTarget
+from skills_program.policy import FROZEN_PARAMETERS
+from skills_program.resources import ReferenceDataAdminMixin, TownshipResource, TownshipTargetResource
 
 
 class TargetLineInline(admin.TabularInline):
@@ -59,11 +61,20 @@ class PolicyYearAdmin(admin.ModelAdmin):
         from django.urls import reverse
 
         year = self.get_object(request, object_id)
+        if request.method == "GET" and year is not None and (reason := year.frozen_reason()):
+            messages.warning(request, reason)
         if request.method == "GET" and year is not None and TownshipTargetInline not in self.get_inlines(request, year):
             url = reverse("admin:skills_program_townshiptarget_changelist")
             messages.info(request, f"本年度共{year.township_targets.count()}个乡镇任务,请在“乡镇年度任务”列表中修改:"
                                    f"{url}?policy_year__year__exact={year.year}")
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_readonly_fields(self, request, obj=None):
+        """A year with business shows its rule parameters read-only; the page says why
+        (PolicyYear.frozen_reason). The supervision thresholds and the voucher switch stay open."""
+        if obj is not None and obj.frozen_reason():
+            return [*super().get_readonly_fields(request, obj), *FROZEN_PARAMETERS]
+        return super().get_readonly_fields(request, obj)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_target_line_total=Sum("target_lines__target_count"))
@@ -88,11 +99,12 @@ class TargetLineAdmin(admin.ModelAdmin):
 
 
 @admin.register(Township)
-class TownshipAdmin(admin.ModelAdmin):
+class TownshipAdmin(ReferenceDataAdminMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "code", "county", "trainee_count"]
     list_filter = ["kind"]
     search_fields = ["name", "code"]
     ordering = ["pk"]
+    resource_classes = [TownshipResource]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_trainee_count=Count("trainees"))
@@ -101,7 +113,7 @@ class TownshipAdmin(admin.ModelAdmin):
 
 
 @admin.register(TownshipTarget)
-class TownshipTargetAdmin(admin.ModelAdmin):
+class TownshipTargetAdmin(ReferenceDataAdminMixin, admin.ModelAdmin):
     list_display = ["township", "policy_year", "target_count"]
     list_editable = ["target_count"]
     list_filter = ["policy_year", "township__county"]
@@ -109,6 +121,7 @@ class TownshipTargetAdmin(admin.ModelAdmin):
     ordering = ["-policy_year_id", "township"]
     list_select_related = ["township", "policy_year"]
     autocomplete_fields = ["township"]
+    resource_classes = [TownshipTargetResource]
 
 
 @admin.register(CalendarDay)
