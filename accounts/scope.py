@@ -6,6 +6,7 @@ Every selector starts from `scope_of(user)`; nothing else reads the profile to d
 from dataclasses import dataclass
 
 from accounts.models import Role
+from accounts.policy import ensure_hr
 
 
 @dataclass(frozen=True)
@@ -62,3 +63,9 @@ def scope_of(user) -> Scope:
         )
     user._skills_scope = scope
     return scope
+
+
+def require_hr(user, *, action: str) -> None:
+    """The HR-only check for `user` (accounts.policy.ensure_hr): every service that only county HR
+    may call starts here."""
+    ensure_hr(is_hr=scope_of(user).is_hr, action=action)

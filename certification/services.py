@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.scope import require_hr
 from certification import policy
 from certification.models import Assessment, AssessmentResult, Certificate, EmploymentRecord, EvaluationPlan
 from courses.models import Enrolment
@@ -142,10 +143,7 @@ def verify_employment(record: EmploymentRecord, *, by: User, note: str = "",
     that needs scrutiny (the institution itself, an employer without a valid credit code: R23)
     is verified only with `note`, HR's written account of what was checked, which is stored; a
     job that has not begun by `today` is never verified."""
-    from accounts.scope import scope_of
-    from subsidies.policy import ensure_hr_officer
-
-    ensure_hr_officer(is_hr=scope_of(by).is_hr)
+    require_hr(by, action="核实就业情况")
     record = EmploymentRecord.objects.select_for_update().get(pk=record.pk)
     # One verified before R23 asked for a note, without HR's note, is verified again with one.
     if record.is_verified_for_payment:

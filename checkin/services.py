@@ -17,7 +17,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.scope import scope_of
+from accounts.scope import require_hr, scope_of
 from checkin import photos, policy
 from checkin.models import CheckIn, SessionPhoto
 from courses.models import ClassStatus, Enrolment, Session, TrainingClass
@@ -201,8 +201,7 @@ def record_remote_inspection(training_class: TrainingClass, *, by: User, inspect
     institution, with `by` as the inspector. Only county HR; the findings are required and the
     date is not in the future (`today`, Asia/Shanghai). Refusals: ValidationError with code not_hr,
     findings_required, inspected_in_future, or the model's."""
-    if not scope_of(by).is_hr:
-        raise ValidationError("只有县人社局工作人员可以记录视频调阅(《实施方案》三(七) 视频调阅)。", code="not_hr")
+    require_hr(by, action="记录视频调阅(《实施方案》三(七) 视频调阅)")
     if not (findings or "").strip():
         raise ValidationError("请填写检查发现:写明调阅了哪些课次的照片和考勤、看到了什么"
                               "(《实施方案》三(七) 视频调阅)。", code="findings_required")

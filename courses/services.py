@@ -18,6 +18,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from accounts.scope import require_hr
 from courses import policy
 from courses.models import (
     AttendanceCorrection,
@@ -185,12 +186,20 @@ def _move(tc: TrainingClass, target: str, *, by: User, note: str = "", warnings:
     return tc
 
 
+def close_class_checked(training_class: TrainingClass, *, by: User,
+                        ensure_settled: Callable[[TrainingClass], None]) -> TrainingClass:
+    """结算: lock the class, let the caller judge it settled (`ensure_settled(locked_class)` raises
+    when it is not: the claims are subsidies', above this app), then record it closed. The one way
+    a class is closed."""
+    tc = _lock_class(training_class)
+    ensure_settled(tc)
+    tc.closed_at = timezone.now()
+    return _move(tc, ClassStatus.CLOSED, by=by)
+
+
 def _ensure_hr(user: User) -> None:
     """Only county HR staff decide on applications; a clerk never approves their own class."""
-    from accounts.scope import scope_of
-
-    if not scope_of(user).is_hr:
-        raise ValidationError("只有县人社局工作人员可以审批开班申请。", code="not_hr")
+    require_hr(user, action="审批开班申请")
 
 
 def _ensure_reason(reason: str | None) -> None:

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
+from accounts.scope import require_hr
 from certification import policy as certification_policy
 from certification.models import Certificate, EmploymentRecord
 from checkin.models import CheckIn
@@ -442,10 +443,7 @@ def resolve_flag(flag, *, by, note):
     """HR closes a finding with what was checked and decided."""
     from django.core.exceptions import ValidationError
 
-    from accounts.scope import scope_of
-    from subsidies.policy import ensure_hr_officer
-
-    ensure_hr_officer(is_hr=scope_of(by).is_hr)
+    require_hr(by, action="处理异常提示")
     if not (note or "").strip():
         raise ValidationError("请写明核查情况和处理意见。", code="reason_required")
     flag = Flag.objects.select_for_update().get(pk=flag.pk)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from accounts.scope import require_hr
 from institutions.models import InstitutionYear
 from institutions.policy import ensure_figures_final
 from institutions.selectors import annual_performance
@@ -29,10 +30,7 @@ def apply_annual_performance(policy_year: PolicyYear, *, by: User,
     InstitutionYear row records the numbers, written as the performance page writes them).
     Refuses provisional figures naming the date they become final. `today` is the county's
     date by default. Returns the (institution, performance) pairs that lost eligibility."""
-    from accounts.scope import scope_of
-    from subsidies.policy import ensure_hr_officer
-
-    ensure_hr_officer(is_hr=scope_of(by).is_hr)
+    require_hr(by, action="把机构年度绩效用于下一年度资格")
     # The year's row as stored now (closed or not), locked so two officers applying at once
     # write next year's rows one after the other.
     policy_year = PolicyYear.objects.select_for_update().get(pk=policy_year.pk)

@@ -131,12 +131,6 @@ def ensure_claim_transition(current: str, target: str, *, labels: dict | None = 
         )
 
 
-def ensure_hr_officer(*, is_hr: bool) -> None:
-    """Only county HR staff review, approve and pay; a clerk can never approve (三(七))."""
-    if not is_hr:
-        raise ValidationError("只有县人社局工作人员可以审核、审批和拨付补贴。", code="not_hr")
-
-
 def ensure_four_eyes(*, reviewer_id: int | None, approver_id: int) -> None:
     """The reviewer and the approver of a claim are two different people (SPEC.md §3.7)."""
     if reviewer_id is not None and reviewer_id == approver_id:

@@ -18,11 +18,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 
-from accounts.scope import scope_of
+from accounts.scope import require_hr, scope_of
 from certification.models import Certificate, EmploymentRecord
 from courses import policy as course_policy
 from courses.models import ClassStatus, TrainingClass
 from courses.selectors import AttendanceSheet, prior_trainings
+from courses.services import close_class_checked
 from institutions.models import Flag
 from skills_program.calendar import workday_calendar
 from skills_program.numbers import rate_text
@@ -385,7 +386,7 @@ def _recompute_total(claim: SubsidyClaim) -> None:
 
 
 def _ensure_hr(user: User) -> None:
-    policy.ensure_hr_officer(is_hr=scope_of(user).is_hr)
+    require_hr(user, action="审核、审批和拨付补贴")
 
 
 @transaction.atomic
@@ -584,19 +585,18 @@ def mark_paid(claim: SubsidyClaim, *, by: User, payment_reference: str,
 def close_class(training_class: TrainingClass, *, by: User, today: date) -> TrainingClass:
     """结算: a completed class is closed when every claim is paid or rejected and the employment
     window has passed, so no further claim can arise."""
-    from courses.services import _lock_class
-    from courses.services import _move as move_class
-
     _ensure_hr(by)
-    tc = _lock_class(training_class)
-    claims = list(tc.claims.values_list("status", flat=True))
-    p = tc.policy_year.params()
-    if not claims or any(s not in (ClaimStatus.PAID, ClaimStatus.REJECTED) for s in claims):
-        raise ValidationError("本班还有未拨付的补贴申领,不能结算:请待全部申领拨付或不予拨付后再结算。", code="claims_open")
-    if today <= policy.employment_window_ends_on(tc.end_on, p=p):
-        raise ValidationError("就业认定期尚未结束,还可能申领二期补贴,暂不能结算:请在就业认定期结束后再结算。", code="window_open")
-    tc.closed_at = timezone.now()
-    return move_class(tc, ClassStatus.CLOSED, by=by)
+
+    def ensure_settled(tc: TrainingClass) -> None:
+        claims = list(tc.claims.values_list("status", flat=True))
+        if not claims or any(s not in (ClaimStatus.PAID, ClaimStatus.REJECTED) for s in claims):
+            raise ValidationError("本班还有未拨付的补贴申领,不能结算:请待全部申领拨付或不予拨付后再结算。",
+                                  code="claims_open")
+        if today <= policy.employment_window_ends_on(tc.end_on, p=tc.policy_year.params()):
+            raise ValidationError("就业认定期尚未结束,还可能申领二期补贴,暂不能结算:请在就业认定期结束后再结算。",
+                                  code="window_open")
+
+    return close_class_checked(training_class, by=by, ensure_settled=ensure_settled)
 
 
 # --- Vouchers (R14, 四(三)) ---------------------------------------------------------------------

@@ -1,0 +1,13 @@
+"""Who may decide: the one home of the HR-only check (SPEC.md §1, 《实施方案》三(七)). Pure."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+
+
+def ensure_hr(*, is_hr: bool, action: str) -> None:
+    """Only county HR staff `action` (approve classes, review and pay claims, verify employment,
+    resolve flags, apply the annual review): a clerk, a township or an evaluation body never decides
+    on what they submitted (《实施方案》三(七) 加强培训监管)."""
+    if not is_hr:
+        raise ValidationError("只有县人社局工作人员可以%(action)s。", code="not_hr", params={"action": action})
