@@ -17,12 +17,12 @@ from accounts.scope import scope_of
 from certification import services
 from certification.models import AssessmentResult, EmploymentRecord, EvidenceKind
 from courses import policy as course_policy
+from courses.policy import employment_window_ends_on
 from courses.selectors import classes_visible_to, enrolments_visible_to
 from skills_program.documents import DocumentFormField
 from skills_program.excel import wants_xlsx, workbook_response
 from skills_program.formats.zh_Hans.formats import DATE_INPUT_FORMATS
 from skills_program.forms import add_refusal
-from subsidies.policy import employment_window_ends_on
 
 
 def parse_date(text):

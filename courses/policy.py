@@ -11,6 +11,7 @@ from typing import cast
 
 from django.core.exceptions import ValidationError
 
+from skills_program.calendar import add_calendar_months
 from skills_program.numbers import share_text
 from skills_program.policy import PolicyParams
 
@@ -619,3 +620,12 @@ def ensure_session_not_backdated(*, held_on: date, today: date, has_started: boo
             code="session_backdated", params={"day": held_on},
         )
 
+
+
+# --- R7 the employment window -------------------------------------------------------------
+
+def employment_window_ends_on(class_end_on: date, *, p: PolicyParams) -> date:
+    """R7 《实施方案》四(二) 3个月内实现就业: the last day of the employment window, counted in
+    calendar months (`p.employment_window_months`) from the class end date
+    (30 Nov 2018 -> 28 Feb 2019). Its home is the class's dates, which every app above reads."""
+    return add_calendar_months(class_end_on, p.employment_window_months)

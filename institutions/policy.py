@@ -6,9 +6,9 @@ from decimal import ROUND_DOWN, Decimal
 
 from django.core.exceptions import ValidationError
 
+from courses.policy import employment_window_ends_on
 from skills_program.numbers import rate_text, share_text
 from skills_program.policy import PolicyParams
-from subsidies.policy import employment_window_ends_on
 
 # A rate is kept to a tenth of a percent, the precision every page writes it in (28.5%), so the
 # value compared with the threshold is the value shown.

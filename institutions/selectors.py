@@ -108,10 +108,10 @@ def todo_for_institution(user: User | AnonymousUser, *, today: date,
     attendance, trainees about to miss the attendance threshold, employment follow-ups still due
     in the window, claims to generate or submit."""
     from courses.models import AttendanceCorrection, ClassStatus, CorrectionStatus
+    from courses.policy import employment_window_ends_on
     from courses.selectors import AttendanceSheet, classes_visible_to
     from courses.services import attendance_window, county_time
     from subsidies.models import ClaimStatus
-    from subsidies.policy import employment_window_ends_on
     from subsidies.services import APPROVED_OR_LATER
 
     classes = classes_visible_to(user).select_related("policy_year")

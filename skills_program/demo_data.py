@@ -30,8 +30,8 @@ from PIL import Image, ImageDraw
 from stdnum import ean, isbn
 from stdnum.cn import ric, uscc
 
+from skills_program.calendar import add_calendar_months
 from skills_program.policy import PolicyParams
-from subsidies.policy import add_calendar_months
 
 ARCHIVE_YEAR = 2018
 # The day the archive stands at: the last claim of 2018 paid and every class closed.

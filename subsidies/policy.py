@@ -1,6 +1,5 @@
 """Subsidy rules (《实施方案》四). Pure: values in, values out; money is Decimal to the fen."""
 
-import calendar
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -9,7 +8,8 @@ from typing import cast
 
 from django.core.exceptions import ValidationError
 
-from courses.policy import LEVEL_NAMES, level_rank
+from courses.policy import LEVEL_NAMES, employment_window_ends_on, level_rank
+from skills_program.calendar import add_calendar_months
 from skills_program.numbers import rate_text, share_text
 from skills_program.policy import PolicyParams
 from subsidies.enterprise_size import SizeClassification, ensure_small_or_micro
@@ -37,19 +37,6 @@ def split_instalments(total: Decimal, *, p: PolicyParams) -> tuple[Decimal, Deci
     total rounded half-up to the fen; the second is the rest, so first + second = total exactly."""
     first = (total * p.first_instalment_share).quantize(CENT, ROUND_HALF_UP)
     return first, total - first
-
-
-def add_calendar_months(day: date, months: int) -> date:
-    """`day` plus whole calendar months, clamped to the month's end (31 May + 3 = 31 Aug)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def employment_window_ends_on(class_end_on: date, *, p: PolicyParams) -> date:
-    """R7 《实施方案》四(二) 3个月内实现就业: the last day of the employment window, counted in
-    calendar months from the class end date (30 Nov 2018 -> 28 Feb 2019)."""
-    return add_calendar_months(class_end_on, p.employment_window_months)
 
 
 def small_enterprise_subsidy_amount(*, stage: str, p: PolicyParams) -> Decimal:

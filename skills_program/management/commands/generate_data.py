@@ -68,11 +68,12 @@ from courses.models import (
 )
 from institutions.models import Inspection, InstitutionYear, TrainingInstitution
 from skills_program import demo_data as demo
+from skills_program.calendar import add_calendar_months
 from skills_program.management.commands import _generate_data_tables as tables
 from skills_program.models import PolicyYear, TargetLine, Township, TownshipTarget
 from subsidies.enterprise_size import classify_enterprise
 from subsidies.models import ClaimLine, ClaimObjection, SmallEnterpriseSubsidy, SubsidyClaim, Voucher
-from subsidies.policy import add_calendar_months, split_instalments, training_subsidy
+from subsidies.policy import split_instalments, training_subsidy
 from trainees.models import CategoryMembership, Trainee, TraineeCategory
 
 YEAR = demo.YEAR
