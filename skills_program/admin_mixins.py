@@ -11,7 +11,7 @@ from django.core.paginator import EmptyPage, Paginator
 from django.db import connections
 from django.utils.functional import cached_property
 
-from trainees.policy import (
+from skills_program.personal_data import (
     looks_like_phone,
     mask_id_number,
     mask_phone,
@@ -158,7 +158,7 @@ def masked_id_column(lookup, description="身份证号"):
     """A list column showing the related trainee's ID number masked (SPEC.md §2)."""
     from django.contrib import admin
 
-    from trainees.policy import mask_id_number
+    from skills_program.personal_data import mask_id_number
 
     @admin.display(description=description, ordering=lookup.replace(".", "__"))
     def column(self, obj):

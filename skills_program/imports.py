@@ -22,8 +22,8 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from skills_program.personal_data import mask_id_number, mask_phone, normalise_id_number
 from skills_program.uploads import MAX_ROWS, CheckedUpload, Extent, read_rows
-from trainees.policy import mask_id_number, mask_phone, normalise_id_number
 
 TEXT = "@"
 
