@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
+from django.db.models import Q
+
 from accounts.scope import scope_of
 from certification.models import Certificate, EmploymentRecord, EvaluationPlan
 
@@ -51,3 +53,11 @@ def evaluation_plans_visible_to(user: User | AnonymousUser) -> QuerySet[Evaluati
     if scope.is_evaluator:
         return plans.filter(evaluation_body_id=scope.evaluation_body_id)
     return plans.none()
+
+
+def certified(enrolment_path: str = "") -> Q:
+    """The metric "certified", defined once for every page (the dashboard, the township's
+    progress, the public page): a roster row holding a certificate earned on that training.
+    `enrolment_path` leads from the queried model to the roster row ("" for Enrolment itself,
+    "enrolments__" from Trainee); counting distinct people is the caller's."""
+    return Q(**{f"{enrolment_path}certificates__isnull": False})

@@ -13,7 +13,8 @@ from django.db.models.functions import TruncMonth
 from django.template.defaultfilters import floatformat
 from django.utils.safestring import mark_safe
 
-from certification.models import Certificate, EmploymentRecord
+from certification.models import EmploymentRecord
+from certification.selectors import certified as certified_metric
 from courses.models import ClassStatus, Enrolment, TrainingClass
 from skills_program.numbers import rate_text
 from subsidies.models import ClaimStatus, SubsidyClaim
@@ -111,7 +112,7 @@ def progress(year, key, labels_of, enrolments=None):
         training_class__policy_year=year, is_withdrawn=False)
     enrolled = _counts(enrolments, key)
     trained = _counts(enrolments.filter(training_class__status__in=FINISHED), key)
-    certified = _counts(enrolments.filter(certificates__isnull=False), key)
+    certified = _counts(enrolments.filter(certified_metric()), key)
     employed = _counts(enrolments.filter(employment__verified_at__isnull=False), key)
     return [(label, enrolled[value], trained[value], certified[value], employed[value]) for value, label in labels_of]
 
@@ -162,9 +163,8 @@ def figures(year):
         "lines": by_line, "townships": by_township, "categories": by_category, "occupations": by_occupation,
         "money": money, "statuses": by_status, "league": league,
         # People (not certificate rows) certified on the year's live rosters, as in the tables.
-        "certificates": Certificate.objects.filter(enrolment__training_class__policy_year=year,
-                                                   enrolment__is_withdrawn=False)
-        .values("trainee_id").distinct().count(),
+        "certificates": Enrolment.objects.filter(certified_metric(), training_class__policy_year=year,
+                                                 is_withdrawn=False).values("trainee_id").distinct().count(),
         "employment": EmploymentRecord.objects.filter(enrolment__training_class__policy_year=year).count(),
     }
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.decorators import role_required
 from accounts.models import Role
 from certification.models import EvidenceKind
+from certification.selectors import certified
 from courses.models import ClassStatus
 from skills_program.forms import add_refusal
 from skills_program.models import TownshipTarget
@@ -37,7 +38,7 @@ def _progress(user, year):
         registered=Count("pk", distinct=True),
         enrolled=Count("pk", distinct=True, filter=in_year),
         trained=Count("pk", distinct=True, filter=in_year & Q(enrolments__training_class__status__in=FINISHED)),
-        certified=Count("pk", distinct=True, filter=in_year & Q(certificates__occupation__policy_year=year)),
+        certified=Count("pk", distinct=True, filter=in_year & certified("enrolments__")),
     )
 
 
