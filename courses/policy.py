@@ -197,7 +197,7 @@ def ensure_duration(*, planned_days: int, total_hours: int, start_on: date, end_
             code="too_many_hours", params={"hours": total_hours, "max": p.max_hours}))
     if planned_days and total_hours > planned_days * p.max_hours_per_day:
         errors.append(ValidationError(
-            "%(days)d天安排%(hours)d课时,每天超过%(per_day)d课时(《实施方案》四(二) 每天最多8课时):"
+            "%(days)d天安排%(hours)d课时,每天超过%(per_day)d课时(《实施方案》四(二)):"
             "请增加培训天数或减少课时。",
             code="too_many_hours_per_day",
             params={"days": planned_days, "hours": total_hours, "per_day": p.max_hours_per_day}))

@@ -303,8 +303,8 @@ class ClaimObjection(models.Model):
 
 
 class EnterpriseSubsidyStage(models.TextChoices):
-    HIRE = "hire", "新招用(签订6个月以上劳动合同)"
-    UPGRADE = "upgrade", "1年内取证或提升一个技能等级"
+    HIRE = "hire", "新招用(签订规定期限以上劳动合同)"
+    UPGRADE = "upgrade", "规定期限内取证或提升一个技能等级"
 
 
 class EnterpriseSubsidyStatus(models.TextChoices):

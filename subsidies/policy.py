@@ -370,8 +370,9 @@ def ensure_small_enterprise_eligible(*, stage: str, contract_starts_on: date, co
         deadline = add_calendar_months(contract_starts_on, p.small_enterprise_upgrade_window_months)
         if certificate_issued_on is None or not contract_starts_on <= certificate_issued_on <= deadline:
             raise ValidationError(
-                "证书须在履行劳动合同1年内(%(start)s至%(end)s)取得(《实施方案》四(四)):该证书不在此期间内,不能申领。",
-                code="certificate_outside_year", params={"start": contract_starts_on, "end": deadline},
+                "证书须在履行劳动合同%(months)d个月内(%(start)s至%(end)s)取得(《实施方案》四(四)):该证书不在此期间内,"
+                "不能申领。", code="certificate_outside_year",
+                params={"start": contract_starts_on, "end": deadline, "months": p.small_enterprise_upgrade_window_months},
             )
         ensure_certificate_new_or_one_level_up(level=certificate_level, levels_held_before=levels_held_before,
                                                occupation=certificate_occupation,
