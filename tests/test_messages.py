@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from courses import policy as courses_policy
 from skills_program.policy import RULE_OF_CODE, PolicyParams, rule_of
@@ -68,3 +69,10 @@ def test_every_mapped_code_is_raised_somewhere():
                        if path.parent.name not in ("tests", "migrations"))
     stale = [code for code in RULE_OF_CODE if f'"{code}"' not in source.replace(f'"{code}": "R', "")]
     assert stale == []
+
+
+def test_import_exports_garbled_chinese_is_corrected_by_the_projects_catalogue():
+    """django-import-export's zh-Hans catalogue garbles this line (某些行验数据证失败); the project's
+    locale/ wins over an app's."""
+    with translation.override("zh-hans"):
+        assert translation.gettext("Some rows failed to validate") == "某些行数据验证失败"
