@@ -120,6 +120,10 @@ class SubsidyClaim(models.Model):
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", null=True, blank=True, verbose_name="提交人"
     )
     submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    first_submitted_on = models.DateField(
+        "首次提交日期", null=True, blank=True, editable=False,
+        help_text="申领期限(R18)按首次提交之日计算:退回修改后再次提交不改变。",
+    )
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", null=True, blank=True, verbose_name="初审人"
     )

@@ -166,13 +166,15 @@ def _too_late(issued_on: date, p: PolicyParams) -> LineDecision:
 def first_instalment_decision(*, is_withdrawn: bool, meets_attendance: bool | None, attendance_rate: Decimal | None,
                               certificate_issued_on: date | None, category: str, today: date, p: PolicyParams,
                               class_start_on: date | None = None,
-                              r16_refusals: Sequence[ValidationError] = (), deadline_met: bool = False) -> LineDecision:
+                              r16_refusals: Sequence[ValidationError] = (), deadline_met: bool = False,
+                              claimed_on: date | None = None) -> LineDecision:
     """R7 《实施方案》四(二) 对经培训取得相应证书的,先给予培训机构80%的培训补贴: the trainee is still
     on the roster, met attendance (R3), holds the certificate (R12), held an eligible category
     when the class started (R13, R18), passes R16 as judged at the claim (`r16_refusals`, from
     courses.policy.r16_refusals: overlap, yearly cap, same occupation and level, lower level), and
     the certificate is at most 12 months old (R18) on the day of the claim: today, or, for a
-    line checked again after its claim was submitted within the deadline (`deadline_met`), already met."""
+    line checked again after its claim was submitted within the deadline (`deadline_met`), already met;
+    a claim returned and submitted again is judged on the day it was first submitted (`claimed_on`)."""
     if is_withdrawn:
         return _not("withdrawn", "已退学(退学学员不能申领补贴)")
     if not meets_attendance:
@@ -188,7 +190,7 @@ def first_instalment_decision(*, is_withdrawn: bool, meets_attendance: bool | No
     if r16_refusals:
         first = r16_refusals[0]
         return _not(first.code or "r16", first.messages[0])
-    if not deadline_met and today > claim_deadline(certificate_issued_on, p=p):
+    if not deadline_met and (claimed_on or today) > claim_deadline(certificate_issued_on, p=p):
         return _too_late(certificate_issued_on, p)
     return LineDecision(payable=True)
 
@@ -197,7 +199,7 @@ def second_instalment_decision(*, has_first_line: bool, employed_on: date | None
                                class_start_on: date, class_end_on: date, certificate_issued_on: date | None,
                                today: date, p: PolicyParams, is_withdrawn: bool = False,
                                scrutiny: str = "", has_verification_note: bool = False,
-                               deadline_met: bool = False) -> LineDecision:
+                               deadline_met: bool = False, claimed_on: date | None = None) -> LineDecision:
     """R7 《实施方案》四(二) 3个月内实现就业的,再给予20%的培训补贴 (and R8's reward), with R23: the
     first instalment was approved, the trainee did not leave, employment has started (never a
     future date) between the class start and the end of the window and is verified by HR — with a
@@ -225,7 +227,8 @@ def second_instalment_decision(*, has_first_line: bool, employed_on: date | None
     if scrutiny and not has_verification_note:
         return _not("employment_needs_note", f"{scrutiny},须经县人社局逐条核实并写明核实意见后才能拨付"
                                              "(《实施方案》四(二)、三(七))")
-    if not deadline_met and certificate_issued_on is not None and today > claim_deadline(certificate_issued_on, p=p):
+    if (not deadline_met and certificate_issued_on is not None
+            and (claimed_on or today) > claim_deadline(certificate_issued_on, p=p)):
         return _too_late(certificate_issued_on, p)
     return LineDecision(payable=True)
 

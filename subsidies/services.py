@@ -131,7 +131,7 @@ def _claimed(training_class: TrainingClass, instalment: str, *,
 
 
 def preview_first_claim(training_class: TrainingClass, *, today: date, own_claim: SubsidyClaim | None = None,
-                        deadline_met: bool = False) -> ClaimPreview:
+                        deadline_met: bool = False, claimed_on: date | None = None) -> ClaimPreview:
     """Who the first-instalment claim pays (80 %) and who is left out, and why (R3, R6, R7, R12,
     R13, R16, R18, and open supervision flags, 三(七)). `own_claim` is the claim being checked
     again: its own lines are not "already claimed"."""
@@ -161,7 +161,7 @@ def preview_first_claim(training_class: TrainingClass, *, today: date, own_claim
             is_withdrawn=enrolment.is_withdrawn, meets_attendance=enrolment.meets_attendance,
             attendance_rate=enrolment.attendance_rate,
             certificate_issued_on=certificate.issued_on if certificate else None, category=enrolment.category,
-            today=today, p=p, class_start_on=start_on, deadline_met=deadline_met,
+            today=today, p=p, class_start_on=start_on, deadline_met=deadline_met, claimed_on=claimed_on,
             r16_refusals=course_policy.r16_refusals(
                 start_on=start_on, end_on=tc.end_on, year=tc.policy_year_id, occupation_key=tc.occupation.key,
                 level_rank=rank, others=others.get(enrolment.trainee_id, []), p=p),
@@ -183,7 +183,7 @@ def preview_first_claim(training_class: TrainingClass, *, today: date, own_claim
 
 
 def preview_second_claim(training_class: TrainingClass, *, today: date, own_claim: SubsidyClaim | None = None,
-                         deadline_met: bool = False,
+                         deadline_met: bool = False, claimed_on: date | None = None,
                          first_paid: bool = False) -> ClaimPreview:
     """Who the second-instalment claim pays (20 % and the job-placement reward, R7, R8): those
     with an approved first-instalment line and employment inside the 3-month window that has
@@ -223,6 +223,7 @@ def preview_second_claim(training_class: TrainingClass, *, today: date, own_clai
             today=today, p=p, is_withdrawn=enrolment.is_withdrawn,
             scrutiny=job.needs_scrutiny if job else "",
             has_verification_note=bool(job and job.is_verified_for_payment), deadline_met=deadline_met,
+            claimed_on=claimed_on,
         )
         if decision.payable and _hold(preview, enrolment, on_trainee.get(enrolment.trainee_id) or on_class):
             continue
@@ -338,7 +339,11 @@ def recheck_findings(claim: SubsidyClaim, *, today: date, step: str) -> list[tup
     tc = claim.training_class
     preview_of = preview_first_claim if claim.instalment == Instalment.FIRST else preview_second_claim
     options = {"first_paid": step in ("payable", "pay")} if claim.instalment == Instalment.SECOND else {}
-    preview = preview_of(tc, today=today, own_claim=claim, deadline_met=step != "submit", **options)
+    # R18 is judged on the day of the claim: its first submission (a claim HR returned keeps that
+    # day), so later steps and a resubmission do not move the deadline.
+    claimed_on = claim.first_submitted_on
+    preview = preview_of(tc, today=today, own_claim=claim, deadline_met=step != "submit", claimed_on=claimed_on,
+                         **options)
     fresh = {line.enrolment_id: line for line in preview.lines}
     refused = {enrolment.pk: decision for enrolment, decision in preview.excluded}
     found: list[tuple[ClaimLine, str, Flag | None]] = []
@@ -400,7 +405,8 @@ def submit_claim(claim: SubsidyClaim, *, by: User, today: date) -> SubsidyClaim:
         raise ValidationError("只有本机构的工作人员可以提交该申领。", code="not_own_claim")
     policy.ensure_claim_transition(claim.status, ClaimStatus.SUBMITTED, labels=LABELS)
     claim.dropped = _recheck(claim, today=today, step="submit")  # type: ignore[attr-defined]
-    return _move(claim, ClaimStatus.SUBMITTED, submitted_by=by, submitted_at=timezone.now(), return_reason="")
+    return _move(claim, ClaimStatus.SUBMITTED, submitted_by=by, submitted_at=timezone.now(), return_reason="",
+                 first_submitted_on=claim.first_submitted_on or today)
 
 
 @transaction.atomic

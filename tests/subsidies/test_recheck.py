@@ -455,3 +455,22 @@ def test_a_claim_left_without_lines_by_an_objection_is_not_made_payable(reviewer
     services.reject_claim(claim, by=approver, reason="异议成立,无可拨付学员")
     claim.refresh_from_db()
     assert (claim.status, claim.total_amount) == ("rejected", Decimal("0.00"))
+
+
+def test_r18_a_claim_returned_and_submitted_again_keeps_the_day_it_was_first_submitted(reviewer):
+    training_class = completed_class(trainees=1)
+    claim = draft(training_class)
+    issued_on = Certificate.objects.get(enrolment__training_class=training_class).issued_on
+    last_day = issued_on.replace(year=issued_on.year + 1)  # R18: 12 months after the certificate
+    services.submit_claim(claim, by=training_class.clerk, today=last_day)
+    services.return_claim(claim, by=reviewer, reason="请补充培训券复印件")
+    # submitted again after the deadline: judged on the first submission, within it
+    moved = services.submit_claim(claim, by=training_class.clerk, today=last_day + datetime.timedelta(days=30))
+    claim.refresh_from_db()
+    assert moved.dropped == [] and claim.first_submitted_on == last_day and claim.status == "submitted"
+    # a claim first submitted one day after the deadline is refused at submission
+    late = completed_class(trainees=1)
+    late_claim = draft(late)
+    with pytest.raises(ValidationError) as error:
+        services.submit_claim(late_claim, by=late.clerk, today=last_day + datetime.timedelta(days=1))
+    assert "申领期限12个月" in error.value.messages[0]

@@ -1714,7 +1714,8 @@ class Generator:
         columns = ["id", "institution_id", "training_class_id", "instalment", "status", "total_amount",
                    "created_by_id", "created_at", "submitted_by_id", "submitted_at", "reviewed_by_id", "reviewed_at",
                    "approved_by_id", "approved_at", "publicity_starts_on", "publicity_ends_on", "paid_by_id", "paid_at",
-                   "payment_reference", "return_reason", "supervision_inspection_id", "supervision_note"]
+                   "payment_reference", "return_reason", "supervision_inspection_id", "supervision_note",
+                   "first_submitted_on"]
         order = ("draft", "submitted", "reviewed", "approved", "publicised", "payable", "paid")
         with Writer(self, SubsidyClaim, columns) as out:
             for c in self.claims:
@@ -1742,6 +1743,8 @@ class Generator:
                     FINANCE if paid else None, self.at(s["paid"], 11) if paid else None, reference, c.return_reason,
                     k.inspection if supervised else None,
                     "经督导检查核实,到课率未达标学员未纳入申领,其余学员考勤属实,同意拨付。" if supervised else "",
+                    # R18's day: the first submission, kept when HR returned the claim.
+                    s["submitted"].isoformat() if reached >= 1 and s.get("submitted") else None,
                 ))
 
     def write_claim_lines(self):
