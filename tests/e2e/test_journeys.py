@@ -51,12 +51,16 @@ def admin_action(page, live_server, model, pk, action, fields=None):
     page.goto(f"{live_server.url}/admin/{model}/")
     page.check(f"input[name=_selected_action][value='{pk}']")
     page.select_option("select[name=action]", action)
-    page.click("button[name=index]")
+    # Wait for the confirmation page itself: reading it before it has loaded would find no button
+    # on the list page and skip the confirmation (a slow machine made that a flaky failure).
+    with page.expect_navigation():
+        page.click("button[name=index]")
     confirm = page.locator("input[type=submit][value^='确认']")
-    if confirm.count():  # actions that need a reason or a date show a confirmation page first
+    if confirm.count():  # every state-changing action asks first; a refusal shows no button
         for selector, value in (fields or {}).items():
             page.fill(selector, value)
-        confirm.click()
+        with page.expect_navigation():
+            confirm.click()
 
 
 def test_every_role_from_registration_to_public_notice(browser, live_server, shots, tmp_path):
