@@ -95,9 +95,12 @@ def test_the_public_objects_on_a_phone_and_hr_upholds_it(browser, live_server):
     admin.goto(f"{live_server.url}/admin/subsidies/claimobjection/?channel__exact=online")
     admin.check("#result_list tbody input.action-select")
     admin.select_option("select[name=action]", "uphold_selected")
-    admin.click("button[name=index]")
+    with admin.expect_navigation():
+        admin.click("button[name=index]")
     admin.fill("textarea[name=note]", "经核实该学员培训期间在外地务工")
-    admin.click("#service-action-form input[type=submit]")
+    # The decision is read from the database only once its page has come back.
+    with admin.expect_navigation():
+        admin.click("#service-action-form input[type=submit]")
     admin.screenshot(path=str(SHOTS / "06-hr-upheld.png"), full_page=True)
     objection.refresh_from_db()
     line.refresh_from_db()
