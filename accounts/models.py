@@ -23,7 +23,7 @@ class UserProfile(models.Model):
         verbose_name="培训机构",
     )
     township = models.ForeignKey(
-        "skills_program.Township", models.PROTECT, null=True, blank=True, related_name="staff", verbose_name="乡镇"
+        "programme.Township", models.PROTECT, null=True, blank=True, related_name="staff", verbose_name="乡镇"
     )
     evaluation_body = models.ForeignKey(
         "certification.EvaluationBody", models.PROTECT, null=True, blank=True, related_name="staff",

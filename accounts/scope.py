@@ -5,7 +5,7 @@ Every selector starts from `scope_of(user)`; nothing else reads the profile to d
 
 from dataclasses import dataclass
 
-from accounts.models import Role
+from accounts.models import Role, UserProfile
 from accounts.policy import ensure_hr
 
 
@@ -46,7 +46,6 @@ def scope_of(user) -> Scope:
     cached = getattr(user, "_skills_scope", None)
     if cached is not None:
         return cached
-    from accounts.models import UserProfile
 
     try:
         profile = user.profile

@@ -1,7 +1,7 @@
 """The security log: every sign-in, failed sign-in, lockout, sign-out and permission denial,
 one line each on the `skills_program.security` logger, with the account, role, address and path
 (never a query string, a form field or a password). A refused request (403) is that one line:
-`OneLinePerRefusal` keeps Django's own report of it, with its traceback, out of the server log.
+`skills_program.log_filters.OneLinePerRefusal` keeps Django's own report of it, with its traceback, out of the server log.
 
 Pages for signed-in users carry personal data, so they are sent with `Cache-Control: no-store`:
 neither the browser nor a proxy keeps a copy.
@@ -9,32 +9,16 @@ neither the browser nor a proxy keeps a copy.
 
 import logging
 
+from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 from django.utils.cache import patch_cache_control
+from ipware.ip import get_client_ip
+
+from accounts.scope import scope_of
 
 log = logging.getLogger("skills_program.security")
-
-
-class OneLinePerRefusal(logging.Filter):
-    """On Django's request and development-server loggers: a 403 is reported once, by the
-    security log's "permission denied" line (who, what, from where), so Django's "Forbidden
-    (Permission denied)" warning with its traceback and the server's own line for the same
-    request are dropped; any other 4xx is kept on one line, without a traceback (a refusal is
-    not a fault in the code). 5xx keep their tracebacks.
-
-    Loaded by the logging configuration before the apps are ready: it imports nothing of them."""
-
-    def filter(self, record):
-        status = getattr(record, "status_code", None)
-        if not isinstance(status, int) or not 400 <= status < 500:
-            return True
-        if status == 403:
-            return False
-        record.exc_info = None
-        record.exc_text = None
-        return True
 
 
 def client_address(request) -> str | None:
@@ -58,7 +42,6 @@ def client_address(request) -> str | None:
     # malformed entries. Its proxy_count counts the proxies listed after the client, and the
     # proxy nearest the application is REMOTE_ADDR, not listed: hence hops - 1. strict=False
     # lets a client's own junk entries, always left of the real address, be skipped.
-    from ipware.ip import get_client_ip
 
     address, _ = get_client_ip(request, proxy_count=hops - 1, strict=False,
                                request_header_order=("HTTP_X_FORWARDED_FOR",))
@@ -66,10 +49,6 @@ def client_address(request) -> str | None:
 
 
 def _who(user):
-    # Imported here, not at the top: the logging configuration imports this module (for
-    # OneLinePerRefusal) before the apps, and so the profile model, are loaded.
-    from accounts.scope import scope_of
-
     if user is None or not getattr(user, "is_authenticated", False):
         return "anonymous"
     return f"user={user.pk}({user.get_username()}) role={scope_of(user).role or '-'}"
@@ -97,8 +76,6 @@ def log_lockout(sender, request, username, ip_address, **kwargs):
 
 def connect_lockout_log():
     """django-axes can only be imported once the apps are ready."""
-    from axes.signals import user_locked_out
-
     user_locked_out.connect(log_lockout, dispatch_uid="security_log_lockout")
 
 

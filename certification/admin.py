@@ -6,7 +6,7 @@ from django.utils import timezone
 from certification import policy, services
 from certification.models import Assessment, Certificate, EmploymentRecord, EvaluationBody, EvaluationPlan
 from certification.resources import EvaluationBodyResource, EvaluationPlanResource
-from skills_program.admin_mixins import (
+from common.admin_mixins import (
     Change,
     HistoryAdmin,
     IdNumberSearchMixin,
@@ -17,7 +17,7 @@ from skills_program.admin_mixins import (
     related_column,
     service_action,
 )
-from skills_program.resources import ReferenceDataAdminMixin
+from common.resources import ReferenceDataAdminMixin
 
 
 class CertificateAdminForm(forms.ModelForm):

@@ -5,7 +5,7 @@ from django.utils import timezone
 from accounts.scope import scope_of
 from certification import services
 from certification.models import AssessmentResult, EvidenceKind
-from skills_program.imports import Column, ServiceRowImport
+from common.imports import Column, ServiceRowImport
 from trainees.policy import mask_id_number
 
 

@@ -6,9 +6,9 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from certification.policy import employment_needs_scrutiny
+from common.documents import HELP_TEXT, DocumentField
 from courses.models import CertificateKind, SkillLevel
 from institutions.validators import validate_credit_code
-from skills_program.documents import HELP_TEXT, DocumentField
 
 
 class EvaluationBodyKind(models.TextChoices):
@@ -50,7 +50,7 @@ class EvaluationPlan(models.Model):
         EvaluationBody, models.PROTECT, related_name="plans", verbose_name="评价机构"
     )
     policy_year = models.ForeignKey(
-        "skills_program.PolicyYear", models.PROTECT, related_name="evaluation_plans", verbose_name="政策年度"
+        "programme.PolicyYear", models.PROTECT, related_name="evaluation_plans", verbose_name="政策年度"
     )
     title = models.CharField("方案名称", max_length=200)
     occupations = models.ManyToManyField(

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 
 from courses import policy as course_policy
 from institutions.validators import normalise_credit_code, validate_credit_code
-from skills_program.policy import PolicyParams
+from programme.policy import PolicyParams
 
 COUNTY_HR = "长治县人力资源和社会保障局"
 

@@ -1,14 +1,12 @@
 """Evaluation bodies and their plans (三(六), R12) as spreadsheets in the admin (see
-skills_program/resources.py)."""
+common/resources.py)."""
 
 import re
 
 from import_export import fields, widgets
 
 from certification.models import EvaluationBody, EvaluationBodyKind, EvaluationPlan
-from courses.models import Occupation
-from institutions.resources import CreditCodeWidget, credit_code_of
-from skills_program.resources import (
+from common.resources import (
     ChineseDateWidget,
     ChoiceWidget,
     NaturalKeyWidget,
@@ -17,8 +15,10 @@ from skills_program.resources import (
     TextWidget,
     text_of,
     whole_number,
-    year_widget,
 )
+from courses.models import Occupation
+from institutions.resources import CreditCodeWidget, credit_code_of
+from programme.resources import year_widget
 
 YEAR_COLUMN = "政策年度"
 SEPARATORS = re.compile(r"[、,,;;\n]+")

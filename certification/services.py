@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.scope import require_hr
+from accounts.scope import require_hr, scope_of
 from certification import policy
 from certification.models import Assessment, AssessmentResult, Certificate, EmploymentRecord, EvaluationPlan
 from courses.models import Enrolment
@@ -67,8 +67,6 @@ def issue_certificate(enrolment: Enrolment, *, by: User, number: str | None, iss
                       level: str = "", evaluation_body: EvaluationBody | None = None) -> Certificate:
     """Record the certificate a trainee who passed obtained: the kind the occupation leads to,
     skill-level ones from an evaluation body with a published plan (R12)."""
-    from accounts.scope import scope_of
-
     enrolment = _lock_enrolment(enrolment)
     tc = enrolment.training_class
     occupation = tc.occupation

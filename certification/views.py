@@ -3,26 +3,27 @@
 from datetime import date
 
 from django import forms
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
 from accounts.decorators import role_required
 from accounts.models import Role
 from accounts.scope import scope_of
 from certification import services
+from certification.imports import EmploymentImport, ResultsImport
 from certification.models import AssessmentResult, EmploymentRecord, EvidenceKind
+from common.documents import DocumentFormField
+from common.excel import wants_xlsx, workbook_response
+from common.formats.zh_Hans.formats import DATE_INPUT_FORMATS
+from common.forms import add_refusal
+from common.import_views import handle_import, template_response
 from courses import policy as course_policy
 from courses.policy import employment_window_ends_on
 from courses.selectors import classes_visible_to, enrolments_visible_to
-from skills_program.documents import DocumentFormField
-from skills_program.excel import wants_xlsx, workbook_response
-from skills_program.formats.zh_Hans.formats import DATE_INPUT_FORMATS
-from skills_program.forms import add_refusal
 
 
 def parse_date(text):
@@ -81,8 +82,6 @@ def results(request, pk):
                                   "发证日期", "发证机构"], rows)
     extra = {}
     if scope.is_hr:
-        from django.contrib import admin
-
         extra = admin.site.each_context(request)
     rows = [(e, posted.get(e.pk) or _stored_values(e), problems.get(e.pk, {})) for e in enrolments]
     return render(request, "certification/results.html", {**extra,
@@ -223,29 +222,9 @@ def employment(request, pk):
     })
 
 
-@require_POST
-@role_required(Role.TOWNSHIP)
-def township_employment(request, pk):
-    """A township official records employment of one of the township's trainees after one of
-    their classes; another township's trainee or roster row is 404."""
-    from trainees.selectors import trainees_visible_to
-
-    trainee = get_object_or_404(trainees_visible_to(request.user), pk=pk)
-    enrolments = enrolments_visible_to(request.user).filter(trainee=trainee).select_related("trainee")
-    form = EmploymentForm(request.POST, request.FILES, enrolments=enrolments)
-    if form.is_valid() and save_employment(request, form):
-        return redirect("trainees:trainee-detail", pk=trainee.pk)
-    from trainees.views import trainee_page
-
-    return trainee_page(request, trainee, employment_form=form)
-
-
 @role_required(Role.INSTITUTION, Role.EVALUATOR, Role.HR)
 def import_results(request, pk):
     """考核结果与证书 of a class from the spreadsheet template."""
-    from certification.imports import ResultsImport
-    from skills_program.import_views import handle_import, template_response
-
     training_class = _own_class(request, pk)
     importer = ResultsImport(user=request.user, training_class=training_class)
     if request.GET.get("template"):
@@ -253,8 +232,6 @@ def import_results(request, pk):
     is_hr = scope_of(request.user).is_hr
     extra = {}
     if is_hr:
-        from django.contrib import admin
-
         extra = admin.site.each_context(request)
     return handle_import(request, importer, kind="results", target=training_class.code,
                          title=f"导入考核结果:{training_class.code}", back_url=reverse("certification:results", args=[pk]),
@@ -264,17 +241,12 @@ def import_results(request, pk):
 @role_required(Role.INSTITUTION, Role.TOWNSHIP, Role.HR)
 def import_employment(request):
     """就业跟踪 of the user's own trainees (institution: its classes; township: its people)."""
-    from certification.imports import EmploymentImport
-    from skills_program.import_views import handle_import, template_response
-
     importer = EmploymentImport(user=request.user, enrolments=enrolments_visible_to(request.user).filter(
         is_withdrawn=False, training_class__status__in=course_policy.FINISHED_STATUSES))
     if request.GET.get("template"):
         return template_response(importer, "就业跟踪.xlsx")
     scope = scope_of(request.user)
     if scope.is_hr:
-        from django.contrib import admin
-
         return handle_import(request, importer, kind="employment", title="导入就业跟踪表",
                              back_url=reverse("admin:certification_employmentrecord_changelist"),
                              base_template="admin/base_site.html", extra_context=admin.site.each_context(request))

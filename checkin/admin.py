@@ -15,9 +15,7 @@ from checkin import services
 from checkin.forms import RemoteInspectionForm
 from checkin.models import CheckIn, SessionPhoto
 from checkin.selectors import photo_wall
-from courses.models import TrainingClass
-from institutions.models import InspectionMethod
-from skills_program.admin_mixins import (
+from common.admin_mixins import (
     IdNumberSearchMixin,
     LargeTablePaginator,
     PrefixSearchMixin,
@@ -25,6 +23,8 @@ from skills_program.admin_mixins import (
     masked_id_column,
     related_column,
 )
+from courses.models import TrainingClass
+from institutions.models import InspectionMethod
 
 
 @admin.register(CheckIn)

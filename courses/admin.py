@@ -3,9 +3,29 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from common.admin_mixins import (
+    Change,
+    DecisionButtonsMixin,
+    HistoryAdmin,
+    IdNumberSearchMixin,
+    LargeTablePaginator,
+    NoDeleteMixin,
+    PrefixSearchMixin,
+    ReadOnlyAdminMixin,
+    annotation_column,
+    masked_id_column,
+    refusals,
+    related_column,
+    related_count,
+    related_sum,
+    service_action,
+    status_labels,
+)
+from common.resources import ReferenceDataAdminMixin
 from courses import policy, services
 from courses.forms import PLAN_FIELDS, DecisionForm, TrainingClassAdminForm
 from courses.models import (
@@ -22,26 +42,10 @@ from courses.models import (
     SessionKind,
     Textbook,
     TrainingClass,
+    Voucher,
+    VoucherStatus,
 )
 from courses.resources import OccupationResource
-from skills_program.admin_mixins import (
-    Change,
-    DecisionButtonsMixin,
-    HistoryAdmin,
-    IdNumberSearchMixin,
-    LargeTablePaginator,
-    PrefixSearchMixin,
-    ReadOnlyAdminMixin,
-    annotation_column,
-    masked_id_column,
-    refusals,
-    related_column,
-    related_count,
-    related_sum,
-    service_action,
-    status_labels,
-)
-from skills_program.resources import ReferenceDataAdminMixin
 
 
 @admin.register(Occupation)
@@ -191,9 +195,6 @@ class TrainingClassAdmin(DecisionButtonsMixin, HistoryAdmin):
 
     @admin.display(description="表格与发证")
     def results_link(self, obj):
-        from django.urls import reverse
-        from django.utils.html import format_html
-
         if obj is None or obj.pk is None:
             return "—"
         links = []
@@ -579,3 +580,38 @@ class AttendanceCorrectionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             call=lambda obj, user, data: services.refuse_attendance_correction(obj, by=user, now=now,
                                                                                reason=data["note"]),
         )
+
+
+@admin.register(Voucher)
+class VoucherAdmin(NoDeleteMixin, IdNumberSearchMixin, PrefixSearchMixin, HistoryAdmin):
+    name_prefix_fields = ("holder__name",)
+    code_prefix_fields = ("code",)
+    id_number_lookup = "holder__id_number"
+    list_display = ["code", "holder_name", "masked_id", "township", "issued_on", "expires_on", "status",
+                    "redeemed_on"]
+    list_filter = ["status", "policy_year", "township"]
+    search_fields = ["code", "holder__name"]
+    ordering = ["-issued_on", "-pk"]
+    list_select_related = ["holder", "township"]
+    readonly_fields = ["code", "holder", "township", "policy_year", "issued_on", "expires_on", "status", "enrolment",
+                       "redeemed_on", "issued_by"]
+    actions = ["cancel_selected"]
+
+    def has_add_permission(self, request):
+        # Townships issue vouchers with an unguessable code through the service (R14, 四(三)).
+        return False
+
+    @admin.action(description="作废所选培训券")
+    def cancel_selected(self, request, queryset):
+        def preview(voucher):
+            before, after = status_labels(voucher, VoucherStatus.CANCELLED)
+            problems = [] if voucher.status == VoucherStatus.ISSUED else ["只有未使用的培训券可以作废。"]
+            return Change(voucher, f"{voucher.code}({voucher.holder.name})", before, after,
+                          details=[f"有效期至{voucher.expires_on:%Y-%m-%d}"], problems=problems)
+
+        return service_action(self, request, queryset.select_related("holder"), label="作废", form_class=ReasonForm,
+                              preview=preview,
+                              call=lambda v, u, d: services.cancel_voucher(v, by=u, reason=d["reason"]))
+    masked_id = masked_id_column("holder.id_number")
+
+    holder_name = related_column("holder.name", "持券人")

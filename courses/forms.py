@@ -4,11 +4,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms import inlineformset_factory
 
+from common.documents import HELP_TEXT, DocumentFormField
+from common.forms import add_refusal
 from courses import policy
 from courses.models import AttendanceCorrection, Occupation, SessionKind, Textbook, TrainingClass
-from skills_program.documents import HELP_TEXT, DocumentFormField
-from skills_program.forms import add_refusal
-from skills_program.models import TargetLine
+from programme.models import TargetLine
 from trainees.policy import mask_id_number, normalise_id_number
 
 PLAN_FIELDS = ["name", "occupation", "level", "target_line", "training_mode", "planned_start_on", "planned_end_on",

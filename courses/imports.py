@@ -2,14 +2,17 @@
 
 import datetime
 from dataclasses import replace
+from io import BytesIO
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from openpyxl import load_workbook
 
+from common.imports import Column, Plan, RowError, ServiceRowImport, SheetError, clean_text
+from common.uploads import read_rows
 from courses import services
 from courses.selectors import AttendanceSheet
-from skills_program.imports import Column, Plan, RowError, ServiceRowImport, SheetError, clean_text
 from trainees.policy import mask_id_number
 
 
@@ -120,9 +123,6 @@ class AttendanceImport(ServiceRowImport):
         raise ValidationError("不在本班名册中:请先报名,或删除该行。", code="not_on_roster")
 
     def template(self):
-        from io import BytesIO
-
-        from openpyxl import load_workbook
 
         workbook = load_workbook(BytesIO(super().template()))
         sheet = workbook.worksheets[0]
@@ -136,8 +136,6 @@ class AttendanceImport(ServiceRowImport):
     def parse(self, checked):
         """A date column without a session gets its own explanation before the generic header
         check (which would only say the column is extra)."""
-        from skills_program.uploads import read_rows
-
         rows = read_rows(checked)
         headers = [clean_text(v) for v in rows[0]] if rows else []
         for header in headers[2:]:

@@ -1,11 +1,13 @@
-"""The occupation catalogue, training classes, rosters, sessions and attendance."""
+"""The occupation catalogue, training classes, rosters, training vouchers, sessions and attendance."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
+from stdnum import isbn
 
-from skills_program.documents import HELP_TEXT, DocumentField
+from common.documents import HELP_TEXT, DocumentField
 from trainees.models import TraineeCategory
 
 
@@ -44,7 +46,7 @@ class Occupation(models.Model):
     """An occupation (职业/工种) of a year's catalogue (三(三)), adjusted every year."""
 
     policy_year = models.ForeignKey(
-        "skills_program.PolicyYear", models.PROTECT, related_name="occupations", verbose_name="政策年度"
+        "programme.PolicyYear", models.PROTECT, related_name="occupations", verbose_name="政策年度"
     )
     name = models.CharField("职业(工种)", max_length=100)
     code = models.CharField("国家职业编码", max_length=20, blank=True, help_text="《职业分类大典》编码,如 4-10-01-05;没有的留空。")
@@ -138,7 +140,7 @@ class TrainingClass(models.Model):
     """培训班: applied for by an institution (开班申请) and approved by county HR."""
 
     policy_year = models.ForeignKey(
-        "skills_program.PolicyYear", models.PROTECT, related_name="classes", verbose_name="政策年度"
+        "programme.PolicyYear", models.PROTECT, related_name="classes", verbose_name="政策年度"
     )
     code = models.CharField("班级编号", max_length=30, unique=True, help_text="如 2018-HD-001。")
     name = models.CharField("班级名称", max_length=100)
@@ -147,7 +149,7 @@ class TrainingClass(models.Model):
     )
     occupation = models.ForeignKey(Occupation, models.PROTECT, related_name="classes", verbose_name="职业(工种)")
     target_line = models.ForeignKey(
-        "skills_program.TargetLine", models.PROTECT, related_name="classes", verbose_name="计入任务类别"
+        "programme.TargetLine", models.PROTECT, related_name="classes", verbose_name="计入任务类别"
     )
     training_mode = models.CharField("培训模式", max_length=30, choices=TrainingMode.choices)
     level = models.CharField(
@@ -337,9 +339,6 @@ class Textbook(models.Model):
         return f"《{self.title}》{self.publisher}"
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-        from stdnum import isbn
-
         if not isbn.is_valid(self.isbn):
             raise ValidationError(
                 {"isbn": ValidationError("书号 %(value)s 无效:请对照教材版权页核对ISBN。", code="isbn_invalid",
@@ -550,3 +549,70 @@ class AttendanceCorrection(models.Model):
         what = self.session or f"{self.training_class.code} 补排{(self.new_session or {}).get('held_on', '')}课次"
         return f"{what} 考勤更正({self.get_status_display()})"
 
+
+class VoucherStatus(models.TextChoices):
+    ISSUED = "issued", "已发放"
+    REDEEMED = "redeemed", "已使用"
+    EXPIRED = "expired", "已过期"
+    CANCELLED = "cancelled", "已作废"
+
+
+class Voucher(models.Model):
+    """A training voucher (培训券, 四(三)): names its holder, used once, before expiry (R14)."""
+
+    code = models.CharField("券号", max_length=20, unique=True)
+    holder = models.ForeignKey("trainees.Trainee", models.PROTECT, related_name="vouchers", verbose_name="持券人")
+    township = models.ForeignKey(
+        "programme.Township", models.PROTECT, related_name="vouchers", verbose_name="发放乡镇"
+    )
+    policy_year = models.ForeignKey(
+        "programme.PolicyYear", models.PROTECT, related_name="vouchers", verbose_name="政策年度"
+    )
+    issued_on = models.DateField("发放日期")
+    expires_on = models.DateField("有效期至")
+    status = models.CharField("状态", max_length=20, choices=VoucherStatus.choices, default=VoucherStatus.ISSUED)
+    enrolment = models.OneToOneField(
+        "courses.Enrolment", models.PROTECT, null=True, blank=True, related_name="voucher",
+        verbose_name="使用于", help_text="持券人报名的培训班名册。",
+    )
+    redeemed_on = models.DateField("使用日期", null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", null=True, blank=True, verbose_name="发放人"
+    )
+    history = HistoricalRecords(verbose_name="培训券变更记录", table_name="subsidies_historicalvoucher")
+
+    class Meta:
+        db_table = "subsidies_voucher"  # the table keeps its name from before vouchers moved beside the roster
+        verbose_name = "培训券"
+        verbose_name_plural = "培训券"
+        ordering = ["-issued_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_on__gte=F("issued_on")), name="subsidies_voucher_expiry_after_issue", violation_error_code="expiry_after_issue",
+                violation_error_message="有效期不能早于发放日期。",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=VoucherStatus.values), name="subsidies_voucher_status_valid", violation_error_code="status_valid",
+                violation_error_message="培训券状态无效。",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=VoucherStatus.REDEEMED, enrolment__isnull=False, redeemed_on__isnull=False)
+                | Q(status__in=[VoucherStatus.ISSUED, VoucherStatus.EXPIRED], enrolment__isnull=True,
+                    redeemed_on__isnull=True)
+                | Q(status=VoucherStatus.CANCELLED),
+                name="subsidies_voucher_redeemed_has_enrolment", violation_error_code="redeemed_has_enrolment",
+                violation_error_message="已使用的培训券须关联报名记录和使用日期;未使用的不能关联(作废的保留原记录)。",
+            ),
+            # R14: a holder has at most one unused voucher a year. The database cannot see the
+            # date, so an issued voucher past its expiry still counts until it is marked expired
+            # (issue_voucher does that first) or cancelled.
+            models.UniqueConstraint(
+                fields=["holder", "policy_year"], condition=Q(status=VoucherStatus.ISSUED),
+                name="subsidies_voucher_one_unused_per_holder_and_year", violation_error_code="voucher_already_issued",
+                violation_error_message="该学员本年度已有一张未使用的培训券,每人每年度只能持有一张(《实施方案》四(三)):"
+                                        "请先使用该券,或将其作废后再发放。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code}({self.get_status_display()})"

@@ -1,9 +1,10 @@
-"""The occupation catalogue (三(三)) as a spreadsheet in the admin (see skills_program/resources.py)."""
+"""The occupation catalogue (三(三)) as a spreadsheet in the admin (see common/resources.py)."""
 
 from import_export import fields
 
+from common.resources import ChoiceWidget, ReferenceResource, TextWidget, YesNoWidget
 from courses.models import CertificateKind, Industry, Occupation
-from skills_program.resources import ChoiceWidget, ReferenceResource, TextWidget, YesNoWidget, year_widget
+from programme.resources import year_widget
 
 
 class OccupationResource(ReferenceResource):

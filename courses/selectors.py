@@ -11,7 +11,7 @@ from django.db.models import Count, F, Q
 from django.db.models.functions import Coalesce
 
 from accounts.scope import scope_of
-from courses.models import AttendanceRecord, Enrolment, Session, TrainingClass
+from courses.models import AttendanceRecord, Enrolment, Occupation, Session, TrainingClass, Voucher
 from courses.policy import (
     LIVE_STATUSES,
     RUNNING_STATUSES,
@@ -20,13 +20,14 @@ from courses.policy import (
     attendance_standing,
     level_rank,
 )
+from trainees.models import Trainee
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
     from django.db.models import QuerySet
 
     from courses.policy import AttendanceStanding
-    from skills_program.policy import PolicyParams
+    from programme.policy import PolicyParams
 
 # A class's roster, sessions and marks by (enrolment id, session id), as AttendanceSheet loads them.
 _Loaded = tuple[list[Enrolment], list[Session], dict[tuple[int, int], AttendanceRecord]]
@@ -53,11 +54,12 @@ def classes_visible_to(user: User | AnonymousUser) -> QuerySet[TrainingClass]:
             .values("training_class_id")
         )
     if scope.is_evaluator:
-        from certification.models import EvaluationPlan
-
-        covered = EvaluationPlan.objects.filter(
-            evaluation_body_id=scope.evaluation_body_id, published_on__isnull=False
-        ).values("occupations")
+        # The occupations of the body's published plans, through the plans' relation to the
+        # catalogue (the plans themselves belong to certification, a layer above).
+        covered = Occupation.objects.filter(
+            evaluation_plans__evaluation_body_id=scope.evaluation_body_id,
+            evaluation_plans__published_on__isnull=False,
+        ).values("pk")
         return classes.filter(occupation_id__in=covered, status__in=EVALUATED_STATUSES)
     return classes.none()
 
@@ -223,3 +225,32 @@ def prior_trainings(trainee_ids: Iterable[int], *, exclude_class_id: int,
             class_code=code, start_on=start_on, end_on=end_on, year=year,
             occupation_key=occupation_code or occupation_name, level_rank=level_rank(level), counts=counts))
     return found
+
+
+def vouchers_visible_to(user: User | AnonymousUser) -> QuerySet[Voucher]:
+    """HR: every voucher. Township: those it issued. Institution: those redeemed on its rosters."""
+    scope = scope_of(user)
+    vouchers = Voucher.objects.all()
+    if scope.is_hr:
+        return vouchers
+    if scope.is_township:
+        # A township user always has a township (accounts_userprofile_role_matches_party).
+        return vouchers.filter(township_id=cast(int, scope.township_id))
+    if scope.is_institution:
+        return vouchers.filter(enrolment__training_class__institution_id=scope.institution_id)
+    return vouchers.none()
+
+
+def trainees_visible_to(user: User | AnonymousUser) -> QuerySet[Trainee]:
+    """HR: the county. Township: its own trainees. Institution: trainees on its rosters.
+    Evaluation body: trainees enrolled in classes of occupations its published plans cover."""
+    scope = scope_of(user)
+    trainees = Trainee.objects.all()
+    if scope.is_hr:
+        return trainees
+    if scope.is_township:
+        return trainees.filter(township_id=scope.township_id)
+    if scope.is_institution or scope.is_evaluator:
+        rosters = Enrolment.objects.filter(training_class__in=classes_visible_to(user))
+        return trainees.filter(pk__in=rosters.values("trainee_id"))
+    return trainees.none()

@@ -7,18 +7,19 @@ acted. A refusal is a ValidationError whose code names the rule.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from accounts.scope import require_hr
+from accounts.scope import require_hr, scope_of
 from courses import policy
 from courses.models import (
     AttendanceCorrection,
@@ -34,6 +35,8 @@ from courses.models import (
     Session,
     SessionKind,
     TrainingClass,
+    Voucher,
+    VoucherStatus,
 )
 from courses.selectors import AttendanceSheet, prior_trainings
 from institutions.models import InstitutionYear, TrainingInstitution
@@ -52,8 +55,8 @@ if TYPE_CHECKING:
     from django.forms import BaseInlineFormSet
 
     from courses.policy import PriorTraining
-    from skills_program.models import PolicyYear
-    from skills_program.policy import PolicyParams
+    from programme.models import PolicyYear
+    from programme.policy import PolicyParams
 
 _T = TypeVar("_T")
 
@@ -416,9 +419,6 @@ def enrol_trainee(training_class: TrainingClass, *, by: User, today: date, id_nu
     R13 (eligible category when the class starts, working age today), R16 (overlap, yearly cap,
     same occupation and level) and, for a voucher, R14; the voucher is then redeemed.
     """
-    from subsidies.models import Voucher, VoucherStatus
-    from subsidies.policy import ensure_voucher_usable
-
     tc = _lock_class(training_class)
     if tc.status not in policy.ENROLLING_STATUSES:
         raise ValidationError(
@@ -441,7 +441,7 @@ def enrol_trainee(training_class: TrainingClass, *, by: User, today: date, id_nu
         trainee_id = find_trainee(id_number).pk if id_number else None
         listing = InstitutionYear.objects.filter(institution_id=tc.institution_id, policy_year_id=tc.policy_year_id,
                                                  is_listed=True, is_disqualified=False).exists()
-        ensure_voucher_usable(status=voucher.status, expires_on=voucher.expires_on, holder_id=voucher.holder_id,
+        policy.ensure_voucher_usable(status=voucher.status, expires_on=voucher.expires_on, holder_id=voucher.holder_id,
                               trainee_id=trainee_id, is_pilot_on=p.is_voucher_pilot_on,
                               institution_listed=listing, today=today, code=voucher.code,
                               holder=person_label(name=voucher.holder.name, id_number=voucher.holder.id_number,
@@ -757,3 +757,86 @@ def refuse_attendance_correction(correction: AttendanceCorrection, *, by: User, 
     correction.full_clean()
     correction.save()
     return correction
+
+
+def new_voucher_code(year: int) -> str:
+    """QJ2018-7KQ9M2XD4P: 10 random characters (about 50 bits), not guessable from another code."""
+    return f"QJ{year}-" + "".join(secrets.choice(VOUCHER_ALPHABET) for _ in range(10))
+
+
+@transaction.atomic
+def issue_voucher(trainee: Trainee, *, by: User, policy_year: PolicyYear, today: date,
+                  expires_on: date | None = None) -> Voucher:
+    """A township issues a training voucher naming the trainee (四(三)); it expires at the end of
+    the policy year unless another date is given.
+
+    R14: a holder has at most one unused voucher. "Unused" is the status `issued`, which the
+    partial unique constraint on (holder, policy_year) also reads; the database cannot see dates,
+    so the holder's issued vouchers already past their expiry are first marked expired here
+    (written to their history), and only then is an issued voucher left counted as unused.
+    Locks, in the order enrolment by voucher uses: the holder's lapsed vouchers, then the
+    trainee row, which serialises every issue for one person (a double-click gives one voucher).
+    """
+    scope = scope_of(by)
+    if not (scope.is_hr or scope.township_id == trainee.township_id):
+        raise ValidationError("只能为本乡镇登记的学员发放培训券。", code="not_own_trainee")
+    p = policy_year.params()
+    if not p.is_voucher_pilot_on:
+        raise ValidationError("本年度未开展培训券试点(《实施方案》四(三)):学员可凭乡镇推荐直接报名。",
+                              code="voucher_pilot_off")
+    expires_on = expires_on or date(policy_year.pk, 12, 31)
+    if today > expires_on:
+        raise ValidationError("%(year)d年度已结束,不能再发放该年度的培训券:请等县人社局开启新的政策年度。",
+                              code="policy_year_over", params={"year": policy_year.pk})
+    unused = Voucher.objects.filter(holder=trainee, status=VoucherStatus.ISSUED)
+    lapsed = list(unused.select_for_update(of=("self",)).filter(expires_on__lt=today))
+    trainee = Trainee.objects.select_for_update().get(pk=trainee.pk)
+    for old in lapsed:
+        old.status = VoucherStatus.EXPIRED
+        old._change_reason = "有效期届满,标记为已过期"  # type: ignore[attr-defined]
+        old.full_clean()
+        old.save()
+    # A plain read: under the trainee lock no other issue can run, and locking the vouchers again
+    # here (after the trainee) would deadlock with an issue waiting at the line above.
+    held = unused.order_by("issued_on", "pk").first()
+    if held is not None:
+        _refuse_second_voucher(held)
+    voucher = Voucher(code=new_voucher_code(policy_year.pk), holder=trainee, township_id=trainee.township_id,
+                      policy_year=policy_year, issued_on=today, expires_on=expires_on, issued_by=by)
+    voucher.full_clean()
+    try:
+        with transaction.atomic():
+            voucher.save()
+    except IntegrityError:
+        # The constraint caught an issue that bypassed the trainee lock: the same refusal.
+        held = Voucher.objects.filter(holder=trainee, policy_year=policy_year, status=VoucherStatus.ISSUED).first()
+        if held is None:
+            raise
+        _refuse_second_voucher(held)
+    return voucher
+
+
+def _refuse_second_voucher(held: Voucher) -> NoReturn:
+    raise ValidationError(
+        "该学员已有一张未使用的培训券(券号%(code)s,有效期至%(expires)s),每人只能持有一张未使用的培训券"
+        "(《实施方案》四(三)):请先凭该券报名,或将其作废后再发放。",
+        code="voucher_already_issued", params={"code": held.code, "expires": f"{held.expires_on:%Y年%m月%d日}"})
+
+
+@transaction.atomic
+def cancel_voucher(voucher: Voucher, *, by: User, reason: str) -> Voucher:
+    """Cancel an issued voucher (lost, issued by mistake); a redeemed one keeps its enrolment."""
+    voucher = Voucher.objects.select_for_update().get(pk=voucher.pk)
+    scope = scope_of(by)
+    if not (scope.is_hr or scope.township_id == voucher.township_id):
+        raise ValidationError("只能作废本乡镇发放的培训券。", code="not_own_voucher")
+    if voucher.status != VoucherStatus.ISSUED:
+        raise ValidationError("只有未使用的培训券可以作废。", code="voucher_not_issued")
+    voucher.status = VoucherStatus.CANCELLED
+    voucher._change_reason = f"作废:{reason}"  # type: ignore[attr-defined]
+    voucher.full_clean()
+    voucher.save()
+    return voucher
+
+
+VOUCHER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"

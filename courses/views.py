@@ -3,7 +3,7 @@ request, fetch through the scoped selectors (another party's object is 404) and 
 
 from collections import Counter
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,6 +13,10 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import role_required
 from accounts.models import Role
+from accounts.scope import scope_of
+from common.excel import wants_xlsx, workbook_response
+from common.forms import add_refusal
+from common.import_views import handle_import, template_response
 from courses import policy, services
 from courses.forms import (
     CorrectionForm,
@@ -23,12 +27,10 @@ from courses.forms import (
     TrainingClassForm,
     WithdrawForm,
 )
-from courses.imports import session_header
+from courses.imports import AttendanceImport, RosterImport, session_header
 from courses.models import ClassStatus, Session, TrainingClass
 from courses.selectors import AttendanceSheet, classes_visible_to, enrolments_visible_to
-from skills_program.excel import wants_xlsx, workbook_response
-from skills_program.forms import add_refusal
-from skills_program.selectors import current_policy_year
+from programme.selectors import current_policy_year
 
 INSTITUTION = (Role.INSTITUTION,)
 # Classes whose recorded attendance the clerk may look at, read-only.
@@ -362,16 +364,11 @@ def print_attendance(request, pk):
 def _import(request, pk, importer_class, *, kind, title, filename):
     """A class's sheet import for its institution's clerk, or for county HR in the admin's frame
     (the same services and rules either way)."""
-    from accounts.scope import scope_of
-    from skills_program.import_views import handle_import, template_response
-
     training_class = _own_class(request, pk)
     importer = importer_class(user=request.user, training_class=training_class)
     if request.GET.get("template"):
         return template_response(importer, filename.format(code=training_class.code))
     if scope_of(request.user).is_hr:
-        from django.contrib import admin
-
         frame = {"base_template": "admin/base_site.html", "extra_context": admin.site.each_context(request),
                  "back_url": reverse("admin:courses_trainingclass_change", args=[pk])}
     else:
@@ -383,14 +380,10 @@ def _import(request, pk, importer_class, *, kind, title, filename):
 @role_required(Role.INSTITUTION, Role.HR)
 def import_roster(request, pk):
     """学员名册 from a sheet of ID numbers or voucher codes, each row enrolled through the service."""
-    from courses.imports import RosterImport
-
     return _import(request, pk, RosterImport, kind="roster", title="导入学员名册", filename="学员名册-{code}.xlsx")
 
 
 @role_required(Role.INSTITUTION, Role.HR)
 def import_attendance(request, pk):
     """考勤表 with one column per session; the template lists the roster and the sessions."""
-    from courses.imports import AttendanceImport
-
     return _import(request, pk, AttendanceImport, kind="attendance", title="导入考勤表", filename="考勤表-{code}.xlsx")

@@ -40,7 +40,7 @@ class TrainingInstitution(models.Model):
     contact_phone = models.CharField("联系电话", max_length=20, blank=True)
     address = models.CharField("地址", max_length=200, blank=True)
     township = models.ForeignKey(
-        "skills_program.Township", models.SET_NULL, null=True, blank=True, related_name="institutions",
+        "programme.Township", models.SET_NULL, null=True, blank=True, related_name="institutions",
         verbose_name="所在乡镇",
     )
 
@@ -78,7 +78,7 @@ class InstitutionYear(models.Model):
 
     institution = models.ForeignKey(TrainingInstitution, models.CASCADE, related_name="years", verbose_name="培训机构")
     policy_year = models.ForeignKey(
-        "skills_program.PolicyYear", models.PROTECT, related_name="institution_years", verbose_name="政策年度"
+        "programme.PolicyYear", models.PROTECT, related_name="institution_years", verbose_name="政策年度"
     )
     is_listed = models.BooleanField("列入本县培训机构名单", default=True, help_text="从市人社局公开招标产生的机构中选定(《实施方案》三(二))。")
     tender_reference = models.CharField("招标文件或批次", max_length=100, blank=True)

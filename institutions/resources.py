@@ -1,11 +1,9 @@
 """Training institutions and their yearly eligibility (三(二), R10) as spreadsheets in the admin
-(see skills_program/resources.py)."""
+(see common/resources.py)."""
 
 from import_export import fields
 
-from institutions.models import InstitutionKind, InstitutionYear, ResponsibleTitle, TrainingInstitution
-from institutions.validators import normalise_credit_code
-from skills_program.resources import (
+from common.resources import (
     ChoiceWidget,
     NaturalKeyWidget,
     PhoneWidget,
@@ -13,9 +11,10 @@ from skills_program.resources import (
     TextWidget,
     YesNoWidget,
     text_of,
-    township_widget,
-    year_widget,
 )
+from institutions.models import InstitutionKind, InstitutionYear, ResponsibleTitle, TrainingInstitution
+from institutions.validators import normalise_credit_code
+from programme.resources import township_widget, year_widget
 
 
 def credit_code_of(value):

@@ -1,4 +1,15 @@
 from django.contrib import admin
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path
+
+from accounts.scope import scope_of
+from common.admin_mixins import export_selected_xlsx
+from common.excel import workbook_response
+from common.routers import reads_from_replica
+from programme.models import PolicyYear
+from programme.selectors import current_policy_year, year_asked
+from reporting import dashboard
 
 
 class SkillsAdminSite(admin.AdminSite):
@@ -11,27 +22,16 @@ class SkillsAdminSite(admin.AdminSite):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from skills_program.admin_mixins import export_selected_xlsx
 
         self.add_action(export_selected_xlsx, "export_selected_xlsx")
 
     def get_urls(self):
-        from django.urls import path
-
-        from skills_program.routers import reads_from_replica
 
         return [path("dashboard/", self.admin_view(reads_from_replica(self.dashboard_view)), name="dashboard"),
                 *super().get_urls()]
 
     def dashboard_view(self, request):
         """HR's dashboard for the current policy year (or ?year=): tables, SVG charts, exports."""
-        from django.shortcuts import get_object_or_404
-        from django.template.response import TemplateResponse
-
-        from skills_program import dashboard
-        from skills_program.excel import workbook_response
-        from skills_program.models import PolicyYear
-        from skills_program.selectors import current_policy_year, year_asked
 
         asked = year_asked(request.GET.get("year", ""))
         year = get_object_or_404(PolicyYear, year=asked) if asked is not None else current_policy_year()
@@ -48,6 +48,4 @@ class SkillsAdminSite(admin.AdminSite):
         })
 
     def has_permission(self, request):
-        from accounts.scope import scope_of
-
         return super().has_permission(request) and scope_of(request.user).is_hr

@@ -1,17 +1,19 @@
 from django.apps import AppConfig
 from django.contrib.admin.apps import AdminConfig as DjangoAdminConfig
 
+from skills_program.checks import ensure_openpyxl_defused, ensure_proxy_addresses_resolvable
+
 
 class AdminConfig(DjangoAdminConfig):
     default_site = "skills_program.admin_site.SkillsAdminSite"
 
 
 class SkillsProgramConfig(AppConfig):
+    """The project's configuration: settings, URLs, the admin site, middleware and start-up checks."""
+
     name = "skills_program"
-    verbose_name = "年度政策与乡镇"
+    verbose_name = "项目配置"
 
     def ready(self):
-        from skills_program.checks import ensure_openpyxl_defused, ensure_proxy_addresses_resolvable
-
         ensure_openpyxl_defused()
         ensure_proxy_addresses_resolvable()

@@ -31,3 +31,23 @@ class RedactPersonalData(logging.Filter):
         if record.stack_info:
             record.stack_info = redact(record.stack_info)
         return True
+
+
+class OneLinePerRefusal(logging.Filter):
+    """On Django's request and development-server loggers: a 403 is reported once, by the
+    security log's "permission denied" line (who, what, from where), so Django's "Forbidden
+    (Permission denied)" warning with its traceback and the server's own line for the same
+    request are dropped; any other 4xx is kept on one line, without a traceback (a refusal is
+    not a fault in the code). 5xx keep their tracebacks.
+
+    Loaded by the logging configuration before the apps are ready: it imports nothing of them."""
+
+    def filter(self, record):
+        status = getattr(record, "status_code", None)
+        if not isinstance(status, int) or not 400 <= status < 500:
+            return True
+        if status == 403:
+            return False
+        record.exc_info = None
+        record.exc_text = None
+        return True

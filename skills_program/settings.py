@@ -2,7 +2,7 @@
 
 Every difference between environments comes from the environment (django-environ), with an
 optional `.env` file beside manage.py that real environment variables override. Programme
-thresholds are never settings: they live in the policy year (skills_program.models.PolicyYear).
+thresholds are never settings: they live in the policy year (programme.models.PolicyYear).
 """
 
 from pathlib import Path
@@ -28,12 +28,12 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 # With persistent connections, a connection the server dropped (a PostgreSQL restart, a failover)
 # is noticed and replaced at the start of the next request instead of failing it.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-# A streaming replica for reports and public pages (skills_program.routers); optional.
+# A streaming replica for reports and public pages (common.routers); optional.
 if env("REPLICA_DATABASE_URL", default=""):
     DATABASES["replica"] = env.db("REPLICA_DATABASE_URL")
     DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
     DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
-DATABASE_ROUTERS = ["skills_program.routers.ReplicaRouter"]
+DATABASE_ROUTERS = ["common.routers.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [
@@ -48,7 +48,9 @@ INSTALLED_APPS = [
     "import_export",
     "axes",
     "csp",
-    "skills_program.apps.SkillsProgramConfig",
+    # The project's apps, from the bottom layer up (docs/architecture.md).
+    "common",
+    "programme",
     "accounts",
     "trainees",
     "institutions",
@@ -56,6 +58,10 @@ INSTALLED_APPS = [
     "certification",
     "subsidies",
     "checkin",
+    "reporting",
+    "portals",
+    "tools",
+    "skills_program.apps.SkillsProgramConfig",
 ]
 
 MIDDLEWARE = [
@@ -149,7 +155,7 @@ USE_I18N = True
 USE_TZ = True
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # Django's zh_Hans input formats cannot parse the dates it displays; ours can.
-FORMAT_MODULE_PATH = ["skills_program.formats"]
+FORMAT_MODULE_PATH = ["common.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -210,7 +216,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"redact_personal_data": {"()": "skills_program.log_filters.RedactPersonalData"},
-                "one_line_per_refusal": {"()": "accounts.security.OneLinePerRefusal"}},
+                "one_line_per_refusal": {"()": "skills_program.log_filters.OneLinePerRefusal"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_personal_data"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {

@@ -6,6 +6,7 @@ from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
 from accounts.decorators import public
+from reporting import views as reporting_views
 from skills_program import views
 
 urlpatterns = [
@@ -15,16 +16,16 @@ urlpatterns = [
     path("accounts/login/", public(auth_views.LoginView.as_view(redirect_authenticated_user=True)), name="login"),
     path("accounts/logout/", public(auth_views.LogoutView.as_view()), name="logout"),
     path("admin/", admin.site.urls),
-    path("institution/", include("institutions.urls")),
+    path("institution/", include("portals.institution_urls")),
     path("institution/", include("courses.urls")),
     path("institution/", include("certification.urls")),
     path("institution/", include("subsidies.urls")),
-    path("township/", include("trainees.urls")),
-    path("public/", views.public_home, name="public-home"),
-    path("public/objection/", views.public_objection, name="public-objection"),
+    path("township/", include("portals.township_urls")),
+    path("public/", reporting_views.public_home, name="public-home"),
+    path("public/objection/", reporting_views.public_objection, name="public-objection"),
     path("checkin/", include("checkin.urls")),
-    path("documents/", include("skills_program.document_views")),
+    path("documents/", include("portals.documents")),
 ]
 
 # MEDIA_URL is not served, not even with DEBUG: stored documents are read through the scoped
-# views under /documents/ only (skills_program/document_views.py).
+# views under /documents/ only (portals/documents.py).

@@ -15,9 +15,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from courses.selectors import AttendanceSheet
-from institutions.models import Inspection
-from skills_program.admin_mixins import (
+from common.admin_mixins import (
     Change,
     DecisionButtonsMixin,
     HistoryAdmin,
@@ -34,18 +32,12 @@ from skills_program.admin_mixins import (
     status_labels,
     yuan,
 )
-from skills_program.documents import AdminDocumentInput, document_response
+from common.documents import AdminDocumentInput, document_response
+from courses.selectors import AttendanceSheet
+from institutions.models import Inspection
 from subsidies import policy, services
 from subsidies.enterprise_size import classify_enterprise
-from subsidies.models import (
-    ClaimLine,
-    ClaimObjection,
-    ClaimStatus,
-    SmallEnterpriseSubsidy,
-    SubsidyClaim,
-    Voucher,
-    VoucherStatus,
-)
+from subsidies.models import ClaimLine, ClaimObjection, ClaimStatus, SmallEnterpriseSubsidy, SubsidyClaim
 from subsidies.services import LABELS
 from trainees.policy import mask_phone
 
@@ -78,41 +70,6 @@ class PaidForm(forms.Form):
 
 class NoteForm(forms.Form):
     note = forms.CharField(label="处理意见", widget=forms.Textarea(attrs={"rows": 3}))
-
-
-@admin.register(Voucher)
-class VoucherAdmin(NoDeleteMixin, IdNumberSearchMixin, PrefixSearchMixin, HistoryAdmin):
-    name_prefix_fields = ("holder__name",)
-    code_prefix_fields = ("code",)
-    id_number_lookup = "holder__id_number"
-    list_display = ["code", "holder_name", "masked_id", "township", "issued_on", "expires_on", "status",
-                    "redeemed_on"]
-    list_filter = ["status", "policy_year", "township"]
-    search_fields = ["code", "holder__name"]
-    ordering = ["-issued_on", "-pk"]
-    list_select_related = ["holder", "township"]
-    readonly_fields = ["code", "holder", "township", "policy_year", "issued_on", "expires_on", "status", "enrolment",
-                       "redeemed_on", "issued_by"]
-    actions = ["cancel_selected"]
-
-    def has_add_permission(self, request):
-        # Townships issue vouchers with an unguessable code through the service (R14, 四(三)).
-        return False
-
-    @admin.action(description="作废所选培训券")
-    def cancel_selected(self, request, queryset):
-        def preview(voucher):
-            before, after = status_labels(voucher, VoucherStatus.CANCELLED)
-            problems = [] if voucher.status == VoucherStatus.ISSUED else ["只有未使用的培训券可以作废。"]
-            return Change(voucher, f"{voucher.code}({voucher.holder.name})", before, after,
-                          details=[f"有效期至{voucher.expires_on:%Y-%m-%d}"], problems=problems)
-
-        return service_action(self, request, queryset.select_related("holder"), label="作废", form_class=ReasonForm,
-                              preview=preview,
-                              call=lambda v, u, d: services.cancel_voucher(v, by=u, reason=d["reason"]))
-    masked_id = masked_id_column("holder.id_number")
-
-    holder_name = related_column("holder.name", "持券人")
 
 
 class ClaimLineInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -388,7 +345,7 @@ class ObjectionForm(forms.ModelForm):
 @admin.register(ClaimObjection)
 class ClaimObjectionAdmin(NoDeleteMixin, HistoryAdmin):
     """HR's queue of objections: recorded at the counter (the add form) or sent online from the
-    public page (subsidies.public); both decided by the same actions. The objector's phone is
+    public page (reporting.public); both decided by the same actions. The objector's phone is
     masked in the list and shown in full on the objection's own page, to county HR only (the
     admin site admits no one else)."""
 

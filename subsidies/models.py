@@ -1,4 +1,4 @@
-"""Training vouchers (四(三)), subsidy claims with their lines (四(二)) and small/micro
+"""Subsidy claims with their lines (四(二)) and small/micro
 enterprise subsidies (四(四)). Money is Decimal yuan to the fen."""
 
 from decimal import Decimal
@@ -9,78 +9,11 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from common.documents import HELP_TEXT, DocumentField
 from institutions.validators import validate_credit_code
-from skills_program.documents import HELP_TEXT, DocumentField
 from subsidies.enterprise_size import SMALL_OR_MICRO, EnterpriseIndustry, EnterpriseSize
 
 MONEY = {"max_digits": 12, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
-
-
-class VoucherStatus(models.TextChoices):
-    ISSUED = "issued", "已发放"
-    REDEEMED = "redeemed", "已使用"
-    EXPIRED = "expired", "已过期"
-    CANCELLED = "cancelled", "已作废"
-
-
-class Voucher(models.Model):
-    """A training voucher (培训券, 四(三)): names its holder, used once, before expiry (R14)."""
-
-    code = models.CharField("券号", max_length=20, unique=True)
-    holder = models.ForeignKey("trainees.Trainee", models.PROTECT, related_name="vouchers", verbose_name="持券人")
-    township = models.ForeignKey(
-        "skills_program.Township", models.PROTECT, related_name="vouchers", verbose_name="发放乡镇"
-    )
-    policy_year = models.ForeignKey(
-        "skills_program.PolicyYear", models.PROTECT, related_name="vouchers", verbose_name="政策年度"
-    )
-    issued_on = models.DateField("发放日期")
-    expires_on = models.DateField("有效期至")
-    status = models.CharField("状态", max_length=20, choices=VoucherStatus.choices, default=VoucherStatus.ISSUED)
-    enrolment = models.OneToOneField(
-        "courses.Enrolment", models.PROTECT, null=True, blank=True, related_name="voucher",
-        verbose_name="使用于", help_text="持券人报名的培训班名册。",
-    )
-    redeemed_on = models.DateField("使用日期", null=True, blank=True)
-    issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", null=True, blank=True, verbose_name="发放人"
-    )
-    history = HistoricalRecords(verbose_name="培训券变更记录")
-
-    class Meta:
-        verbose_name = "培训券"
-        verbose_name_plural = "培训券"
-        ordering = ["-issued_on", "-pk"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(expires_on__gte=F("issued_on")), name="subsidies_voucher_expiry_after_issue", violation_error_code="expiry_after_issue",
-                violation_error_message="有效期不能早于发放日期。",
-            ),
-            models.CheckConstraint(
-                condition=Q(status__in=VoucherStatus.values), name="subsidies_voucher_status_valid", violation_error_code="status_valid",
-                violation_error_message="培训券状态无效。",
-            ),
-            models.CheckConstraint(
-                condition=Q(status=VoucherStatus.REDEEMED, enrolment__isnull=False, redeemed_on__isnull=False)
-                | Q(status__in=[VoucherStatus.ISSUED, VoucherStatus.EXPIRED], enrolment__isnull=True,
-                    redeemed_on__isnull=True)
-                | Q(status=VoucherStatus.CANCELLED),
-                name="subsidies_voucher_redeemed_has_enrolment", violation_error_code="redeemed_has_enrolment",
-                violation_error_message="已使用的培训券须关联报名记录和使用日期;未使用的不能关联(作废的保留原记录)。",
-            ),
-            # R14: a holder has at most one unused voucher a year. The database cannot see the
-            # date, so an issued voucher past its expiry still counts until it is marked expired
-            # (issue_voucher does that first) or cancelled.
-            models.UniqueConstraint(
-                fields=["holder", "policy_year"], condition=Q(status=VoucherStatus.ISSUED),
-                name="subsidies_voucher_one_unused_per_holder_and_year", violation_error_code="voucher_already_issued",
-                violation_error_message="该学员本年度已有一张未使用的培训券,每人每年度只能持有一张(《实施方案》四(三)):"
-                                        "请先使用该券,或将其作废后再发放。",
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.code}({self.get_status_display()})"
 
 
 class Instalment(models.TextChoices):
@@ -204,7 +137,7 @@ class ClaimLine(models.Model):
         verbose_name="就业记录",
     )
     voucher = models.ForeignKey(
-        Voucher, models.PROTECT, null=True, blank=True, related_name="claim_lines", verbose_name="培训券",
+        "courses.Voucher", models.PROTECT, null=True, blank=True, related_name="claim_lines", verbose_name="培训券",
         help_text="凭培训券报名的,记录所用培训券(《实施方案》四(三))。",
     )
     is_void = models.BooleanField("已剔除", default=False, help_text="公示异议成立、审核剔除或申领不予拨付时剔除。")
@@ -366,7 +299,7 @@ class SmallEnterpriseSubsidy(models.Model):
         help_text="须先在学员信息中登记身份证号。",
     )
     policy_year = models.ForeignKey(
-        "skills_program.PolicyYear", models.PROTECT, related_name="enterprise_subsidies", verbose_name="政策年度"
+        "programme.PolicyYear", models.PROTECT, related_name="enterprise_subsidies", verbose_name="政策年度"
     )
     contract_starts_on = models.DateField("劳动合同起始日期")
     contract_months = models.PositiveSmallIntegerField("劳动合同期限(月)")

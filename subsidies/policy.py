@@ -2,16 +2,16 @@
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import cast
 
 from django.core.exceptions import ValidationError
 
+from common.numbers import rate_text, share_text
 from courses.policy import LEVEL_NAMES, employment_window_ends_on, level_rank
-from skills_program.calendar import add_calendar_months
-from skills_program.numbers import rate_text, share_text
-from skills_program.policy import PolicyParams
+from programme.calendar import add_calendar_months
+from programme.policy import PolicyParams
 from subsidies.enterprise_size import SizeClassification, ensure_small_or_micro
 
 CENT = Decimal("0.01")
@@ -47,46 +47,6 @@ def small_enterprise_subsidy_amount(*, stage: str, p: PolicyParams) -> Decimal:
     if stage == "upgrade":
         return p.small_enterprise_upgrade_amount
     raise ValueError(f"unknown stage {stage!r}")
-
-
-def ensure_voucher_usable(*, status: str, expires_on: date, holder_id: int, trainee_id: int | None,
-                          is_pilot_on: bool, institution_listed: bool, today: date, code: str = "",
-                          holder: str = "", redeemed_on: date | None = None, redeemed_in: str = "",
-                          status_label: str = "", year: int | None = None) -> None:
-    """R14 《实施方案》四(三): a voucher names its holder, is used once, only by that holder, only
-    before expiry, at an institution on the county's list. `code`, `holder` (masked, as the
-    screens name a person), `redeemed_on` and `redeemed_in` (the class it paid for) and
-    `status_label` let a refusal say which voucher, whose, and why."""
-    params = {"code": code, "holder": holder, "day": expires_on, "redeemed_on": redeemed_on,
-              "redeemed_in": redeemed_in, "status": status_label or status, "year": year}
-    if not is_pilot_on:
-        raise ValidationError(
-            "本年度未开展培训券试点(《实施方案》四(三)):请按乡镇推荐方式,填写身份证号报名。", code="voucher_pilot_off"
-        )
-    if status == "redeemed":
-        raise ValidationError(
-            "培训券%(code)s已于%(redeemed_on)s用于培训班%(redeemed_in)s,每张券只能使用一次(《实施方案》四(三)):"
-            "请填写身份证号按乡镇推荐方式报名,或请持券人到乡镇另行申领。",
-            code="voucher_used", params=params)
-    if status != "issued":
-        raise ValidationError(
-            "培训券%(code)s的状态为「%(status)s」,不能使用(《实施方案》四(三)):请持券人到乡镇重新申领。",
-            code="voucher_not_valid", params=params)
-    if today > expires_on:
-        raise ValidationError(
-            "培训券%(code)s有效期至%(day)s,已过期(《实施方案》四(三)):请持券人到乡镇重新申领。",
-            code="voucher_expired", params=params,
-        )
-    if trainee_id is not None and trainee_id != holder_id:
-        raise ValidationError(
-            "培训券%(code)s的持券人是%(holder)s,与填写的身份证号不是同一人,培训券只能由持券人本人使用"
-            "(《实施方案》四(三)):请核对身份证号,或只填写券号为持券人报名。",
-            code="voucher_not_holder", params=params)
-    if not institution_listed:
-        raise ValidationError(
-            "本机构不在%(year)s年度县培训机构名单中,培训券只能在名单内的机构使用(《实施方案》四(三)):"
-            "请持券人选择名单内的培训机构。",
-            code="voucher_institution_not_listed", params=params)
 
 
 # --- Claims (SPEC.md §3.7) -------------------------------------------------------------------
@@ -257,8 +217,6 @@ def ensure_second_claim_due(*, window_ends_on: date, today: date, undecided: int
 def add_working_days(start: date, days: int, *, is_workday: Callable[[date], bool]) -> date:
     """The `days`-th working day counting from `start` itself when it is one (R19: 公示5个工作日
     on the official calendar, 调休 included). `is_workday` is the calendar, passed in."""
-    from datetime import timedelta
-
     day, counted = start, 0
     while True:
         if is_workday(day):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from accounts.scope import scope_of
-from subsidies.models import SubsidyClaim, Voucher
+from subsidies.models import SubsidyClaim
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -21,17 +21,3 @@ def claims_visible_to(user: User | AnonymousUser) -> QuerySet[SubsidyClaim]:
     if scope.is_institution:
         return claims.filter(institution_id=scope.institution_id)
     return claims.none()
-
-
-def vouchers_visible_to(user: User | AnonymousUser) -> QuerySet[Voucher]:
-    """HR: every voucher. Township: those it issued. Institution: those redeemed on its rosters."""
-    scope = scope_of(user)
-    vouchers = Voucher.objects.all()
-    if scope.is_hr:
-        return vouchers
-    if scope.is_township:
-        # A township user always has a township (accounts_userprofile_role_matches_party).
-        return vouchers.filter(township_id=cast(int, scope.township_id))
-    if scope.is_institution:
-        return vouchers.filter(enrolment__training_class__institution_id=scope.institution_id)
-    return vouchers.none()

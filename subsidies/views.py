@@ -11,15 +11,12 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import role_required
 from accounts.models import Role
+from common.excel import wants_xlsx, workbook_response
 from courses.selectors import classes_visible_to
-from skills_program.excel import wants_xlsx, workbook_response
-from skills_program.selectors import current_policy_year
 from subsidies import services
-from subsidies.models import Instalment
+from subsidies.models import ClaimLine, Instalment
 from subsidies.selectors import claims_visible_to
 from trainees.policy import mask_id_number
-from trainees.selectors import trainees_visible_to
-from trainees.views import trainee_page
 
 
 def amount_in_words(amount: Decimal) -> str:
@@ -76,7 +73,7 @@ def _lines(claim):
 ALREADY_DONE = {"line_already_removed", "voucher_already_issued"}
 
 
-def _refusal_status(error):
+def refusal_status(error):
     codes = {e.code for e in error.error_list} if not hasattr(error, "error_dict") else {
         e.code for errors in error.error_dict.values() for e in errors}
     return 409 if codes & ALREADY_DONE else 400
@@ -113,15 +110,13 @@ def claim_submit(request, pk):
 @role_required(Role.INSTITUTION)
 def line_remove(request, pk):
     """Take a trainee off the institution's own draft claim, with the reason."""
-    from subsidies.models import ClaimLine
-
     line = get_object_or_404(ClaimLine.objects.filter(claim__in=claims_visible_to(request.user)), pk=pk)
     try:
         services.remove_line(line, by=request.user, reason=request.POST.get("reason", ""))
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
-        return _claim_page(request, _claim(request, line.claim_id), status=_refusal_status(error))
+        return _claim_page(request, _claim(request, line.claim_id), status=refusal_status(error))
     messages.success(request, "已从申领中移除该学员。")
     return redirect("subsidies:claim-detail", pk=line.claim_id)
 
@@ -152,21 +147,3 @@ def claim_export(request, pk):
     title = f"{claim.training_class.code} {claim.get_instalment_display()}补贴申领"
     return workbook_response(f"补贴申领-{claim.training_class.code}-{claim.pk}.xlsx", title, headers, rows,
                              money_columns={5, 6, 7})
-
-
-@require_POST
-@role_required(Role.TOWNSHIP)
-def issue_voucher(request, pk):
-    """A township official issues a training voucher to one of the township's trainees (四(三))."""
-    trainee = get_object_or_404(trainees_visible_to(request.user), pk=pk)
-    year = current_policy_year()
-    try:
-        voucher = services.issue_voucher(trainee, by=request.user, policy_year=year, today=timezone.localdate())
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-        response = trainee_page(request, trainee)
-        response.status_code = _refusal_status(error)
-        return response
-    messages.success(request, f"已发放培训券 {voucher.code},有效期至{voucher.expires_on:%Y年%m月%d日}。")
-    return redirect("trainees:trainee-detail", pk=pk)

@@ -1,6 +1,11 @@
 import pytest
+from django.conf import settings as django_settings
+from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
+from django.utils import timezone
 
-from tests import factories
+from tests import factories, leakwatch
 
 
 @pytest.fixture
@@ -41,8 +46,6 @@ def fast_password_hashing(settings):
 
 
 def pytest_sessionstart(session):
-    from tests import leakwatch
-
     leakwatch.start()
 
 
@@ -51,8 +54,6 @@ def pytest_collection_modifyitems(config, items):
     concurrent writers, so there they are skipped with the reason. Tests marked `last` run after
     all the others (they inspect what the whole run left behind); the tests of the shared demo
     county run first, together."""
-    from django.conf import settings as django_settings
-
     # The demo county's tests first and together (one build, see below), `last` ones at the end.
     items.sort(key=lambda item: (0 if uses_demo_county(item) else 1) if "last" not in item.keywords else 2)
 
@@ -89,10 +90,6 @@ def _demo_county_of_the_run(request, tmp_path_factory):
     if not any(uses_demo_county(item) for item in request.session.items):
         yield
         return
-    from django.core.management import call_command
-    from django.db import transaction
-    from django.test import override_settings
-    from django.utils import timezone
 
     request.getfixturevalue("django_db_setup")
     blocker = request.getfixturevalue("django_db_blocker")
@@ -110,8 +107,6 @@ def _demo_county_of_the_run(request, tmp_path_factory):
 
 
 def _drop_demo_county():
-    from django.db import transaction
-
     with _DEMO["blocker"].unblock():
         transaction.set_rollback(True)
         _DEMO["atomic"].__exit__(None, None, None)

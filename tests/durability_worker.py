@@ -17,13 +17,21 @@ import os
 import sys
 from pathlib import Path
 
+import django
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+
+from common.uploads import guard_xlsx
+from trainees.imports import TraineeRegistration
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 def setup():
     sys.path.insert(0, str(BASE_DIR))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "skills_program.settings")
-    from django.conf import settings
 
     if sys.argv[1] == "serve":
         settings.STORAGES = {
@@ -32,17 +40,11 @@ def setup():
         }
         if os.environ.get("DURABILITY_WITHOUT_HEALTH_CHECKS") == "1":
             settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
-    import django
 
     django.setup()
 
 
 def register(path, username):
-    from django.contrib.auth import get_user_model
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from skills_program.uploads import guard_xlsx
-    from trainees.imports import TraineeRegistration
 
     importer = TraineeRegistration(user=get_user_model().objects.get(username=username))
     plan = importer.plan(guard_xlsx(SimpleUploadedFile(Path(path).name, Path(path).read_bytes())))
@@ -53,8 +55,6 @@ def register(path, username):
 
 
 def serve(port):
-    from django.core.management import call_command
-
     call_command("runserver", f"127.0.0.1:{port}", use_reloader=False, use_threading=False)
 
 

@@ -24,6 +24,7 @@ from courses.models import (
     Textbook,
     TrainingClass,
     TrainingMode,
+    Voucher,
 )
 from institutions.models import (
     Flag,
@@ -33,15 +34,8 @@ from institutions.models import (
     InstitutionYear,
     TrainingInstitution,
 )
-from skills_program.models import CalendarDay, PolicyYear, TargetLine, Township, TownshipTarget
-from subsidies.models import (
-    ClaimLine,
-    ClaimObjection,
-    Instalment,
-    SmallEnterpriseSubsidy,
-    SubsidyClaim,
-    Voucher,
-)
+from programme.models import CalendarDay, PolicyYear, TargetLine, Township, TownshipTarget
+from subsidies.models import ClaimLine, ClaimObjection, Instalment, SmallEnterpriseSubsidy, SubsidyClaim
 from tests.ids import make_id_number
 from trainees.models import CategoryMembership, Trainee, TraineeCategory
 

@@ -8,6 +8,10 @@ noted by a signal on Trainee save.
 import io
 import logging
 
+from django.db.models.signals import post_save
+
+from trainees.models import Trainee
+
 captured = io.StringIO()
 id_numbers: set[str] = set()
 phones: set[str] = set()
@@ -25,9 +29,7 @@ def start():
     """Attach the capture handler where the production handlers are (root, and the loggers that
     do not propagate to it)."""
     global _handler
-    from django.db.models.signals import post_save
 
-    from trainees.models import Trainee
 
     production = next(h for h in logging.getLogger().handlers if type(h) is logging.StreamHandler)
     _handler = logging.StreamHandler(captured)

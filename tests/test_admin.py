@@ -7,12 +7,14 @@ import pytest
 from django.contrib import admin
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from checkin.models import CheckIn, SessionPhoto
+from courses import services
 from courses.models import AttendanceCorrection, ClassDecision
+from programme.models import Township
 from tests import factories
-from trainees.models import IdNumberView
+from trainees.models import IdNumberView, Trainee
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +62,7 @@ def populate(rows):
 MODELS = sorted(admin.site._registry, key=lambda m: m._meta.label)
 # Written only by services, which check the rules: the admin shows them read-only.
 SERVICE_ONLY = {"subsidies.ClaimLine", "courses.ClassTransition", "courses.Enrolment", "courses.Session",
-                "courses.AttendanceRecord", "subsidies.SubsidyClaim", "certification.Assessment", "subsidies.Voucher",
+                "courses.AttendanceRecord", "subsidies.SubsidyClaim", "certification.Assessment", "courses.Voucher",
                 "institutions.Flag", "trainees.IdNumberView", "courses.AttendanceCorrection", "courses.ClassDecision",
                 "checkin.CheckIn", "checkin.SessionPhoto"}
 
@@ -166,8 +168,6 @@ def test_list_pages_mask_id_numbers(hr_client):
 
 def test_dates_typed_the_chinese_way_are_accepted(hr_client):
     """2018年5月14日, 2018/5/14 and 2018-05-14 are all accepted in an admin form."""
-    from skills_program.models import Township
-
     township = factories.TownshipFactory()
     for typed in ["2018年5月14日", "2018/5/14", "2018-05-14", "2018.5.14"]:
         trainee = factories.TraineeFactory(township=township)
@@ -191,8 +191,6 @@ def test_dates_typed_the_chinese_way_are_accepted(hr_client):
 def test_admin_form_normalises_a_typed_id_number(hr_client):
     """Spaces, full-width digits and a lower-case x typed into the form are accepted and stored
     normalised, with birth date and sex derived."""
-    from trainees.models import Trainee
-
     township = factories.TownshipFactory()
     response = hr_client.post(reverse("admin:trainees_trainee_add"), {
         "id_number": "１１０１０５ 19491231 002x", "name": "李秀英", "phone": "13812345678",
@@ -229,8 +227,6 @@ def test_institution_user_cannot_enter_the_admin(client):
 
 def test_strings_missing_from_djangos_catalogue_are_chinese(hr_client):
     """The project catalogue fills what Django's zh_Hans admin catalogue lacks."""
-    from django.utils import translation
-
     with translation.override("zh-hans"):
         assert translation.gettext("Model name") == "模型名称"
         assert "密码" in translation.ngettext(
@@ -254,7 +250,6 @@ def test_roster_and_attendance_are_read_only_in_the_admin(hr_client):
 
 def test_a_submitted_application_is_not_edited_in_the_admin(hr_client):
     training_class = factories.class_application()
-    from courses import services
 
     services.submit_class_application(training_class, by=factories.UserFactory())
     page = hr_client.get(reverse("admin:courses_trainingclass_change", args=[training_class.pk]))
@@ -283,8 +278,6 @@ def test_money_is_never_deleted_in_the_admin(hr_client):
 
 
 def test_textbooks_are_frozen_once_the_application_is_submitted(hr_client):
-    from courses import services
-
     training_class = factories.class_application()
     textbook = training_class.textbooks.get()
     assert hr_client.get(reverse("admin:courses_textbook_change", args=[textbook.pk])).context[

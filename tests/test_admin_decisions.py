@@ -7,6 +7,7 @@ import logging
 from decimal import Decimal
 
 import pytest
+from axes.apps import AppConfig as AxesConfig
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.test import Client
@@ -18,6 +19,7 @@ from subsidies import services as subsidies
 from subsidies.models import SubsidyClaim
 from tests import factories
 from tests.scenarios import completed_class
+from tests.test_admin import populate
 from tests.test_scope_matrix import fingerprint
 
 pytestmark = pytest.mark.django_db
@@ -87,8 +89,6 @@ def test_review_from_the_list_asks_first_and_changes_nothing_until_confirmed(hr_
 def test_every_state_changing_action_asks_first(hr_client):
     """Each action of every admin list, chosen with a row selected, answers with a confirmation
     page and writes nothing (deleting keeps Django's own confirmation; exporting changes nothing)."""
-    from tests.test_admin import populate
-
     populate(1)
     request = hr_client.get(reverse("admin:index")).wsgi_request
     asked = []
@@ -108,7 +108,7 @@ def test_every_state_changing_action_asks_first(hr_client):
             asked.append(f"{model._meta.label}.{name}")
     assert {"subsidies.SubsidyClaim.review_selected", "subsidies.SubsidyClaim.payable_selected",
             "courses.TrainingClass.approve_selected", "certification.EmploymentRecord.verify_selected",
-            "subsidies.Voucher.cancel_selected", "institutions.Flag.resolve_selected"} <= set(asked)
+            "courses.Voucher.cancel_selected", "institutions.Flag.resolve_selected"} <= set(asked)
     assert len(asked) >= 17
 
 
@@ -153,8 +153,6 @@ def test_the_reviewer_sees_why_they_cannot_approve_instead_of_a_button(hr_client
 
 
 def test_a_notice_still_running_is_shown_instead_of_the_payable_button(hr_client, monkeypatch):
-    import datetime
-
     claim = claim_in("publicised", publicity_starts_on=datetime.date(2018, 9, 3),
                      publicity_ends_on=datetime.date(2018, 9, 7))
     monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: datetime.date(2018, 9, 5))
@@ -347,8 +345,6 @@ def test_a_claim_approved_from_the_list_records_the_approver(hr_client, hr):
 def test_signing_in_adds_no_lockout_library_info_lines(client, caplog):
     """django-axes keeps its warnings; its start-up banner and per-sign-in INFO lines stay out
     of the server log (the security log records each sign-in once)."""
-    from axes.apps import AppConfig as AxesConfig
-
     caplog.set_level(logging.INFO)
     factories.township_user(factories.TownshipFactory(), username="quiet_login")
     response = client.post(reverse("login"), {"username": "quiet_login", "password": "Test-password-2018"})

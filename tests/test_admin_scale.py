@@ -1,12 +1,19 @@
 """Admin lists that stay fast at province scale: estimated counts unfiltered, no deep pages,
 prefix search through indexes, per-row figures computed for the page's rows only."""
 
+import datetime
+import threading
+
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
-from skills_program.admin_mixins import LargeTablePaginator
+from common.admin_mixins import LargeTablePaginator
+from programme.admin import PolicyYearAdmin
+from reporting import dashboard
+from reporting.models import FigureSnapshot
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -63,17 +70,15 @@ def test_unfiltered_lists_use_the_planners_estimate_and_stop_at_the_last_allowed
 
 
 def test_a_provinces_township_targets_are_edited_in_their_own_list(hr_client, monkeypatch):
-    from skills_program.admin import PolicyYearAdmin
-
     year = factories.PolicyYearFactory(year=2018)
     for _ in range(3):
         factories.TownshipTargetFactory(policy_year=year)
-    url = reverse("admin:skills_program_policyyear_change", args=[2018])
+    url = reverse("admin:programme_policyyear_change", args=[2018])
     assert "township_targets-TOTAL_FORMS" in hr_client.get(url).content.decode()  # a county: inline
     monkeypatch.setattr(PolicyYearAdmin, "max_inline_township_targets", 2)
     page = hr_client.get(url).content.decode()
     assert "township_targets-TOTAL_FORMS" not in page and "乡镇年度任务" in page
-    listing = hr_client.get(reverse("admin:skills_program_townshiptarget_changelist"),
+    listing = hr_client.get(reverse("admin:programme_townshiptarget_changelist"),
                             {"policy_year__year__exact": 2018})
     assert listing.status_code == 200 and len(listing.context["cl"].result_list) == 3
 
@@ -88,14 +93,7 @@ def test_code_search_ignores_case_width_and_spaces(hr_client):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_while_one_process_refreshes_the_figures_the_others_serve_the_old_ones(settings):
-    import datetime
-    import threading
 
-    from django.db import connections
-    from django.utils import timezone
-
-    from skills_program import dashboard
-    from skills_program.models import FigureSnapshot
 
     settings.FIGURES_MAX_AGE = 60
     year = factories.PolicyYearFactory(year=2018)
@@ -105,7 +103,6 @@ def test_while_one_process_refreshes_the_figures_the_others_serve_the_old_ones(s
     holding, release, served = threading.Event(), threading.Event(), {}
 
     def refresher():  # another process, busy recomputing: it holds the year's lock
-        from django.db import connection
 
         with connection.cursor() as cursor:
             cursor.execute("BEGIN")

@@ -9,9 +9,10 @@ import pytest
 from django.template import Context, Template
 from django.urls import reverse
 
-from skills_program import dashboard
-from skills_program.dashboard import CHART_WIDTH, MIN_READABLE_PX, bar_chart, money_text, text_width
-from skills_program.templatetags.skills import percent
+from common.numbers import rate_text
+from common.templatetags.skills import percent
+from reporting import dashboard
+from reporting.dashboard import CHART_WIDTH, MIN_READABLE_PX, bar_chart, money_text, text_width
 from tests.scenarios import completed_class
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -77,7 +78,5 @@ def test_the_dashboard_chart_table_and_export_show_the_same_rate(hr_client, poli
 
 
 def test_one_rate_formatter_truncates_and_never_crosses_a_threshold():
-    from skills_program.numbers import rate_text
-
     assert [rate_text(v) for v in (Decimal("0.2857"), Decimal("0.84999"), 1, 0, None)] == [
         "28.5%", "84.9%", "100.0%", "0.0%", "—"]

@@ -3,7 +3,7 @@
 import threading
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 
 from tests import factories
 from trainees.models import Trainee
@@ -41,8 +41,6 @@ def test_twenty_threads_registering_one_id_number_make_one_row():
 
 def test_postgres_refuses_an_over_long_id_number():
     """SQLite would store 19 characters in an 18-character column; PostgreSQL refuses."""
-    from django.db import DataError
-
     township = factories.TownshipFactory()
     with pytest.raises((DataError, IntegrityError)), transaction.atomic():
         Trainee.objects.create(id_number="11010519491231002X1", name="甲", township=township,

@@ -7,11 +7,13 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from stdnum.cn import uscc
 
 from accounts.models import Role, UserProfile
 from certification.models import Certificate
-from courses.models import AttendanceRecord, Enrolment, TrainingClass
-from subsidies.models import ClaimLine, SubsidyClaim, Voucher
+from courses.models import AttendanceRecord, Enrolment, TrainingClass, Voucher
+from institutions.validators import validate_credit_code
+from subsidies.models import ClaimLine, SubsidyClaim
 from tests import factories
 from trainees.models import Trainee
 
@@ -292,9 +294,6 @@ def test_textbook_isbn_is_checked():
 @pytest.mark.parametrize("base", ["N2140421MA0000001", "Y1140421MA0000002", "91140421MA0000003"])
 def test_credit_codes_of_every_registration_authority_are_accepted(base):
     """Village collectives registered by agriculture (N…) and others (Y…) have valid codes too."""
-    from stdnum.cn import uscc
-
-    from institutions.validators import validate_credit_code
 
     validate_credit_code(base + uscc.calc_check_digit(base))
     with pytest.raises(ValidationError):

@@ -5,12 +5,14 @@ from decimal import Decimal
 from io import BytesIO, StringIO
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from certification import services as certification
 from courses.models import Enrolment
-from skills_program import dashboard
+from reporting import dashboard
+from reporting.models import FigureSnapshot
 from tests import factories
 from tests.scenarios import START, completed_class
 
@@ -38,7 +40,6 @@ def test_figures_match_direct_counts(county, policy_year):
     statuses = dict(data["statuses"])
     assert statuses["已结业"] == 2
     league = {row[0]: row for row in data["league"]}
-    from decimal import Decimal
 
     assert league[first.institution.name][1:4] == (3, Decimal("1.000"), Decimal("0.333"))
     assert league[second.institution.name][2] == 0
@@ -64,9 +65,6 @@ def test_dashboard_is_hr_only(client, county):
 
 
 def test_pages_read_the_years_snapshot_until_it_is_refreshed(county, policy_year, client, settings):
-    from django.core.management import call_command
-
-    from skills_program.models import FigureSnapshot
 
     settings.FIGURES_MAX_AGE = 600
     client.force_login(factories.hr_user("hr_snapshot"))

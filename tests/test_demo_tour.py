@@ -15,24 +15,23 @@ from openpyxl import Workbook
 
 from certification.models import AssessmentResult, Certificate, EmploymentRecord
 from certification.services import issue_certificate, record_employment, verify_employment
-from courses.models import AttendanceRecord, TrainingClass
-from courses.selectors import AttendanceSheet, classes_visible_to
+from courses.models import AttendanceRecord, TrainingClass, Voucher
+from courses.selectors import AttendanceSheet, classes_visible_to, trainees_visible_to
 from courses.services import (
     approve_class,
     attendance_window,
     check_application,
+    issue_voucher,
     record_attendance,
     submit_class_application,
 )
-from institutions.flags import Flag, resolve_flag
-from institutions.selectors import todo_for_institution
-from skills_program import demo_data as demo
-from skills_program.selectors import current_policy_year
+from programme.selectors import current_policy_year
+from reporting.flags import Flag, resolve_flag
+from reporting.selectors import todo_for_institution
 from subsidies import services as claims
-from subsidies.models import ClaimObjection, ClaimStatus, SubsidyClaim, Voucher
-from subsidies.services import issue_voucher
+from subsidies.models import ClaimObjection, ClaimStatus, SubsidyClaim
+from tools import demo_data as demo
 from trainees.models import Trainee
-from trainees.selectors import trainees_visible_to
 from trainees.services import register_trainee
 
 pytestmark = pytest.mark.django_db

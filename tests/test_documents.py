@@ -12,17 +12,19 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from django.contrib import admin as django_admin
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import RequestFactory
 from django.urls import reverse
 from openpyxl import Workbook
 
 from certification.models import EmploymentRecord, EvaluationPlan
+from common.documents import MAX_DOCUMENT_BYTES, sniff, validate_document
 from courses.models import ClassStatus, TrainingClass
 from institutions.models import InstitutionYear
-from skills_program.documents import MAX_DOCUMENT_BYTES, sniff, validate_document
 from tests import factories
 from tests.courses.test_views import application_data
 
@@ -403,10 +405,6 @@ def test_documents_are_only_read(client, hr):
 def test_a_stored_document_is_shown_by_its_name_never_its_path(db):
     """The class form and the admin show 教学大纲.pdf linked to the document view, not the storage
     path (classes/syllabus/2026/<uuid>.pdf)."""
-    from django.contrib import admin as django_admin
-    from django.test import RequestFactory
-
-    from courses.models import TrainingClass
 
     training_class = factories.class_application()
     form_field = TrainingClass._meta.get_field("syllabus").formfield()

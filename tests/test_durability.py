@@ -24,6 +24,7 @@ from pathlib import Path
 from unittest import mock
 from urllib.parse import quote, urlencode
 
+import psycopg
 import pytest
 from django.apps import apps
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -36,12 +37,12 @@ from simple_history.models import HistoricalRecords
 
 from courses import services as courses
 from courses.models import ClassStatus, ClassTransition, Enrolment, TrainingClass
-from skills_program.management.commands.bench_import import id_numbers, registration_sheet
 from subsidies import services as subsidies
 from subsidies.models import ClaimStatus, SubsidyClaim
 from tests import factories
 from tests.imports.corpus import sheet
 from tests.scenarios import START, completed_class
+from tools.management.commands.bench_import import id_numbers, registration_sheet
 from trainees import imports as trainee_imports
 from trainees.models import CategoryMembership, Trainee
 from trainees.policy import parse_id_number
@@ -288,8 +289,6 @@ def suite_database():
 
 
 def connect(dbname, **kwargs):
-    import psycopg
-
     s = connection.settings_dict
     return psycopg.connect(host=s["HOST"] or "127.0.0.1", port=s["PORT"] or 5432, user=s["USER"] or None,
                            password=s["PASSWORD"] or None, dbname=dbname, **kwargs)

@@ -13,8 +13,11 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 from django.contrib import admin
-from django.test import Client
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client, RequestFactory
 from django.urls import Resolver404, resolve
+from openpyxl import Workbook, load_workbook
 
 from courses.models import TrainingClass
 from trainees.models import Trainee
@@ -149,14 +152,10 @@ def test_no_admin_export_or_template_carries_a_full_id_or_phone(demo):
 
 
 def _user(username):
-    from django.contrib.auth import get_user_model
-
     return get_user_model().objects.get(username=username)
 
 
 def _request(client):
-    from django.test import RequestFactory
-
     request = RequestFactory().get("/admin/")
     request.user = _user("hr_admin")
     return request
@@ -166,9 +165,6 @@ def _request(client):
 def test_no_import_preview_carries_a_full_id_or_phone(demo):
     """Every import's preview, fed the full ID numbers and phones of people of the uploader's own
     and of other townships (rows skipped, refused or accepted), shows them masked."""
-    from django.core.files.uploadedfile import SimpleUploadedFile
-    from openpyxl import Workbook, load_workbook
-
     people = list(Trainee.objects.order_by("?").values_list("id_number", "phone", "name")[:10])
     training_class = TrainingClass.objects.filter(institution__staff__user__username="inst_clerk").order_by("pk")
     endpoints = [("town_official", "/township/import/trainees/"), ("town_official", "/township/employment/import/"),

@@ -15,12 +15,13 @@ from stdnum.cn import ric
 
 from certification.models import Certificate, EmploymentRecord
 from courses import policy as class_policy
-from courses.models import AttendanceRecord, ClassStatus, Enrolment, Session, TrainingClass
+from courses.models import AttendanceRecord, ClassStatus, Enrolment, Session, TrainingClass, Voucher
 from courses.selectors import AttendanceSheet
 from institutions.models import TrainingInstitution
 from institutions.validators import validate_credit_code
-from skills_program.models import PolicyYear, TargetLine, Township
-from subsidies.models import ClaimLine, SubsidyClaim, Voucher
+from programme.models import PolicyYear, TargetLine, Township
+from subsidies.models import ClaimLine, SubsidyClaim
+from tools.management.commands.generate_data import Command, Generator
 from trainees.models import Trainee
 from trainees.policy import parse_id_number
 
@@ -150,8 +151,6 @@ def test_refuses_province_scale_on_sqlite():
 
 
 def test_the_same_seed_plans_the_same_year():
-    from skills_program.management.commands.generate_data import Command, Generator
-
     def plan(seed):
         generator = Generator(Command(stdout=StringIO()), "county", seed, 1.0)
         generator.plan_reference()

@@ -1,5 +1,5 @@
 """What portal users read cites the plan's clause, never the specification's rule numbers (R1 …);
-the rule a refusal applies is found from its error code (skills_program.policy.rule_of)."""
+the rule a refusal applies is found from its error code (programme.policy.rule_of)."""
 
 import ast
 import re
@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from courses import policy as courses_policy
-from skills_program.policy import RULE_OF_CODE, PolicyParams, rule_of
+from programme.policy import RULE_OF_CODE, PolicyParams, rule_of
 
 ROOT = Path(__file__).resolve().parent.parent
 RULE_NUMBER = re.compile(r"(?<![A-Za-z0-9])R\d{1,2}(?![0-9])")
@@ -19,7 +19,7 @@ HAN = re.compile(r"[\u4e00-\u9fff]")
 MODULES = sorted(
     path for pattern in ("*/policy.py", "*/services.py", "*/forms.py", "*/imports.py", "*/views.py")
     for path in ROOT.glob(pattern) if path.parent.name != "tests"
-) + [ROOT / "skills_program" / "import_views.py"]
+) + [ROOT / "common" / "import_views.py", ROOT / "reporting" / "public.py"] + sorted((ROOT / "portals").glob("*.py"))
 TEMPLATES = ["courses/class_form.html", "courses/class_detail.html", "courses/attendance.html",
              "certification/results.html", "certification/employment.html", "imports/preview.html",
              "imports/upload.html", "trainees/register.html", "trainees/trainee_detail.html"]

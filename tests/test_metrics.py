@@ -5,10 +5,10 @@ certificate earned on that training."""
 import pytest
 
 from certification.models import Certificate
-from skills_program.dashboard import progress
+from portals.township import _progress
+from reporting.dashboard import progress
 from tests import factories
 from tests.scenarios import completed_class
-from trainees.views import _progress
 
 pytestmark = pytest.mark.django_db
 

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from tests import factories
+from trainees.policy import looks_like_phone, normalise_phone, phone_spellings
 
 pytestmark = pytest.mark.django_db
 
@@ -83,8 +84,6 @@ def test_the_township_list_refuses_a_number_in_the_url_and_finds_it_by_post(clie
 
 
 def test_phones_are_normalised_as_people_type_them():
-    from trainees.policy import looks_like_phone, normalise_phone, phone_spellings
-
     for typed in (PHONE, "+86 138 1234 5678", "8613812345678", "138-1234-5678", "１３８１２３４５６７８"):
         assert normalise_phone(typed) == PHONE, typed
         assert looks_like_phone(typed), typed

@@ -8,8 +8,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from skills_program.models import PolicyYear
-from skills_program.policy import FROZEN_PARAMETERS, ensure_parameters_unchanged, parameters_frozen_reason
+from programme.models import PolicyYear
+from programme.policy import FROZEN_PARAMETERS, ensure_parameters_unchanged, parameters_frozen_reason
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -57,11 +57,11 @@ def test_a_year_without_business_may_change():
 def test_hr_sees_the_locked_parameters_read_only_with_the_reason(hr_client):
     training_class = factories.class_application()
     year = training_class.policy_year
-    url = reverse("admin:skills_program_policyyear_change", args=[year.pk])
+    url = reverse("admin:programme_policyyear_change", args=[year.pk])
     page = hr_client.get(url)
     content = page.content.decode()
     assert page.status_code == 200 and "规则参数已锁定" in content
     assert 'name="min_attendance_rate"' not in content and 'name="photos_per_session"' in content
     empty = factories.PolicyYearFactory(year=2019)
-    open_page = hr_client.get(reverse("admin:skills_program_policyyear_change", args=[empty.pk])).content.decode()
+    open_page = hr_client.get(reverse("admin:programme_policyyear_change", args=[empty.pk])).content.decode()
     assert 'name="min_attendance_rate"' in open_page and "规则参数已锁定" not in open_page

@@ -30,11 +30,8 @@ from stdnum.cn import ric, uscc
 
 from certification.imports import EmploymentImport, ResultsImport
 from certification.views import parse_date
-from courses.imports import RosterImport, _looks_like_a_date
-from courses.services import parse_mark
-from institutions.validators import normalise_credit_code, validate_credit_code
-from skills_program.excel import FORMULA_STARTS, cell_value, safe_cell
-from skills_program.imports import (
+from common.excel import FORMULA_STARTS, cell_value, safe_cell
+from common.imports import (
     CheckedUpload,
     Column,
     RowError,
@@ -44,8 +41,12 @@ from skills_program.imports import (
     display,
     parse_cell,
 )
-from skills_program.policy import PolicyParams
-from skills_program.uploads import guard_xlsx, read_rows
+from common.uploads import guard_xlsx, read_rows
+from courses.imports import RosterImport, _looks_like_a_date
+from courses.models import Enrolment
+from courses.services import parse_mark
+from institutions.validators import normalise_credit_code, validate_credit_code
+from programme.policy import PolicyParams
 from subsidies.policy import split_instalments, training_subsidy
 from subsidies.views import amount_in_words
 from tests import factories
@@ -449,7 +450,7 @@ def test_valid_credit_codes_pass_in_any_typing_and_every_single_change_is_refuse
                 refused(validate_credit_code, code[:position] + replacement + code[position + 1:])
 
 
-# --- cells of the spreadsheet import (skills_program.imports) ---------------------------------------
+# --- cells of the spreadsheet import (common.imports) ---------------------------------------
 
 KINDS = {
     "id_number": Column("身份证号", "id_number", kind="id_number"),
@@ -602,7 +603,7 @@ def rows_for(headers, plausible):
 
 
 def parse_rows(importer, rows):
-    with mock.patch("skills_program.imports.read_rows", return_value=rows):
+    with mock.patch("common.imports.read_rows", return_value=rows):
         return importer.parse(CheckedUpload(name="表.xlsx", content=b""))
 
 
@@ -651,8 +652,6 @@ def test_random_rows_give_parsed_items_or_clear_row_errors(rows):
 
 def the_real_importers():
     """The import sheets whose columns can be built without a database."""
-    from courses.models import Enrolment
-
     no_class = SimpleNamespace(enrolments=SimpleNamespace(select_related=lambda *args: []))
     return [RosterImport(user=None, training_class=None), ResultsImport(user=None, training_class=no_class),
             EmploymentImport(user=None, enrolments=Enrolment.objects.none())]
@@ -809,7 +808,7 @@ def test_random_rows_of_the_trainee_registration_sheet_are_planned_or_refused_cl
     @example(rows=long_phone)  # a valid number with an extension, 27 characters for a 20-character column
     def run(rows):
         TRIED["TraineeRegistration.plan (random rows, database)"] += 1
-        with mock.patch("skills_program.imports.read_rows", return_value=rows):
+        with mock.patch("common.imports.read_rows", return_value=rows):
             plan = importer.plan(CheckedUpload(name="学员登记.xlsx", content=b""))
         for error in plan.errors:
             assert_clear_message(error.reason)

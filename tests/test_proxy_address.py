@@ -2,12 +2,19 @@
 from X-Forwarded-For, counted from the right, by one helper (accounts.security.client_address)
 that django-axes, the security log and the full-ID view records all use."""
 
+import sys
+
 import pytest
+from axes.helpers import get_client_ip_address
+from axes.models import AccessAttempt
+from django.core.exceptions import ImproperlyConfigured
 from django.test import RequestFactory
 from django.urls import reverse
 
 from accounts.security import client_address
+from skills_program.checks import ensure_proxy_addresses_resolvable
 from tests import factories
+from trainees.models import IdNumberView
 
 pytestmark = pytest.mark.django_db
 
@@ -33,8 +40,6 @@ def one_proxy(settings):
 
 
 def test_failures_from_one_client_behind_the_proxy_lock_that_client_only(client, one_proxy):
-    from axes.models import AccessAttempt
-
     factories.hr_user("proxied_hr")
     statuses = [sign_in(client, "proxied_hr", "Wrong-password-1", CLIENT_A).status_code for _ in range(5)]
     assert statuses == [200, 200, 200, 200, 429]
@@ -74,8 +79,6 @@ CASES = [  # PROXY_COUNT, REMOTE_ADDR, X-Forwarded-For as received, the client's
 
 
 def test_the_client_is_the_proxy_count_th_address_from_the_right(settings):
-    from axes.helpers import get_client_ip_address
-
     for proxies, remote, forwarded, expected in CASES:
         settings.PROXY_COUNT = proxies
         meta = {"REMOTE_ADDR": remote} | ({"HTTP_X_FORWARDED_FOR": forwarded} if forwarded else {})
@@ -113,8 +116,6 @@ def test_the_security_log_writes_the_clients_address(client, one_proxy, caplog):
 
 
 def test_a_full_id_view_records_the_clients_address(client, one_proxy):
-    from trainees.models import IdNumberView
-
     trainee = factories.TraineeFactory()
     client.force_login(factories.township_user(trainee.township))
     response = through_proxy(client, reverse("trainees:trainee-detail", args=[trainee.pk]), {"reveal": "id_number"},
@@ -129,11 +130,7 @@ def test_a_full_id_view_records_the_clients_address(client, one_proxy):
 
 
 def test_the_process_refuses_to_start_behind_a_proxy_without_ipware(settings, monkeypatch):
-    import sys
 
-    from django.core.exceptions import ImproperlyConfigured
-
-    from skills_program.checks import ensure_proxy_addresses_resolvable
 
     settings.PROXY_COUNT = 1
     ensure_proxy_addresses_resolvable()

@@ -2,11 +2,12 @@
 traceback; other 4xx keep one line without a traceback; a crash keeps its traceback."""
 
 import logging
+import sys
 
 import pytest
 from django.urls import reverse
 
-from accounts.security import OneLinePerRefusal
+from skills_program.log_filters import OneLinePerRefusal
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -58,8 +59,6 @@ def test_refusals_lose_their_traceback_crashes_keep_it(status, kept, traceback):
     try:
         raise RuntimeError("boom")
     except RuntimeError:
-        import sys
-
         record = logging.LogRecord("django.request", logging.WARNING, __file__, 1, "Refused: %s", ("/x/",),
                                    sys.exc_info())
     record.status_code = status

@@ -5,7 +5,7 @@ from django.db import connections
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from skills_program.routers import REPLICA, ReplicaRouter, reading_from_replica
+from common.routers import REPLICA, ReplicaRouter, reading_from_replica
 from tests import factories
 from trainees.models import Trainee
 

@@ -3,7 +3,7 @@ every rule of SPEC.md §4 has at least one function (issue 16 item 7)."""
 
 from pathlib import Path
 
-from skills_program.management.commands.rules_table import render, rule_functions
+from tools.management.commands.rules_table import render, rule_functions
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "rules.md"
 

@@ -4,10 +4,14 @@ import pytest
 from django.urls import reverse
 
 from certification.selectors import certificates_visible_to, employment_visible_to
-from courses.selectors import classes_visible_to, enrolments_visible_to
-from subsidies.selectors import claims_visible_to, vouchers_visible_to
+from courses.selectors import (
+    classes_visible_to,
+    enrolments_visible_to,
+    trainees_visible_to,
+    vouchers_visible_to,
+)
+from subsidies.selectors import claims_visible_to
 from tests import factories
-from trainees.selectors import trainees_visible_to
 
 pytestmark = pytest.mark.django_db
 

@@ -17,9 +17,13 @@ from django.utils import timezone
 
 from accounts.models import Role
 from checkin.models import SessionPhoto
-from courses.models import AttendanceCorrection, ClassDecision
+from courses.models import AttendanceCorrection, ClassDecision, TrainingClass
 from tests import factories
+from tests.courses.test_views import application_data
+from tests.ids import make_id_number
+from tests.test_admin import populate
 from tests.urlwalk import routes
+from trainees.models import Trainee
 
 pytestmark = pytest.mark.django_db
 
@@ -82,7 +86,6 @@ def _party(year):
 def world(db):
     year = factories.PolicyYearFactory(year=2018)
     own, foreign = _party(year), _party(year)
-    from tests.test_admin import populate
 
     populate(1)  # a row of every other kind, for the admin's object pages
     factories.GroupFactory()
@@ -225,9 +228,6 @@ def test_a_bulk_attendance_save_with_one_foreign_enrolment_changes_nothing(world
 
 
 def test_forged_fields_on_a_class_application_are_ignored(world):
-    from courses.models import TrainingClass
-    from tests.courses.test_views import application_data
-
     own, foreign = world.own, world.foreign
     occupation = own.training_class.occupation
     data = {**application_data(occupation, own.training_class.target_line), **forged_fields(world),
@@ -247,9 +247,6 @@ def test_forged_fields_on_a_class_application_are_ignored(world):
 
 
 def test_forged_township_on_registration_is_ignored(world):
-    from tests.ids import make_id_number
-    from trainees.models import Trainee
-
     number = make_id_number()
     data = {**forged_fields(world), "id_number": number, "name": "赵六", "phone": "13912345678",
             "category": "rural_labour", "held_from": "2018-05-14", "education": "junior", "address": ""}

@@ -1,5 +1,6 @@
 """Logins lock after repeated failures, pages carry the security headers, deployment checks pass."""
 
+import datetime
 import os
 import secrets
 import subprocess
@@ -8,10 +9,18 @@ import sys
 import pytest
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
+from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import get_max_age
 
+from skills_program.log_filters import RedactPersonalData, redact
 from tests import factories
+from tests.ids import make_id_number
+from tests.urlwalk import routes
+from trainees.models import Trainee
 
 pytestmark = pytest.mark.django_db
 
@@ -61,8 +70,6 @@ def login(client, username, password="Test-password-2018", ip="10.0.0.9"):
 
 
 def test_signing_in_issues_a_new_session_key(client):
-    from django.contrib.sessions.models import Session
-
     factories.township_user(factories.TownshipFactory(), username="official_rekey")
     session = client.session
     session["before_login"] = True
@@ -74,8 +81,6 @@ def test_signing_in_issues_a_new_session_key(client):
 
 
 def test_signing_out_ends_the_session(client):
-    from django.contrib.sessions.models import Session
-
     factories.township_user(factories.TownshipFactory(), username="official_out")
     login(client, "official_out")
     key = client.cookies[settings.SESSION_COOKIE_NAME].value
@@ -96,10 +101,6 @@ def test_deactivating_an_account_ends_its_sessions(client):
 
 
 def test_sessions_end_after_thirty_minutes_idle_and_each_request_extends_them(client):
-    import datetime
-
-    from django.contrib.sessions.models import Session
-    from django.utils import timezone
 
     assert settings.SESSION_COOKIE_AGE == 30 * 60 and settings.SESSION_SAVE_EVERY_REQUEST
     factories.township_user(factories.TownshipFactory(), username="official_idle")
@@ -132,8 +133,6 @@ def test_sign_ins_failures_lockouts_and_refusals_are_logged(client, caplog):
 
 
 def test_pages_with_personal_data_are_never_cached(client):
-    from django.utils.cache import get_max_age
-
     trainee = factories.TraineeFactory()
     official = factories.township_user(trainee.township)
     client.force_login(official)
@@ -151,10 +150,6 @@ def test_pages_with_personal_data_are_never_cached(client):
 
 def test_every_state_changing_request_needs_the_csrf_token(client):
     """With CSRF checks on (as in production), a POST without the token changes nothing."""
-    from django.test import Client
-
-    from tests.urlwalk import routes
-    from trainees.models import Trainee
 
     trainee = factories.TraineeFactory()
     official = factories.township_user(trainee.township)
@@ -186,9 +181,6 @@ def test_every_state_changing_request_needs_the_csrf_token(client):
 def test_a_crash_shows_a_generic_page_and_logs_no_personal_data(monkeypatch, caplog):
     """An unexpected error answers 500 with a page that names nothing internal; the log keeps the
     traceback with ID numbers and phones masked."""
-    from django.test import Client
-
-    from tests.ids import make_id_number
 
     factories.PolicyYearFactory(year=2018)
     number = make_id_number()
@@ -196,13 +188,12 @@ def test_a_crash_shows_a_generic_page_and_logs_no_personal_data(monkeypatch, cap
     def crash(*args, **kwargs):
         raise RuntimeError(f"unexpected state for {number} 13912345678")
 
-    monkeypatch.setattr("subsidies.public.notices", crash)
+    monkeypatch.setattr("reporting.public.notices", crash)
     response = Client(raise_request_exception=False).get(reverse("public-home"))
     assert response.status_code == 500
     content = response.content.decode()
     assert "系统暂时无法处理您的请求" in content
     assert "RuntimeError" not in content and "Traceback" not in content and number not in content
-    from skills_program.log_filters import RedactPersonalData
 
     redact = RedactPersonalData()
     errors = [r for r in caplog.records if r.levelname == "ERROR" and r.name == "django.request"]
@@ -214,8 +205,6 @@ def test_a_crash_shows_a_generic_page_and_logs_no_personal_data(monkeypatch, cap
 
 
 def test_the_log_filter_masks_phones_as_people_type_them():
-    from skills_program.log_filters import redact
-
     for typed in ("13812345678", "+8613812345678", "8613812345678", "138-1234-5678", "+86 138 1234 5678"):
         assert redact(f"phone {typed} refused") == "phone 138****5678 refused", typed
     assert redact("110105194912310021") == "110105********0021"

@@ -11,17 +11,21 @@ from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 
-from courses.models import AttendanceRecord, ClassStatus, Enrolment, TrainingClass
-from skills_program import demo_data as demo
-from skills_program.calendar import workday_calendar
-from skills_program.models import PolicyYear, TargetLine, Township, TownshipTarget
-from subsidies.models import ClaimLine, SubsidyClaim, Voucher
+from common.documents import DOCX, sniff
+from courses.models import AttendanceRecord, ClassStatus, Enrolment, TrainingClass, Voucher
+from courses.services import check_application
+from programme.calendar import workday_calendar
+from programme.models import PolicyYear, TargetLine, Township, TownshipTarget
+from reporting.selectors import annual_performance
+from subsidies.models import ClaimLine, SubsidyClaim
 from subsidies.policy import (
     add_calendar_months,
     employment_window_ends_on,
     split_instalments,
     training_subsidy,
 )
+from tests import factories
+from tools import demo_data as demo
 from trainees.models import Trainee
 
 pytestmark = pytest.mark.django_db
@@ -51,8 +55,6 @@ def test_refuses_when_debug_is_off(settings):
 def test_refuses_a_database_holding_an_open_2018(settings):
     """An older demo (2018 still running) is not mixed with this one: the command says to start
     from an empty database."""
-    from tests import factories
-
     settings.DEBUG = True
     factories.PolicyYearFactory(year=2018)
     with pytest.raises(CommandError, match="db.sqlite3"):
@@ -95,12 +97,10 @@ def test_the_county_year_is_believable(seeded):
     rates = TrainingClass.objects.filter(status__in=["completed", "closed"]).values_list("attendance_rate", flat=True)
     assert None not in rates and min(rates) >= Decimal("0.85")
     # Applications waiting for a decision meet every rule, so HR can approve them in the demo.
-    from courses.services import check_application
 
     for training_class in TrainingClass.objects.filter(status__in=["draft", "submitted", "returned"]):
         check_application(training_class)
         # Its documents are of a kind an upload may be (Word), named as uploads are.
-        from skills_program.documents import DOCX, sniff
 
         for field in ("syllabus", "teaching_plan", "assessment_plan"):
             document = getattr(training_class, field)
@@ -128,7 +128,6 @@ def test_2018_is_a_closed_archive(seeded):
         assert set(training_class.claims.values_list("instalment", flat=True)) == {"first", "second"}
         assert training_class.closed_at.date() > employment_window_ends_on(training_class.end_on, p=archive.params())
     assert not Voucher.objects.filter(policy_year=archive, status="issued").exists()
-    from institutions.selectors import annual_performance
 
     assert all(performance.keeps_eligibility for _, performance in annual_performance(archive))
 

@@ -1,16 +1,23 @@
 """Portal home pages, login routing, the public page and the health probe."""
 
+import datetime as dt
 import os
 import subprocess
 import sys
 
+import openpyxl
 import pytest
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.urls import reverse
 
 from courses.models import ClassStatus, Enrolment
+from skills_program.checks import ensure_openpyxl_defused
+from subsidies.models import SubsidyClaim
 from tests import factories
+from tests.scenarios import START, completed_class
+from trainees.models import Trainee
 
 pytestmark = pytest.mark.django_db
 
@@ -157,10 +164,6 @@ def test_no_missing_migrations():
 
 def test_openpyxl_uses_defusedxml(monkeypatch):
     """The process starts only when openpyxl parses through defusedxml."""
-    import openpyxl
-    from django.core.exceptions import ImproperlyConfigured
-
-    from skills_program.checks import ensure_openpyxl_defused
 
     assert openpyxl.DEFUSEDXML
     ensure_openpyxl_defused()
@@ -183,9 +186,6 @@ def test_error_pages_are_chinese(client, settings):
 
 
 def test_institution_home_lists_what_needs_doing(client, monkeypatch):
-    import datetime as dt
-
-    from tests.scenarios import START, completed_class
 
     done = completed_class(trainees=2)
     client.force_login(done.clerk)
@@ -197,7 +197,6 @@ def test_institution_home_lists_what_needs_doing(client, monkeypatch):
                                               decision_note="请补充教材")
     todo = client.get(reverse("institutions:home")).context["todo"]
     assert todo["returned"] == [returned]
-    from subsidies.models import SubsidyClaim
 
     SubsidyClaim.objects.create(institution=done.institution, training_class=done, instalment="first",
                                 status="paid")
@@ -208,9 +207,6 @@ def test_institution_home_lists_what_needs_doing(client, monkeypatch):
 
 def test_public_pages_leak_no_personal_data_on_the_demo(client, demo_county):
     """Every demo trainee's full ID number and phone is searched for in every public page."""
-    from subsidies.models import SubsidyClaim
-    from trainees.models import Trainee
-
     pages = [client.get(reverse("public-home")).content.decode(),
              client.get(reverse("public-home") + "?year=2018").content.decode()]
     assert SubsidyClaim.objects.filter(status="publicised").exists()

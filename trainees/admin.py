@@ -1,6 +1,10 @@
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.urls import path, reverse
 
-from skills_program.admin_mixins import (
+from accounts.security import client_address
+from common.admin_mixins import (
     HistoryAdmin,
     IdNumberSearchMixin,
     NoDeleteMixin,
@@ -8,7 +12,10 @@ from skills_program.admin_mixins import (
     annotation_column,
     related_count,
 )
+from common.import_views import handle_import, template_response
+from trainees.imports import TraineeRegistration
 from trainees.models import CategoryMembership, IdNumberView, Trainee, ViewPlace
+from trainees.services import reveal_id_number
 
 
 class CategoryMembershipInline(admin.TabularInline):
@@ -38,11 +45,12 @@ class TraineeAdmin(NoDeleteMixin, IdNumberSearchMixin, PrefixSearchMixin, Histor
     show_full_result_count = False
 
     def get_queryset(self, request):
-        from courses.models import Enrolment
-
+        # The roster rows through the trainee's reverse relation: the roster belongs to courses,
+        # a layer above.
+        enrolment = Trainee._meta.get_field("enrolments").related_model
         return super().get_queryset(request).annotate(
             _category_count=related_count(CategoryMembership, "trainee"),
-            _enrolment_count=related_count(Enrolment, "trainee", is_withdrawn=False),
+            _enrolment_count=related_count(enrolment, "trainee", is_withdrawn=False),
         )
 
     @admin.display(description="年龄", ordering="-birth_on")
@@ -80,10 +88,6 @@ class TraineeAdmin(NoDeleteMixin, IdNumberSearchMixin, PrefixSearchMixin, Histor
 
     def _record_id_view(self, request, response, object_id):
         """A page that showed the number (a GET answered 200) is one recorded view."""
-        from django.contrib.admin.utils import unquote
-
-        from accounts.security import client_address
-        from trainees.services import reveal_id_number
 
         if request.method == "GET" and response.status_code == 200:
             trainee = Trainee.objects.filter(pk=unquote(object_id)).first() if str(object_id).isdigit() else None
@@ -96,18 +100,11 @@ class TraineeAdmin(NoDeleteMixin, IdNumberSearchMixin, PrefixSearchMixin, Histor
         super().save_model(request, obj, form, change)
 
     def get_urls(self):
-        from django.urls import path
-
         return [path("import/", self.admin_site.admin_view(self.import_view), name="trainees_trainee_import"),
                 *super().get_urls()]
 
     def import_view(self, request):
         """学员登记 for any township, through the same pipeline as the township portal."""
-        from django.core.exceptions import PermissionDenied
-        from django.urls import reverse
-
-        from skills_program.import_views import handle_import, template_response
-        from trainees.imports import TraineeRegistration
 
         if not self.has_add_permission(request):
             raise PermissionDenied

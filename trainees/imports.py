@@ -5,9 +5,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.scope import scope_of
-from skills_program.bulk import insert_history, insert_rows
-from skills_program.imports import Column, Plan, SheetImport
-from skills_program.models import Township
+from common.bulk import insert_history, insert_rows
+from common.imports import Column, Plan, SheetImport
+from programme.models import Township
 from trainees.models import CategoryMembership, Education, Trainee, TraineeCategory
 from trainees.policy import parse_id_number, person_label
 from trainees.validators import validate_phone

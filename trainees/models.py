@@ -4,10 +4,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from trainees.fields import ResidentIdField
-from trainees.policy import mask_id_number, mask_phone, normalise_id_number, parse_id_number
+from trainees.policy import age_on, mask_id_number, mask_phone, normalise_id_number, parse_id_number
 from trainees.validators import validate_id_number, validate_phone
 
 
@@ -56,7 +57,7 @@ class Trainee(models.Model):
     birth_on = models.DateField("出生日期", editable=False)
     phone = models.CharField("联系电话", max_length=20, blank=True, db_index=True, validators=[validate_phone])
     township = models.ForeignKey(
-        "skills_program.Township", models.PROTECT, related_name="trainees", verbose_name="所属乡镇",
+        "programme.Township", models.PROTECT, related_name="trainees", verbose_name="所属乡镇",
         help_text="学员户籍或常住所在乡镇,由该乡镇负责组织发动(《实施方案》五(二))。",
     )
     education = models.CharField("文化程度", max_length=20, choices=Education.choices, blank=True)
@@ -112,15 +113,10 @@ class Trainee(models.Model):
     def age(self):
         """Completed years today. Lists show the age, never the birth date: the birth date is
         exactly the part of the ID number that masking hides."""
-        from django.utils import timezone
-
-        from trainees.policy import age_on
 
         return age_on(self.birth_on, timezone.localdate())
 
     def _derive_from_id_number(self, *, strict):
-        from django.utils import timezone
-
         try:
             info = parse_id_number(self.id_number, today=timezone.localdate())
         except ValidationError as error:

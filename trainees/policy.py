@@ -1,4 +1,4 @@
-"""Rules about trainees as people: R13 (the ID number and masking live in skills_program.personal_data).
+"""Rules about trainees as people: R13 (the ID number and masking live in common.personal_data).
 
 Pure functions: values in, values out, ValidationError(code=...) on refusal. Today is passed in.
 """
@@ -9,7 +9,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 
-from skills_program.personal_data import (  # noqa: F401 - the trainee's rules read them here too
+from common.personal_data import (  # noqa: F401 - the trainee's rules read them here too
     PROVINCE_CODES,
     IdNumber,
     age_on,

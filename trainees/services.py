@@ -10,13 +10,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.scope import scope_of
-from trainees.models import CategoryMembership, Trainee
-from trainees.policy import mask_name, parse_id_number
+from trainees.models import CategoryMembership, IdNumberView, Trainee
+from trainees.policy import mask_name, may_see_full_id_number, parse_id_number
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
-    from skills_program.models import Township
+    from programme.models import Township
 
 
 class AlreadyRegistered(ValidationError):
@@ -81,9 +81,6 @@ def end_category(membership: CategoryMembership, *, by: User, held_until: date) 
 def reveal_id_number(trainee: Trainee, *, by: User, place: str, address: str | None = None) -> str:
     """The full ID number for the trainee's page, recorded as one `IdNumberView` (SPEC.md §2).
     Refused to anyone but county HR and the trainee's own township."""
-    from trainees.models import IdNumberView
-    from trainees.policy import may_see_full_id_number
-
     scope = scope_of(by)
     if not may_see_full_id_number(is_hr=scope.is_hr, viewer_township_id=scope.township_id,
                                   trainee_township_id=trainee.township_id):

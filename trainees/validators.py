@@ -1,5 +1,7 @@
 import re
 
+import phonenumbers
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from trainees.policy import normalise_id_number, parse_id_number
@@ -20,9 +22,6 @@ def validate_phone(value):
     """A Chinese mobile or landline number (landlines with their area code, e.g. 0355-1234567).
     Mobile numbers of the 13x-19x ranges pass on their shape; others go through phonenumbers.
     A value that is not text (a number from a spreadsheet cell) is checked as its digits."""
-    import phonenumbers
-    from django.core.exceptions import ValidationError
-
     value = "" if value is None else str(value)
     if _MOBILE.match(value or "") and not value.startswith(("140", "141", "154")):
         return

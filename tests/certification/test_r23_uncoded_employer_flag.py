@@ -6,9 +6,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from certification.models import EmploymentRecord
-from institutions.flags import detect_flags
 from institutions.models import Flag, FlagKind
-from skills_program.models import PolicyYear
+from programme.models import PolicyYear
+from reporting.flags import _employment_link, detect_flags
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -90,8 +90,6 @@ def test_zero_turns_the_check_off():
 
 
 def test_past_what_a_link_holds_it_filters_by_the_names_typed_and_the_year(hr_client):
-    from institutions.flags import _employment_link
-
     records = hires(5)
     far = [10_000_000 + n for n in range(40)]  # ids that would not fit a flag's link
     room = Flag._meta.get_field("evidence_url").max_length

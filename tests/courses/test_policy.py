@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from courses import policy
-from skills_program.policy import PolicyParams
+from programme.policy import PolicyParams
 
 P = PolicyParams(year=2018)
 

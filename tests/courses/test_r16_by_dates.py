@@ -13,7 +13,7 @@ from certification.models import Certificate
 from courses import policy
 from courses import services as courses
 from courses.models import Enrolment, TrainingClass
-from skills_program.policy import PolicyParams
+from programme.policy import PolicyParams
 from tests import factories
 from tests.imports.corpus import sheet
 from tests.scenarios import START, approved_class, completed_class, county_moment

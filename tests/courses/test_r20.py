@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 
 from courses import policy, services
 from courses.models import AttendanceCorrection, AttendanceRecord, Session
-from skills_program.policy import PolicyParams, rule_of
+from programme.policy import PolicyParams, rule_of
 from tests import factories
 from tests.imports.corpus import sheet
 from tests.scenarios import county_moment

@@ -16,7 +16,7 @@ from django.urls import reverse
 from courses import policy, services
 from courses.models import ClassDecision, ClassStatus, ClassTransition, Session
 from courses.selectors import AttendanceSheet
-from skills_program.policy import PolicyParams, rule_of
+from programme.policy import PolicyParams, rule_of
 from tests import factories
 from tests.scenarios import approved_class
 

@@ -15,6 +15,7 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.urls import reverse
 
 from checkin.models import SessionPhoto
+from common.models import ImportBatch
 from courses import services
 from courses.models import (
     AttendanceRecord,
@@ -24,7 +25,6 @@ from courses.models import (
     Enrolment,
     Session,
 )
-from skills_program.models import ImportBatch
 from tests import factories
 from tests.checkin.test_photos import jpeg, upload
 from tests.imports.corpus import sheet

@@ -8,10 +8,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from courses import services
-from courses.models import ClassStatus, ClassTransition, Enrolment
+from courses.models import ClassStatus, ClassTransition, Enrolment, VoucherStatus
 from courses.selectors import AttendanceSheet
 from institutions.models import InstitutionYear
-from subsidies.models import VoucherStatus
 from tests import factories
 from tests.ids import make_id_number
 from tests.scenarios import approved_class, county_moment

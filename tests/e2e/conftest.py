@@ -21,7 +21,8 @@ def pytest_collection_modifyitems(config, items):
         missing = "浏览器测试需要 Debian 的 chromium(apt-get install chromium fonts-wqy-microhei)"
     else:
         try:
-            import playwright  # noqa: F401
+            # Probing an optional package: the import is the check.
+            import playwright  # noqa: F401, PLC0415
         except ImportError:
             missing = "浏览器测试需要 pytest-playwright(make test 会安装)"
     if missing and os.environ.get("E2E_REQUIRED"):

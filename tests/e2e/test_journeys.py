@@ -25,7 +25,8 @@ def hr_group():
     """County HR staff as the demo has them: ordinary staff with the programme's permissions."""
     group, _ = Group.objects.get_or_create(name="县人社局工作人员")
     group.permissions.set(Permission.objects.filter(content_type__app_label__in=[
-        "skills_program", "accounts", "trainees", "institutions", "courses", "certification", "subsidies"]))
+        "programme", "common", "reporting", "accounts", "trainees", "institutions", "courses", "certification",
+        "subsidies"]))
     return group
 
 

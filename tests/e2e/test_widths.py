@@ -16,10 +16,10 @@ from openpyxl import Workbook, load_workbook
 
 from accounts.models import UserProfile
 from courses.models import ClassStatus, Session, TrainingClass
-from skills_program.dashboard import MIN_READABLE_PX
-from skills_program.demo_data import PASSWORD
+from reporting.dashboard import MIN_READABLE_PX
 from tests.e2e.conftest import SHOTS
 from tests.ids import make_id_number
+from tools.demo_data import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

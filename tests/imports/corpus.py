@@ -1,12 +1,13 @@
 """Crafted spreadsheets that must be refused before or while parsing."""
 
+import warnings
 import zipfile
 from io import BytesIO
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
-from skills_program.uploads import OLE_MAGIC
+from common.uploads import OLE_MAGIC
 
 
 def valid_xlsx(rows=(("姓名", "身份证号"), ("张三", "11010519491231002X"))):
@@ -206,7 +207,6 @@ def duplicate_sheet():
     with zipfile.ZipFile(BytesIO(valid_xlsx())) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for item in source.infolist():
             target.writestr(item.filename, source.read(item.filename))
-        import warnings
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

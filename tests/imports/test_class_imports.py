@@ -5,8 +5,10 @@ from decimal import Decimal
 from io import BytesIO
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
+from stdnum.cn import ric
 
 from courses import services
 from courses.models import AttendanceRecord, Enrolment
@@ -105,7 +107,6 @@ def test_the_masked_template_filled_in_marks_the_right_trainees(client, running)
             sheet_.cell(row=row, column=column, value=mark)
     buffer = BytesIO()
     workbook.save(buffer)
-    from django.core.files.uploadedfile import SimpleUploadedFile
 
     response, plan = post(client, url, SimpleUploadedFile("考勤.xlsx", buffer.getvalue()))
     assert plan.is_clean, [(e.row, e.reason) for e in plan.errors]
@@ -119,8 +120,6 @@ def test_the_masked_template_filled_in_marks_the_right_trainees(client, running)
 def test_a_masked_number_two_trainees_share_is_refused(client, running):
     """Two trainees of the roster whose numbers agree in the first 6 and last 4 characters: the
     masked form names neither, and the row asks for the full number."""
-    from stdnum.cn import ric
-
     first = running.enrolments.order_by("pk").first().trainee
     births = (datetime.date(1970, 1, 1) + datetime.timedelta(days=d) for d in range(3000))
     twin_number = next(n for n in (first.id_number[:6] + f"{b:%Y%m%d}" + first.id_number[14:17] for b in births)

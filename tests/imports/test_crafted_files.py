@@ -16,7 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from skills_program.models import ImportBatch
+from common.models import ImportBatch
 from tests import factories
 from tests.imports import corpus
 from tests.scenarios import completed_class
@@ -101,7 +101,7 @@ CHILD = textwrap.dedent("""
     django.setup()
     from django.core.exceptions import ValidationError
     from django.core.files.uploadedfile import SimpleUploadedFile
-    from skills_program.uploads import guard_xlsx, read_rows
+    from common.uploads import guard_xlsx, read_rows
     from tests.imports import corpus
     cases = sys.argv[1:]
     files = {case: corpus.CRAFTED[case][0]() for case in cases}

@@ -1,5 +1,6 @@
 """The upload guard refuses the crafted corpus quickly and cheaply, with a Chinese message."""
 
+import os
 import time
 import tracemalloc
 
@@ -7,7 +8,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from skills_program.uploads import guard_xlsx, read_rows
+from common import uploads
+from common.uploads import guard_xlsx, read_rows
 from tests.imports import corpus
 
 
@@ -81,9 +83,6 @@ def test_a_part_holds_one_long_token_up_to_the_part_limit():
     """A 30 MiB attribute (below the 32 MiB a part may hold) is scanned, read in 4 MiB steps (in
     64 KiB steps expat re-scanned it for seconds; `bench_import`'s parse floor times the guard); a
     larger part is refused from the zip directory, unread."""
-    import os
-
-    from skills_program import uploads
 
     assert uploads.CHUNK >= 4 * 1024 * 1024 and uploads.MAX_PART <= 32 * 1024 * 1024
     blob = bytes(98 if b < 20 else 97 for b in os.urandom(30 * 1024 * 1024))

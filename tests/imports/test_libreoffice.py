@@ -9,10 +9,12 @@ export -> LibreOffice -> import runs live too.
 import datetime
 import shutil
 import subprocess
+from io import BytesIO
 from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import load_workbook
 
 from tests import factories
 from trainees.models import Trainee
@@ -47,9 +49,7 @@ def test_a_sheet_saved_by_libreoffice_imports_without_loss(official):
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) 未安装")
 def test_live_round_trip_through_libreoffice(official, tmp_path):
     response = official.get(URL + "?template=1")
-    from io import BytesIO
 
-    from openpyxl import load_workbook
 
     workbook = load_workbook(BytesIO(response.content))
     workbook.worksheets[0].append(["140421199001010012", "赵六", "13912345678", "韩店镇", "初中", "农村劳动力",

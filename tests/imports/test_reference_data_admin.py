@@ -19,10 +19,10 @@ from openpyxl import Workbook, load_workbook
 from accounts.models import Role
 from certification.models import EvaluationBody, EvaluationPlan
 from certification.resources import EvaluationPlanResource
+from common.resources import read_dataset
 from courses.models import Occupation
 from institutions.models import InstitutionYear, TrainingInstitution
-from skills_program.models import PolicyYear, Township, TownshipTarget
-from skills_program.resources import read_dataset
+from programme.models import PolicyYear, Township, TownshipTarget
 from tests import factories
 from tests.imports import corpus
 
@@ -113,13 +113,13 @@ NEW_INSTITUTION = factories.credit_code(41, prefix="52140421")
 
 TABLES = {
     "township": dict(
-        model=Township, app="skills_program", existing=_townships,
+        model=Township, app="programme", existing=_townships,
         headers=["名称", "区划代码", "类型", "所属县(市、区)"],
         new=[["苏店镇", "140421101000", "镇", "长治县"], ["荫城镇", 140421102000, "镇", "长治县"]],
         check=lambda: Township.objects.get(name="荫城镇").code == "140421102000",
         bad=["北呈乡", "", "村", "长治县"], refusal="「村」不是可选的值"),
     "townshiptarget": dict(
-        model=TownshipTarget, app="skills_program", existing=_targets,
+        model=TownshipTarget, app="programme", existing=_targets,
         headers=["乡镇", "政策年度", "任务人数"],
         new=[["韩店镇", 2019, 350], ["西火镇", "2019", 120]],
         check=lambda: TownshipTarget.objects.get(township__name="西火镇", policy_year=2019).target_count == 120,

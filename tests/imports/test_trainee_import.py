@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook, load_workbook
 
-from skills_program.models import ImportBatch
+from common.models import ImportBatch
 from tests import factories
 from tests.ids import make_id_number
 from tests.imports import corpus

@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from checkin.models import CheckIn, SessionPhoto
 from courses.models import AttendanceCorrection, AttendanceRecord, ClassStatus, CorrectionStatus
-from institutions.flags import detect_flags
 from institutions.models import Flag
+from reporting.flags import detect_flags
 from tests import factories
 
 pytestmark = pytest.mark.django_db

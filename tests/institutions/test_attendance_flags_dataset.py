@@ -19,8 +19,8 @@ from checkin import services as checkin
 from checkin.models import SessionPhoto
 from courses import services as courses
 from courses.models import AttendanceRecord, ClassStatus
-from institutions.flags import detect_flags
 from institutions.models import Flag
+from reporting.flags import detect_flags
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,8 @@ import pytest
 
 from certification.models import EmploymentRecord
 from courses.models import AttendanceRecord, Enrolment
-from institutions.flags import detect_flags
 from institutions.models import Flag
+from reporting.flags import detect_flags
 from tests import factories
 from tests.ids import make_id_number
 

@@ -6,12 +6,14 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from certification.models import EmploymentRecord
 from courses.models import AttendanceRecord, Enrolment
-from institutions.flags import detect_flags, resolve_flag
 from institutions.models import Flag
-from skills_program.models import PolicyYear
+from programme.models import PolicyYear
+from reporting.flags import detect_flags, resolve_flag
 from tests import factories
 from tests.ids import make_id_number
+from trainees.models import Trainee
 
 pytestmark = pytest.mark.django_db
 
@@ -108,9 +110,6 @@ def test_running_twice_adds_nothing_and_resolved_stays_resolved(hr):
 
 def test_demo_flags_are_all_genuine(demo_county):
     """seed_demo plants two anomalies; every flag on the demo data is real, none on clean rows."""
-    from certification.models import EmploymentRecord
-    from trainees.models import Trainee
-
     flags = {flag.kind: flag for flag in Flag.objects.all()}
     assert set(flags) == {"shared_phone", "employer_is_institution"} and Flag.objects.count() == 2
     assert Trainee.objects.filter(phone=flags["shared_phone"].key).count() > 3

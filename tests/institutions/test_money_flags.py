@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from certification.models import Certificate, EmploymentRecord
 from courses.models import Enrolment, TrainingClass
-from institutions import flags
 from institutions.models import FlagKind
+from reporting import flags
 from tests import factories
 from tests.scenarios import START, completed_class
 

@@ -7,11 +7,12 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from certification import services as certification
+from common.numbers import rate_text
 from institutions.models import InstitutionYear
-from institutions.policy import institution_performance
-from institutions.selectors import annual_performance
-from institutions.services import apply_annual_performance
-from skills_program.policy import PolicyParams
+from programme.policy import PolicyParams
+from reporting.policy import institution_performance
+from reporting.selectors import annual_performance
+from reporting.services import apply_annual_performance
 from tests import factories
 from tests.scenarios import START, completed_class
 
@@ -65,8 +66,6 @@ def test_annual_performance_and_next_years_disqualification(hr):
 def test_a_reason_writes_the_rate_as_the_table_does():
     """2 employed of 7 is 28.57 %: the reason says 28.5% as the dashboard's table and chart do
     (one formatter), never 28.6%."""
-    from skills_program.numbers import rate_text
-
     result = institution_performance(completed=7, certified=7, employed=2, p=P)
     assert rate_text(result.employment_rate) == "28.5%"
     assert result.reasons == ("就业率28.5%低于30%",)

@@ -14,9 +14,9 @@ from openpyxl import load_workbook
 
 from courses.models import ClassStatus
 from institutions.models import InstitutionYear
-from institutions.selectors import annual_performance
-from institutions.services import apply_annual_performance
-from skills_program import dashboard
+from reporting import dashboard
+from reporting.selectors import annual_performance
+from reporting.services import apply_annual_performance
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -8,15 +8,15 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from institutions.policy import (
+from common.numbers import rate_text
+from programme.policy import PolicyParams
+from reporting.policy import (
     annual_figures_status,
     counts_as_employed,
     ensure_figures_final,
     institution_performance,
     performance_rate,
 )
-from skills_program.numbers import rate_text
-from skills_program.policy import PolicyParams
 
 P = PolicyParams(year=2018)
 D = datetime.date

@@ -15,9 +15,9 @@ from django.utils import timezone
 from certification import services as certification
 from certification.models import Certificate, EmploymentRecord
 from courses.models import AttendanceRecord, Enrolment, Session, TrainingClass
-from institutions.flags import detect_flags, resolve_flag
 from institutions.models import Flag, FlagKind
-from skills_program.models import PolicyYear
+from programme.models import PolicyYear
+from reporting.flags import detect_flags, resolve_flag
 from subsidies import services
 from subsidies.models import ClaimLine, ClaimStatus, SubsidyClaim
 from tests import factories

@@ -18,11 +18,12 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from common.excel import cell_value
 from courses import services as courses
-from courses.models import TrainingClass
-from skills_program.excel import cell_value
+from courses import services as voucher_services
+from courses.models import TrainingClass, Voucher
 from subsidies import services
-from subsidies.models import ClaimLine, Voucher
+from subsidies.models import ClaimLine
 from tests import factories
 from tests.courses.test_concurrency import race
 from tests.scenarios import START, completed_class
@@ -74,9 +75,9 @@ def test_a_second_voucher_for_the_same_holder_is_refused_and_not_stored():
     """A second 发放培训券 while the first is unused is refused with the code, and only one is kept."""
     year = pilot_year()
     official, trainee = township_and_trainee()
-    first = services.issue_voucher(trainee, by=official, policy_year=year, today=date(2018, 5, 1))
+    first = voucher_services.issue_voucher(trainee, by=official, policy_year=year, today=date(2018, 5, 1))
     with pytest.raises(ValidationError) as error:
-        services.issue_voucher(trainee, by=official, policy_year=year, today=date(2018, 5, 1))
+        voucher_services.issue_voucher(trainee, by=official, policy_year=year, today=date(2018, 5, 1))
     assert error.value.code == "voucher_already_issued"
     assert first.code in error.value.messages[0] and "四(三)" in error.value.messages[0]
     assert list(Voucher.objects.filter(holder=trainee).values_list("code", flat=True)) == [first.code]
@@ -90,7 +91,7 @@ def test_an_expired_voucher_still_marked_issued_is_marked_expired_before_a_new_o
     official, trainee = township_and_trainee()
     lapsed = factories.VoucherFactory(holder=trainee, policy_year=year, issued_on=date(2018, 5, 1),
                                       expires_on=date(2018, 6, 30))
-    fresh = services.issue_voucher(trainee, by=official, policy_year=year, today=date(2018, 7, 2))
+    fresh = voucher_services.issue_voucher(trainee, by=official, policy_year=year, today=date(2018, 7, 2))
     lapsed.refresh_from_db()
     assert lapsed.status == "expired"
     assert lapsed.history.first().history_change_reason == "有效期届满,标记为已过期"
@@ -101,9 +102,9 @@ def test_an_expired_voucher_still_marked_issued_is_marked_expired_before_a_new_o
 def test_a_cancelled_voucher_does_not_block_a_new_one():
     year = pilot_year()
     official, trainee = township_and_trainee()
-    first = services.issue_voucher(trainee, by=official, policy_year=year, today=date(2018, 5, 1))
-    services.cancel_voucher(first, by=official, reason="持券人遗失")
-    second = services.issue_voucher(trainee, by=official, policy_year=year, today=date(2018, 5, 2))
+    first = voucher_services.issue_voucher(trainee, by=official, policy_year=year, today=date(2018, 5, 1))
+    voucher_services.cancel_voucher(first, by=official, reason="持券人遗失")
+    second = voucher_services.issue_voucher(trainee, by=official, policy_year=year, today=date(2018, 5, 2))
     assert second.status == "issued" and second.code != first.code
 
 
@@ -245,7 +246,7 @@ def test_exported_class_claims_carry_the_claim_total_exactly():
 def test_twenty_concurrent_issues_for_one_trainee_give_one_voucher(round_):
     year = pilot_year()
     official, trainee = township_and_trainee()
-    outcomes = race([lambda: services.issue_voucher(trainee, by=official, policy_year=year,
+    outcomes = race([lambda: voucher_services.issue_voucher(trainee, by=official, policy_year=year,
                                                     today=date(2018, 5, 2))] * 20)
     assert outcomes.count("ok") == 1
     assert outcomes.count("voucher_already_issued") == 19
@@ -260,7 +261,7 @@ def test_twenty_concurrent_issues_past_a_lapsed_voucher_expire_it_once_and_give_
     official, trainee = township_and_trainee()
     lapsed = factories.VoucherFactory(holder=trainee, policy_year=year, issued_on=date(2018, 5, 1),
                                       expires_on=date(2018, 6, 30))
-    outcomes = race([lambda: services.issue_voucher(trainee, by=official, policy_year=year,
+    outcomes = race([lambda: voucher_services.issue_voucher(trainee, by=official, policy_year=year,
                                                     today=date(2018, 7, 2))] * 20)
     assert outcomes.count("ok") == 1
     assert outcomes.count("voucher_already_issued") == 19

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from skills_program.policy import PolicyParams
+from programme.policy import PolicyParams
 from subsidies.policy import (
     employment_window_ends_on,
     small_enterprise_subsidy_amount,

@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from subsidies import public
+from reporting import public
 from subsidies.models import ClaimLine, ClaimObjection, SubsidyClaim
 from tests import factories
 

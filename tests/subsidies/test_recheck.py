@@ -13,6 +13,7 @@ from django.utils import timezone
 from certification.models import Certificate, EmploymentRecord
 from courses.models import Enrolment, Session, TrainingClass
 from institutions.models import Flag, FlagKind
+from reporting.flags import resolve_flag
 from subsidies import services
 from subsidies.models import ClaimLine
 from tests import factories
@@ -182,7 +183,6 @@ def test_an_open_flag_on_a_trainee_holds_the_line_which_returns_once_resolved(re
         (held_line.enrolment_id, "held_by_flag")]
     assert preview.held == {held_line.enrolment_id: flag}
     # HR resolves the flag: the trainee comes back on a later claim
-    from institutions.flags import resolve_flag
     resolve_flag(flag, by=reviewer, note="核查无误:学员只在本班学习")
     later = draft(training_class)
     assert [line.enrolment_id for line in later.lines.all()] == [held_line.enrolment_id]

@@ -6,7 +6,8 @@ import datetime
 
 import pytest
 
-from subsidies import public, services
+from reporting import public
+from subsidies import services
 from subsidies.models import ClaimLine, ClaimObjection, ClaimStatus
 from tests import factories
 from tests.courses.test_concurrency import race

@@ -8,6 +8,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from certification import services as certification
+from courses import services as courses
+from courses import services as voucher_services
+from programme.models import CalendarDay
 from subsidies import services
 from subsidies.models import ClaimLine, ClaimStatus, SubsidyClaim
 from tests import factories
@@ -154,8 +157,6 @@ def test_public_notice_counts_official_working_days(reviewer, approver):
 
 
 def test_hr_adds_a_working_day_the_calendar_lacks(reviewer, approver):
-    from skills_program.models import CalendarDay
-
     CalendarDay.objects.create(day=date(2018, 10, 1), is_workday=True, note="测试:补班")
     claim = approved_claim(reviewer, approver)
     services.publicise_claim(claim, by=reviewer, starts_on=date(2018, 9, 28), today=date(2018, 9, 28))
@@ -254,21 +255,19 @@ def test_township_issues_an_unguessable_voucher_and_the_claim_line_records_it(po
     township = factories.TownshipFactory()
     official = factories.township_user(township)
     trainee = factories.TraineeFactory(township=township)
-    voucher = services.issue_voucher(trainee, by=official, policy_year=policy_year, today=date(2018, 5, 1))
+    voucher = voucher_services.issue_voucher(trainee, by=official, policy_year=policy_year, today=date(2018, 5, 1))
     assert voucher.code.startswith("QJ2018-") and len(voucher.code) == 17
     assert voucher.expires_on == date(2018, 12, 31)
-    other = services.new_voucher_code(2018)
+    other = voucher_services.new_voucher_code(2018)
     assert other != voucher.code
-    assert code_of(lambda: services.issue_voucher(trainee, by=official, policy_year=policy_year,
+    assert code_of(lambda: voucher_services.issue_voucher(trainee, by=official, policy_year=policy_year,
                                                   today=date(2018, 5, 2))) == "voucher_already_issued"
     stranger = factories.TraineeFactory()
-    assert code_of(lambda: services.issue_voucher(stranger, by=official, policy_year=policy_year,
+    assert code_of(lambda: voucher_services.issue_voucher(stranger, by=official, policy_year=policy_year,
                                                   today=date(2018, 5, 2))) == "not_own_trainee"
 
 
 def test_claim_line_of_a_voucher_trainee_names_the_voucher(policy_year):
-    from courses import services as courses
-
     policy_year.is_voucher_pilot_on = True
     policy_year.save()
     training_class = completed_class(trainees=1)
@@ -326,7 +325,7 @@ def test_no_voucher_of_a_year_that_has_ended(policy_year):
     policy_year.save()
     trainee = factories.TraineeFactory()
     official = factories.township_user(trainee.township)
-    assert code_of(lambda: services.issue_voucher(trainee, by=official, policy_year=policy_year,
+    assert code_of(lambda: voucher_services.issue_voucher(trainee, by=official, policy_year=policy_year,
                                                   today=date(2019, 1, 2))) == "policy_year_over"
 
 

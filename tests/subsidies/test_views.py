@@ -13,6 +13,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from certification.models import Certificate, EmploymentRecord
+from subsidies import services
 from subsidies.models import SubsidyClaim
 from tests import factories
 from tests.scenarios import START, completed_class
@@ -119,7 +120,6 @@ def test_from_certificate_to_both_instalments_paid(monkeypatch, policy_year):
 
 def test_claim_export_is_masked_and_formula_safe(monkeypatch):
     training_class = completed_class(trainees=1)
-    from subsidies import services
 
     claim, _ = services.generate_claim(training_class, by=training_class.clerk, instalment="first",
                                        today=END + datetime.timedelta(days=10))
@@ -135,7 +135,6 @@ def test_claim_export_is_masked_and_formula_safe(monkeypatch):
 
 def test_another_institutions_claim_is_404(client):
     training_class = completed_class(trainees=1)
-    from subsidies import services
 
     claim, _ = services.generate_claim(training_class, by=training_class.clerk, instalment="first",
                                        today=END + datetime.timedelta(days=10))
@@ -169,8 +168,6 @@ def test_admin_money_summary_and_performance_page(hr_client, policy_year):
 
 
 def test_the_public_notices_come_twenty_claims_a_page(client):
-    from subsidies.models import SubsidyClaim
-
     year = factories.PolicyYearFactory(year=2018)
     for day in range(25):
         line = factories.ClaimLineFactory(claim__training_class__policy_year=year)

@@ -16,6 +16,7 @@ from trainees.policy import (
     normalise_id_number,
     parse_id_number,
 )
+from trainees.validators import validate_phone
 
 TODAY = date(2018, 5, 14)
 # Published GB 11643 examples: a check digit of X and a check digit of 0.
@@ -140,8 +141,6 @@ def test_no_category_is_refused():
 @pytest.mark.parametrize(("phone", "valid"), [("13812345678", True), ("0355-5512345", True), ("1381234567", False),
                                               ("12345", False), ("15400000000", False)])
 def test_phone_validation(phone, valid):
-    from trainees.validators import validate_phone
-
     if valid:
         validate_phone(phone)
     else:

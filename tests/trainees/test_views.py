@@ -4,7 +4,8 @@ import pytest
 from django.urls import reverse
 
 from tests import factories
-from trainees.models import Trainee
+from trainees.models import IdNumberView, Trainee
+from trainees.policy import may_see_full_id_number
 
 pytestmark = pytest.mark.django_db
 
@@ -79,8 +80,6 @@ def test_registration_page_loads_the_id_helper(official):
 
 
 def test_full_id_number_is_shown_to_the_own_township_on_request_and_each_view_is_recorded(client):
-    from trainees.models import IdNumberView
-
     trainee = factories.TraineeFactory()
     official = factories.township_user(trainee.township)
     client.force_login(official)
@@ -96,8 +95,6 @@ def test_full_id_number_is_shown_to_the_own_township_on_request_and_each_view_is
 
 
 def test_full_id_number_is_refused_to_everyone_else(client):
-    from trainees.models import IdNumberView
-
     trainee = factories.TraineeFactory()
     url = reverse("trainees:trainee-detail", args=[trainee.pk])
     client.force_login(factories.township_user(factories.TownshipFactory()))
@@ -108,8 +105,6 @@ def test_full_id_number_is_refused_to_everyone_else(client):
 
 
 def test_hr_sees_the_full_id_number_on_the_trainee_page_only_and_it_is_recorded(client):
-    from trainees.models import IdNumberView
-
     trainee = factories.TraineeFactory()
     hr = factories.hr_user()
     client.force_login(hr)
@@ -130,8 +125,6 @@ def test_hr_sees_the_full_id_number_on_the_trainee_page_only_and_it_is_recorded(
 
 
 def test_the_full_id_rule():
-    from trainees.policy import may_see_full_id_number
-
     assert may_see_full_id_number(is_hr=True, viewer_township_id=None, trainee_township_id=3)
     assert may_see_full_id_number(is_hr=False, viewer_township_id=3, trainee_township_id=3)
     assert not may_see_full_id_number(is_hr=False, viewer_township_id=4, trainee_township_id=3)

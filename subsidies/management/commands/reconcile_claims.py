@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count, Q, Sum
 
-from skills_program.models import PolicyYear
+from programme.models import PolicyYear
 from subsidies.models import ClaimLine, ClaimStatus, SubsidyClaim
 from subsidies.policy import split_instalments, training_subsidy
 

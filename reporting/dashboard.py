@@ -1,0 +1,277 @@
+"""The HR dashboard: the year's progress, money and institutions as tables with server-side SVG
+charts (no JavaScript, no CDN), each table exportable to .xlsx. Every figure is one grouped
+query, so the page costs the same whatever the county's size."""
+
+import datetime
+import time
+from collections import defaultdict
+from decimal import Decimal
+from xml.sax.saxutils import escape
+
+from django.conf import settings
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.db import connection, transaction
+from django.db.models import Avg, Count, Sum
+from django.db.models.functions import TruncMonth
+from django.template.defaultfilters import floatformat
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+
+from certification.models import EmploymentRecord
+from certification.selectors import certified as certified_metric
+from common.numbers import rate_text
+from courses.models import ClassStatus, Enrolment, TrainingClass
+from courses.policy import FINISHED_STATUSES
+from programme.models import TownshipTarget
+from reporting.models import FigureSnapshot
+from reporting.selectors import annual_performance
+from subsidies.models import ClaimStatus, SubsidyClaim
+from trainees.models import Trainee, TraineeCategory
+
+FINISHED = sorted(FINISHED_STATUSES)  # the statuses courses.policy declares finished
+COLOURS = ["#b71c1c", "#ef6c00", "#2e7d32", "#1565c0", "#6a1b9a"]
+
+
+# Charts are drawn CHART_WIDTH units wide. On a 360-pixel phone they shrink to the page's column
+# (328 pixels in the portals, about 300 in the admin), so their smallest text, FONT_SIZE units,
+# stays at or above MIN_READABLE_PX pixels; on a desktop they grow a little (portal.css).
+CHART_WIDTH = 340
+FONT_SIZE = 13
+TITLE_SIZE = 15
+MIN_READABLE_PX = 11
+
+
+def text_width(text, size=FONT_SIZE):
+    """A generous estimate of `text`'s drawn width: a CJK character is one em, anything else
+    two thirds of one (WenQuanYi Micro Hei and Microsoft YaHei digits are about 0.55 em)."""
+    return sum(size if ord(ch) >= 0x2E80 else size * 0.66 for ch in str(text))
+
+
+def _fit(text, width, size=FONT_SIZE):
+    """`text` cut with an ellipsis so that it fits `width` (the full text stays in a <title>)."""
+    text = str(text)
+    if text_width(text, size) <= width:
+        return text
+    while text and text_width(text + "…", size) > width:
+        text = text[:-1]
+    return text + "…"
+
+
+def count_text(value):
+    return "0" if value is None else str(value)
+
+
+def money_text(value):
+    """Yuan as the tables show them: 12,345.60 (floatformat:2|intcomma)."""
+    return intcomma(floatformat(value or 0, 2))
+
+
+def bar_chart(title, labels, series, *, value_text=count_text, scale=float):
+    """Horizontal grouped bars as inline SVG: `series` is [(name, [value per label])]. Each
+    label gets its own line above its bars, so no label is cut short by a column of labels, and
+    each bar carries its value written by `value_text`, the formatter its table uses; `scale`
+    turns a value into the number the bar's length is drawn from."""
+    width, bar, step = CHART_WIDTH, 11, 15
+    parts = [f'<text x="0" y="{TITLE_SIZE + 1}" font-size="{TITLE_SIZE}" font-weight="bold">'
+             f'{escape(_fit(title, width, TITLE_SIZE))}</text>']
+    x, y = 0, TITLE_SIZE + 10  # the legend, wrapping like words
+    for i, (name, _) in enumerate(series):
+        item = 14 + text_width(name) + 12
+        if x and x + item > width:
+            x, y = 0, y + step + 3
+        parts.append(f'<rect x="{x}" y="{y + 2}" width="10" height="10" fill="{COLOURS[i % len(COLOURS)]}"/>'
+                     f'<text x="{x + 14}" y="{y + 11}" font-size="{FONT_SIZE}">{escape(name)}</text>')
+        x += item
+    y += step + 10
+    texts = [[value_text(v) for v in values] for _, values in series]
+    room = max([text_width(t) for row in texts for t in row] + [0]) + 6
+    length_of = width - room
+    peak = max([scale(v or 0) for _, values in series for v in values] + [0]) or 1
+    for row, label in enumerate(labels):
+        parts.append(f'<text x="0" y="{y + FONT_SIZE}" font-size="{FONT_SIZE}">{escape(_fit(label, width))}'
+                     f'<title>{escape(str(label))}</title></text>')
+        y += FONT_SIZE + 5
+        for i, (name, values) in enumerate(series):
+            length = length_of * scale(values[row] or 0) / peak
+            text = texts[i][row]
+            parts.append(f'<rect x="0" y="{y}" width="{length:.1f}" height="{bar}" '
+                         f'fill="{COLOURS[i % len(COLOURS)]}"><title>{escape(str(label))} {escape(name)} '
+                         f'{escape(text)}</title></rect>'
+                         f'<text x="{length + 4:.1f}" y="{y + bar - 1}" font-size="{FONT_SIZE}">{escape(text)}</text>')
+            y += step
+        y += 8
+    if not labels:
+        parts.append(f'<text x="0" y="{y + FONT_SIZE}" font-size="{FONT_SIZE}" fill="#666">暂无数据</text>')
+        y += FONT_SIZE + 8
+    return mark_safe(
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" width="{width}" '
+        f'height="{y}" viewBox="0 0 {width} {y}" class="chart" font-family="inherit" fill="#222">'
+        + "".join(parts) + "</svg>")
+
+
+def _counts(queryset, key):
+    return defaultdict(int, queryset.values_list(key).annotate(n=Count("trainee_id", distinct=True)).order_by())
+
+
+def progress(year, key, labels_of, enrolments=None):
+    """Per group (`key` path on Enrolment): enrolled, trained (finished classes), certified and
+    employed trainees of the year, counted once each (optionally within `enrolments`)."""
+    enrolments = (enrolments if enrolments is not None else Enrolment.objects).filter(
+        training_class__policy_year=year, is_withdrawn=False)
+    enrolled = _counts(enrolments, key)
+    trained = _counts(enrolments.filter(training_class__status__in=FINISHED), key)
+    certified = _counts(enrolments.filter(certified_metric()), key)
+    employed = _counts(enrolments.filter(employment__verified_at__isnull=False), key)
+    return [(label, enrolled[value], trained[value], certified[value], employed[value]) for value, label in labels_of]
+
+
+def figures(year):
+    """Everything the dashboard shows for `year`."""
+    lines = [(line.pk, line.name, line.target_count) for line in year.target_lines.all()]
+    by_line = progress(year, "training_class__target_line_id", [(pk, name) for pk, name, _ in lines])
+    by_line = [(name, target, *rest) for (name, *rest), (_, _, target) in zip(by_line, lines, strict=True)]
+
+    targets = list(TownshipTarget.objects.filter(policy_year=year).select_related("township").order_by("township_id"))
+    registered = dict(Trainee.objects.values_list("township_id").annotate(n=Count("pk")).order_by())
+    by_town = progress(year, "trainee__township_id", [(t.township_id, t.township.name) for t in targets])
+    by_township = [(name, t.target_count, registered.get(t.township_id, 0), *rest)
+                   for (name, *rest), t in zip(by_town, targets, strict=True)]
+
+    by_category = progress(year, "category", TraineeCategory.choices)
+    occupations = list(year.occupations.order_by("industry", "name").values_list("pk", "name"))
+    by_occupation = [row for row in progress(year, "training_class__occupation_id", occupations) if row[1]]
+
+    claims = SubsidyClaim.objects.filter(training_class__policy_year=year)
+    approved = dict(claims.filter(approved_at__isnull=False).annotate(m=TruncMonth("approved_at"))
+                    .values_list("m").annotate(t=Sum("total_amount")).order_by())
+    paid = dict(claims.filter(status=ClaimStatus.PAID).annotate(m=TruncMonth("paid_at"))
+                .values_list("m").annotate(t=Sum("total_amount")).order_by())
+    money = [(month.strftime("%Y年%m月"), approved.get(month) or Decimal(0), paid.get(month) or Decimal(0))
+             for month in sorted(set(approved) | set(paid))]
+
+    statuses = dict(TrainingClass.objects.filter(policy_year=year).values_list("status").annotate(n=Count("pk"))
+                    .order_by())
+    by_status = [(label, statuses.get(value, 0)) for value, label in ClassStatus.choices]
+
+    performance = dict(annual_performance(year))
+    attendance = dict(TrainingClass.objects.filter(policy_year=year, attendance_rate__isnull=False)
+                      .values_list("institution_id").annotate(a=Avg("attendance_rate")).order_by())
+    money_paid = dict(claims.filter(status=ClaimStatus.PAID).values_list("institution_id")
+                      .annotate(t=Sum("total_amount")).order_by())
+    league = sorted(
+        [(institution.name, p.completed, p.pass_rate, p.employment_rate, attendance.get(institution.pk),
+          money_paid.get(institution.pk) or Decimal(0), p.keeps_eligibility)
+         for institution, p in performance.items()],
+        key=lambda row: (-(row[2] or 0), -(row[3] or 0)),
+    )
+    return {
+        "lines": by_line, "townships": by_township, "categories": by_category, "occupations": by_occupation,
+        "money": money, "statuses": by_status, "league": league,
+        # People (not certificate rows) certified on the year's live rosters, as in the tables.
+        "certificates": Enrolment.objects.filter(certified_metric(), training_class__policy_year=year,
+                                                 is_withdrawn=False).values("trainee_id").distinct().count(),
+        "employment": EmploymentRecord.objects.filter(enrolment__training_class__policy_year=year).count(),
+    }
+
+
+def _encode(value):
+    """JSON for the snapshot: Decimals kept exact ({"d": "1.23"}), tuples as lists."""
+    if isinstance(value, Decimal):
+        return {"d": str(value)}
+    if isinstance(value, dict):
+        return {k: _encode(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_encode(v) for v in value]
+    return value
+
+
+def _decode(value):
+    if isinstance(value, dict):
+        return Decimal(value["d"]) if set(value) == {"d"} else {k: _decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    return value
+
+
+_LOCK = 20180001  # the advisory-lock class of figure refreshes (the second key is the year)
+
+
+def refresh(year):
+    """Compute the year's figures now and keep them as its snapshot. Returns (figures, when)."""
+
+
+    started = time.perf_counter()
+    encoded = _encode(figures(year))
+    now = timezone.now()
+    FigureSnapshot.objects.update_or_create(policy_year=year, defaults={
+        "data": encoded, "computed_at": now, "seconds": round(time.perf_counter() - started, 3)})
+    return _decode(encoded), now  # the same shapes as a snapshot read later
+
+
+def snapshot(year):
+    """The year's figures as last computed (one query), recomputed when missing or older than
+    settings.FIGURES_MAX_AGE seconds. Returns (figures, when computed)."""
+
+
+    row = FigureSnapshot.objects.filter(policy_year=year).first()
+    if row is not None and timezone.now() - row.computed_at <= datetime.timedelta(seconds=settings.FIGURES_MAX_AGE):
+        return _decode(row.data), row.computed_at
+    # One process recomputes; the others meanwhile serve the old figures, or, when there are
+    # none yet, wait for that one and read what it wrote.
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            if row is not None:
+                cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [_LOCK, year.pk])
+                if not cursor.fetchone()[0]:
+                    return _decode(row.data), row.computed_at
+            else:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK, year.pk])
+                row = FigureSnapshot.objects.filter(policy_year=year).first()
+                if row is not None:
+                    return _decode(row.data), row.computed_at
+        return refresh(year)
+
+
+TABLES = {
+    "lines": ("年度任务进度", ["任务类别", "任务人数", "参训", "结业", "取证", "就业(已核实)"]),
+    "townships": ("乡镇任务进度", ["乡镇", "任务人数", "累计登记", "参训", "结业", "取证", "就业(已核实)"]),
+    "categories": ("按培训对象类别", ["类别", "参训", "结业", "取证", "就业(已核实)"]),
+    "occupations": ("按职业(工种)", ["职业(工种)", "参训", "结业", "取证", "就业(已核实)"]),
+    "money": ("补贴金额按月(元)", ["月份", "审批金额", "拨付金额"]),
+    "statuses": ("培训班状态", ["状态", "班数"]),
+    "league": ("培训机构排行", ["培训机构", "结业人数", "合格率", "就业率", "平均到课率", "已拨付(元)", "保留下年资格"]),
+}
+
+
+def charts(data):
+    """The dashboard's and the public page's charts, each written with its table's formatter."""
+    def column(table, index):
+        return [row[index] for row in data[table]]
+
+    def labels(table):
+        return column(table, 0)
+
+    return {
+        "lines": bar_chart("年度任务进度", labels("lines"),
+                           [("任务", column("lines", 1)), ("结业", column("lines", 3)), ("取证", column("lines", 4))]),
+        "townships": bar_chart("乡镇任务进度", labels("townships"),
+                               [("任务", column("townships", 1)), ("已登记", column("townships", 2)),
+                                ("取证", column("townships", 5))]),
+        "categories": bar_chart("按培训对象类别", labels("categories"),
+                                [("参训", column("categories", 1)), ("取证", column("categories", 3))]),
+        "money": bar_chart("补贴金额按月(元)", labels("money"),
+                           [("审批", column("money", 1)), ("拨付", column("money", 2))], value_text=money_text),
+        "league": bar_chart("培训机构合格率与就业率", labels("league"),
+                            [("合格率", column("league", 2)), ("就业率", column("league", 3))],
+                            value_text=rate_text, scale=lambda share: float(share)),
+    }
+
+
+# The rate columns of each exported table (0-based), written as the pages write them.
+RATE_COLUMNS = {"league": (2, 3, 4)}
+
+
+def export_rows(table, data):
+    """The rows of `table` for its .xlsx: rates as the page and the chart show them ("28.5%")."""
+    rates = RATE_COLUMNS.get(table, ())
+    return [[rate_text(v) if i in rates else v for i, v in enumerate(row)] for row in data[table]]

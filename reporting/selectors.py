@@ -1,0 +1,162 @@
+"""The annual institution performance (R11) for a whole year in a fixed number of queries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Count, Exists, F, Max, OuterRef, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from certification.models import Certificate, EmploymentRecord
+from courses.models import AttendanceCorrection, ClassStatus, CorrectionStatus, Enrolment, TrainingClass
+from courses.policy import FINISHED_STATUSES, LIVE_STATUSES, RUNNING_STATUSES, employment_window_ends_on
+from courses.selectors import AttendanceSheet, classes_visible_to
+from courses.services import attendance_window, county_time
+from institutions.models import TrainingInstitution
+from reporting.policy import (
+    FiguresStatus,
+    annual_figures_status,
+    counts_as_employed,
+    institution_performance,
+)
+from subsidies.models import ClaimStatus
+from subsidies.services import APPROVED_OR_LATER
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
+    from programme.models import PolicyYear
+    from reporting.policy import Performance
+
+# The classes whose trainees the year's figures count, and those still to end (R11).
+FINISHED = FINISHED_STATUSES
+UNFINISHED = RUNNING_STATUSES
+
+
+@dataclass(frozen=True)
+class AnnualPerformance:
+    """The year's (institution, Performance) pairs, iterated as before, and whether they are
+    final (`status`, R11's annual_figures_status)."""
+
+    rows: list[tuple[TrainingInstitution, Performance]]
+    status: FiguresStatus
+
+    def __iter__(self) -> Iterator[tuple[TrainingInstitution, Performance]]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def annual_performance(policy_year: PolicyYear, *, today: date | None = None) -> AnnualPerformance:
+    """Per institution with completed trainees in the year: completed, certified and employed
+    counts and the R11 decision (reporting.policy.institution_performance), and whether the
+    figures are final or provisional as of `today` (the county's date by default). Completed
+    trainees are the active roster rows of the year's completed or closed classes; employed
+    means employment that counts under R23 (reporting.policy.counts_as_employed), judged
+    against the class's actual start and end dates, else the planned ones. Four queries,
+    whatever the year's size."""
+    today = today or timezone.localdate()
+    p = policy_year.params()
+    classes = TrainingClass.objects.filter(policy_year=policy_year).aggregate(
+        last_end_on=Max(Coalesce("completed_on", "planned_end_on"), filter=Q(status__in=LIVE_STATUSES)),
+        unfinished=Count("pk", filter=Q(status__in=UNFINISHED)),
+    )
+    status = annual_figures_status(is_year_closed=policy_year.is_closed, last_class_end_on=classes["last_end_on"],
+                                   unfinished_classes=classes["unfinished"], today=today, p=p)
+    enrolments = (
+        Enrolment.objects.filter(training_class__policy_year=policy_year, is_withdrawn=False,
+                                 training_class__status__in=FINISHED)
+        .annotate(
+            has_certificate=Exists(Certificate.objects.filter(enrolment=OuterRef("pk"))),
+            institution_id=F("training_class__institution_id"),
+            class_start_on=Coalesce("training_class__started_on", "training_class__planned_start_on"),
+            class_end_on=Coalesce("training_class__completed_on", "training_class__planned_end_on"),
+        )
+        .values_list("pk", "institution_id", "has_certificate", "class_start_on", "class_end_on")
+    )
+    jobs: dict[int | None, list[date]] = {}
+    # R23: HR-verified, with HR's note where the employer is the institution itself or has no valid
+    # credit code (EmploymentRecord.is_verified_for_payment, the same test the claim applies).
+    for record in EmploymentRecord.objects.filter(
+        enrolment__training_class__policy_year=policy_year, verified_at__isnull=False
+    ).only("enrolment_id", "started_on", "verified_at", "verification_note", "is_employer_the_institution",
+           "employer_credit_code"):
+        if record.is_verified_for_payment:
+            jobs.setdefault(record.enrolment_id, []).append(record.started_on)
+    figures: dict[int, tuple[int, int, int]] = {}
+    for pk, institution_id, has_certificate, start_on, end_on in enrolments:
+        completed, certified, employed = figures.get(institution_id, (0, 0, 0))
+        in_window = any(counts_as_employed(started_on=day, is_verified=True, class_start_on=start_on,
+                                           class_end_on=end_on, today=today, p=p)
+                        for day in jobs.get(pk, ()))
+        figures[institution_id] = (completed + 1, certified + bool(has_certificate), employed + in_window)
+    institutions = TrainingInstitution.objects.filter(pk__in=figures).order_by("name")
+    rows = [
+        (institution, institution_performance(completed=figures[institution.pk][0],
+                                              certified=figures[institution.pk][1],
+                                              employed=figures[institution.pk][2], p=p))
+        for institution in institutions
+    ]
+    return AnnualPerformance(rows=rows, status=status)
+
+
+def todo_for_institution(user: User | AnonymousUser, *, today: date,
+                         now: datetime | None = None) -> dict[str, list[Any]]:
+    """What an institution's clerk has to do now: returned applications, sessions without
+    attendance, trainees about to miss the attendance threshold, employment follow-ups still due
+    in the window, claims to generate or submit."""
+    classes = classes_visible_to(user).select_related("policy_year")
+    county_now = county_time(now or timezone.now())
+    pending = set(AttendanceCorrection.objects.filter(
+        training_class__in=classes, status=CorrectionStatus.PENDING, session__isnull=False,
+    ).values_list("session_id", flat=True))
+    # Each list holds the rows its part of the page shows: classes, or tuples starting with the class.
+    todo: dict[str, list[Any]] = {"returned": list(classes.filter(status=ClassStatus.RETURNED)), "sessions": [],
+                                  "at_risk": [], "employment": [], "claims": []}
+    for sheet in AttendanceSheet.for_classes(classes.filter(status=ClassStatus.IN_PROGRESS)):
+        training_class = sheet.training_class
+        p = training_class.policy_year.params()
+        for session in sheet.sessions:
+            if session.held_on <= today and any((e.pk, session.pk) not in sheet.marks
+                                                for e in sheet.roster_for(session)):
+                # R20 (三(七)): until when the marks may be entered, or that only a correction
+                # county HR approves can add them now (unless one is already waiting).
+                window = attendance_window(session, p)
+                phase = ("upcoming" if county_now < window.opens_at
+                         else "open" if county_now < window.closes_at else "closed")
+                if phase != "closed" or session.pk not in pending:
+                    todo["sessions"].append((training_class, session, window, phase))
+        for enrolment in sheet.active_enrolments:
+            standing = sheet.standing(enrolment, p)
+            if standing.best_reachable_rate < p.min_attendance_rate + Decimal("0.05"):
+                todo["at_risk"].append((training_class, enrolment, standing))
+    completed = list(classes.filter(status=ClassStatus.COMPLETED).prefetch_related("claims"))
+    # Trainees still without an employment record, per class, in one query.
+    unemployed = dict(
+        Enrolment.objects.filter(training_class__in=[c.pk for c in completed], is_withdrawn=False,
+                                 meets_attendance=True, employment__isnull=True)
+        .values_list("training_class").annotate(n=Count("pk")).order_by()
+    )
+    for training_class in completed:
+        p = training_class.policy_year.params()
+        window_end = employment_window_ends_on(training_class.end_on, p=p)
+        if today <= window_end:
+            missing = unemployed.get(training_class.pk, 0)
+            if missing:
+                todo["employment"].append((training_class, missing, window_end))
+        claims = list(training_class.claims.all())
+        if not any(c.instalment == "first" for c in claims):
+            todo["claims"].append((training_class, "生成首期申领"))
+        elif today > window_end and not any(c.instalment == "second" for c in claims) and any(
+                c.instalment == "first" and c.status in APPROVED_OR_LATER for c in claims):
+            todo["claims"].append((training_class, "就业认定期已结束,生成二期申领"))
+        for claim in claims:
+            if claim.status == ClaimStatus.DRAFT:
+                todo["claims"].append((training_class, f"提交{claim.get_instalment_display()}申领"))
+    return todo
