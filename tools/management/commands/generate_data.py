@@ -58,6 +58,7 @@ from stdnum.cn import ric
 
 from accounts.models import Role, UserProfile
 from certification.models import Assessment, Certificate, EmploymentRecord, EvaluationBody, EvaluationPlan
+from common.numbers import share_text
 from courses.models import (
     AttendanceRecord,
     ClassStatus,
@@ -1638,7 +1639,8 @@ class Generator:
                         serial += 1
                         k.inspection = serial
                         out.add((serial, k.inst.id, k.id, on.isoformat(), "system",
-                                 f"系统监测:该班结业到课率为{share_percent(k.rate)},低于85%(R3《实施方案》三(五))。"
+                                 f"系统监测:该班结业到课率为{share_percent(k.rate)},低于{share_text(self.p.min_attendance_rate)}"
+                                 "(R3《实施方案》三(五))。"
                                  "调阅考勤记录,缺勤集中在少数学员,已核对请假条及视频记录。",
                                  "到课率未达标的学员不得参加考核、不予补贴;机构须加强考勤管理,县人社局将对该机构后续培训班实地抽查。",
                                  False, REVIEWER, self.at(on, 17)))
