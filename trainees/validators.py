@@ -2,7 +2,7 @@ import re
 
 from django.utils import timezone
 
-from trainees.policy import normalise_id_number, parse_id_number
+from skills_program.personal_data import normalise_id_number, parse_id_number
 
 
 def validate_id_number(value):
