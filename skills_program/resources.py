@@ -53,6 +53,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from skills_program.excel import FORMULA_STARTS, cell_value, write_exactly
+from skills_program.imports import parse_date_text
 from skills_program.models import PolicyYear, Township, TownshipKind, TownshipTarget
 from skills_program.uploads import MAX_ROWS, CheckedUpload, Extent, column_letters, guard_xlsx, read_rows
 
@@ -275,11 +276,9 @@ class YesNoWidget(widgets.BooleanWidget):
         return "是" if value else "否"
 
 
-DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
-
-
 class ChineseDateWidget(widgets.DateWidget):
-    """A date cell, or a date typed as text: 2018-05-14, 2018/5/14, 2018.5.14, 2018年5月14日."""
+    """A date cell, or a date typed as text as every import reads one (imports.parse_date_text):
+    2018-05-14, 2018/5/14, 2018.5.14, 2018年5月14日."""
 
     def clean(self, value, row=None, **kwargs):
         if value is None or (isinstance(value, str) and not value.strip()):
@@ -289,12 +288,10 @@ class ChineseDateWidget(widgets.DateWidget):
         if isinstance(value, datetime.date):
             return value
         text = text_of(value).replace(" ", "")
-        for pattern in DATE_FORMATS:
-            try:
-                return datetime.datetime.strptime(text, pattern).date()
-            except ValueError:
-                continue
-        raise ValueError(f"日期「{text[:20]}」无法识别,请写成 2018-05-14 或 2018年5月14日。")
+        day = parse_date_text(text)
+        if day is None:
+            raise ValueError(f"日期「{text[:20]}」无法识别,请写成 2018-05-14 或 2018年5月14日。")
+        return day
 
     def render(self, value, obj=None, **kwargs):
         return value
