@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 from datetime import timedelta
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q
 from django.db.models.functions import Coalesce
@@ -441,8 +442,6 @@ def detect_flags(*, now=None):
 @transaction.atomic
 def resolve_flag(flag, *, by, note):
     """HR closes a finding with what was checked and decided."""
-    from django.core.exceptions import ValidationError
-
     require_hr(by, action="处理异常提示")
     if not (note or "").strip():
         raise ValidationError("请写明核查情况和处理意见。", code="reason_required")
