@@ -13,9 +13,9 @@ from django.db.models.functions import TruncMonth
 from django.template.defaultfilters import floatformat
 from django.utils.safestring import mark_safe
 
-from certification.models import EmploymentRecord
 from certification.selectors import certified as certified_metric
 from courses.models import ClassStatus, Enrolment, TrainingClass
+from institutions.selectors import annual_performance, employed_enrolments
 from skills_program.numbers import rate_text
 from subsidies.models import ClaimStatus, SubsidyClaim
 from trainees.models import Trainee, TraineeCategory
@@ -105,36 +105,49 @@ def _counts(queryset, key):
     return defaultdict(int, queryset.values_list(key).annotate(n=Count("trainee_id", distinct=True)).order_by())
 
 
-def progress(year, key, labels_of, enrolments=None):
+def progress(year, key, labels_of, enrolments=None, *, employed_rows=None):
     """Per group (`key` path on Enrolment): enrolled, trained (finished classes), certified and
-    employed trainees of the year, counted once each (optionally within `enrolments`)."""
+    employed trainees of the year, counted once each (optionally within `enrolments`).
+    "Certified" and "employed" are the metrics every page reads (certification.selectors.certified,
+    institutions.selectors.employed_enrolments); `employed_rows`, the year's employed roster rows,
+    when the caller already has them."""
     enrolments = (enrolments if enrolments is not None else Enrolment.objects).filter(
         training_class__policy_year=year, is_withdrawn=False)
     enrolled = _counts(enrolments, key)
     trained = _counts(enrolments.filter(training_class__status__in=FINISHED), key)
     certified = _counts(enrolments.filter(certified_metric()), key)
-    employed = _counts(enrolments.filter(employment__verified_at__isnull=False), key)
-    return [(label, enrolled[value], trained[value], certified[value], employed[value]) for value, label in labels_of]
+    if employed_rows is None:
+        employed_rows = employed_enrolments(year, within=enrolments)
+    employed = defaultdict(set)
+    # Only rows with an employment record can be employed: the group of each is read in one query.
+    for value, pk in enrolments.filter(employment__isnull=False).values_list(key, "pk").distinct():
+        if pk in employed_rows:
+            employed[value].add(employed_rows[pk])
+    return [(label, enrolled[value], trained[value], certified[value], len(employed[value]))
+            for value, label in labels_of]
 
 
 def figures(year):
     """Everything the dashboard shows for `year`."""
-    from institutions.selectors import annual_performance
     from skills_program.models import TownshipTarget
 
+    employed_rows = employed_enrolments(year)
     lines = [(line.pk, line.name, line.target_count) for line in year.target_lines.all()]
-    by_line = progress(year, "training_class__target_line_id", [(pk, name) for pk, name, _ in lines])
+    by_line = progress(year, "training_class__target_line_id", [(pk, name) for pk, name, _ in lines],
+                       employed_rows=employed_rows)
     by_line = [(name, target, *rest) for (name, *rest), (_, _, target) in zip(by_line, lines, strict=True)]
 
     targets = list(TownshipTarget.objects.filter(policy_year=year).select_related("township").order_by("township_id"))
     registered = dict(Trainee.objects.values_list("township_id").annotate(n=Count("pk")).order_by())
-    by_town = progress(year, "trainee__township_id", [(t.township_id, t.township.name) for t in targets])
+    by_town = progress(year, "trainee__township_id", [(t.township_id, t.township.name) for t in targets],
+                       employed_rows=employed_rows)
     by_township = [(name, t.target_count, registered.get(t.township_id, 0), *rest)
                    for (name, *rest), t in zip(by_town, targets, strict=True)]
 
-    by_category = progress(year, "category", TraineeCategory.choices)
+    by_category = progress(year, "category", TraineeCategory.choices, employed_rows=employed_rows)
     occupations = list(year.occupations.order_by("industry", "name").values_list("pk", "name"))
-    by_occupation = [row for row in progress(year, "training_class__occupation_id", occupations) if row[1]]
+    by_occupation = [row for row in progress(year, "training_class__occupation_id", occupations,
+                                             employed_rows=employed_rows) if row[1]]
 
     claims = SubsidyClaim.objects.filter(training_class__policy_year=year)
     approved = dict(claims.filter(approved_at__isnull=False).annotate(m=TruncMonth("approved_at"))
@@ -165,7 +178,8 @@ def figures(year):
         # People (not certificate rows) certified on the year's live rosters, as in the tables.
         "certificates": Enrolment.objects.filter(certified_metric(), training_class__policy_year=year,
                                                  is_withdrawn=False).values("trainee_id").distinct().count(),
-        "employment": EmploymentRecord.objects.filter(enrolment__training_class__policy_year=year).count(),
+        # People employed on the year's live rosters (the metric of the tables), not job records.
+        "employment": len(set(employed_rows.values())),
     }
 
 
