@@ -8,13 +8,14 @@ from xml.sax.saxutils import escape
 
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db import connection, transaction
-from django.db.models import Avg, Count, Sum
+from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
 from django.template.defaultfilters import floatformat
 from django.utils.safestring import mark_safe
 
 from certification.selectors import certified as certified_metric
 from courses.models import ClassStatus, Enrolment, TrainingClass
+from courses.policy import mean_attendance_rate
 from institutions.selectors import annual_performance, employed_enrolments
 from skills_program.numbers import rate_text
 from subsidies.models import ClaimStatus, SubsidyClaim
@@ -162,8 +163,11 @@ def figures(year):
     by_status = [(label, statuses.get(value, 0)) for value, label in ClassStatus.choices]
 
     performance = dict(annual_performance(year))
-    attendance = dict(TrainingClass.objects.filter(policy_year=year, attendance_rate__isnull=False)
-                      .values_list("institution_id").annotate(a=Avg("attendance_rate")).order_by())
+    class_rates = defaultdict(list)
+    for institution_id, rate in TrainingClass.objects.filter(
+            policy_year=year, attendance_rate__isnull=False).values_list("institution_id", "attendance_rate"):
+        class_rates[institution_id].append(rate)
+    attendance = {pk: mean_attendance_rate(rates) for pk, rates in class_rates.items()}
     money_paid = dict(claims.filter(status=ClaimStatus.PAID).values_list("institution_id")
                       .annotate(t=Sum("total_amount")).order_by())
     league = sorted(
