@@ -40,7 +40,7 @@ from array import array
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from random import Random
 
 from django.contrib.auth import get_user_model
@@ -71,6 +71,7 @@ from skills_program import demo_data as demo
 from skills_program.calendar import add_calendar_months
 from skills_program.management.commands import _generate_data_tables as tables
 from skills_program.models import PolicyYear, TargetLine, Township, TownshipTarget
+from skills_program.numbers import rate_text
 from subsidies.enterprise_size import classify_enterprise
 from subsidies.models import ClaimLine, ClaimObjection, SmallEnterpriseSubsidy, SubsidyClaim, Voucher
 from subsidies.policy import split_instalments, training_subsidy
@@ -1851,11 +1852,11 @@ _PERCENT = {}
 
 
 def share_percent(rate: int) -> str:
-    """91.7%: the rate as the claim previews and supervision notes print it."""
+    """91.7%: a rate in hundredths of a percent as the claim previews and supervision notes print
+    it (skills_program.numbers.rate_text, the one rate formatter: truncated, never rounded up)."""
     text = _PERCENT.get(rate)
     if text is None:
-        value = (Decimal(rate) / 100).quantize(Decimal("0.1"), ROUND_HALF_EVEN)
-        text = _PERCENT[rate] = f"{value}%"
+        text = _PERCENT[rate] = rate_text(Decimal(rate) / 10000)
     return text
 
 
