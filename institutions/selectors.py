@@ -73,7 +73,8 @@ def employed_enrolments(policy_year: PolicyYear, *, today: date | None = None,
         person=F("enrolment__trainee_id"),
         class_start_on=Coalesce("enrolment__training_class__started_on",
                                 "enrolment__training_class__planned_start_on"),
-        class_end_on=Coalesce("enrolment__training_class__completed_on", "enrolment__training_class__planned_end_on"),
+        class_end_on=Coalesce("enrolment__training_class__completed_on",
+                              "enrolment__training_class__planned_end_on"),
     ).only("enrolment_id", "started_on", "verified_at", "verification_note", "is_employer_the_institution",
            "employer_credit_code"):
         if record.enrolment_id is not None and counts_as_employed(
@@ -112,7 +113,8 @@ def annual_performance(policy_year: PolicyYear, *, today: date | None = None) ->
     figures: dict[int, tuple[int, int, int]] = {}
     for pk, institution_id, has_certificate in enrolments:
         completed, certified, employed = figures.get(institution_id, (0, 0, 0))
-        figures[institution_id] = (completed + 1, certified + bool(has_certificate), employed + (pk in employed_rows))
+        figures[institution_id] = (completed + 1, certified + bool(has_certificate),
+                                   employed + (pk in employed_rows))
     institutions = TrainingInstitution.objects.filter(pk__in=figures).order_by("name")
     rows = [
         (institution, institution_performance(completed=figures[institution.pk][0],

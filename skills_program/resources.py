@@ -19,7 +19,8 @@ What this module adds to django-import-export, for every reference table:
   and the confirm step rolled back if any row fails;
 - row errors under the column's Chinese header and the row's number as Excel shows it;
 - exports written by the writer of every other export (skills_program/excel.py, write_workbook):
-  numbers stay numbers, Decimals exact, text that a spreadsheet would run as a formula neutralised. import-export's own
+  numbers stay numbers, Decimals exact, text that a spreadsheet would run as a formula
+  neutralised. import-export's own
   IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT is bypassed: it strips only "=" and turns every cell,
   numbers and empty cells included, into text ("None").
 """

@@ -87,9 +87,10 @@ def test_employed_is_the_same_people_on_every_page(client):
     factories.EmploymentRecordFactory(enrolment=early, started_on=START - datetime.timedelta(days=1),
                                       **verified, **EMPLOYER)
     factories.EmploymentRecordFactory(enrolment=unverified, started_on=END, **EMPLOYER)
-    factories.EmploymentRecordFactory(enrolment=late, started_on=datetime.date(2018, 9, 14), **verified, **EMPLOYER)
-    factories.EmploymentRecordFactory(enrolment=own, started_on=END, is_employer_the_institution=True, **verified,
-                                      verification_note=LEGACY_VERIFICATION_NOTE, **EMPLOYER)
+    factories.EmploymentRecordFactory(enrolment=late, started_on=datetime.date(2018, 9, 14), **verified,
+                                      **EMPLOYER)
+    factories.EmploymentRecordFactory(enrolment=own, started_on=END, is_employer_the_institution=True,
+                                      verification_note=LEGACY_VERIFICATION_NOTE, **verified, **EMPLOYER)
     township = one_township(training_class)
     factories.TownshipTargetFactory(township=township, policy_year=year)
 
@@ -113,19 +114,23 @@ def test_the_pass_and_employment_rates_are_the_same_on_every_page(client, hr_cli
     training_class = completed_class(trainees=3)
     year = training_class.policy_year
     Certificate.objects.filter(enrolment=training_class.enrolments.order_by("pk").last()).delete()
+    verifier = factories.hr_user("rates-verifier")
     factories.EmploymentRecordFactory(enrolment=training_class.enrolments.order_by("pk").first(),
-                                      started_on=END + datetime.timedelta(days=30), verified_by=factories.hr_user(
-                                          "rates-verifier"), verified_at=timezone.now(), **EMPLOYER)
+                                      started_on=END + datetime.timedelta(days=30), verified_by=verifier,
+                                      verified_at=timezone.now(), **EMPLOYER)
     name = training_class.institution.name
     review = dict(annual_performance(year))[training_class.institution]
     assert (review.pass_rate_text, review.employment_rate_text) == ("66.6%", "33.3%")
     page = hr_client.get(reverse("admin:institutions_institutionyear_performance", args=[year.year]))
-    on_review_page = {i.name: (p.pass_rate_text, p.employment_rate_text) for i, p in page.context["rows"]}[name]
+    on_review_page = {institution.name: (p.pass_rate_text, p.employment_rate_text)
+                      for institution, p in page.context["rows"]}[name]
     league = {row[0]: row for row in hr_client.get(reverse("admin:dashboard"), {"year": year.year})
               .context["data"]["league"]}[name]
     export = hr_client.get(reverse("admin:dashboard"), {"year": year.year, "export": "league"})
-    exported = next(row for row in list(load_workbook(BytesIO(export.content)).active.values)[2:] if row[0] == name)
-    public = {n: row for n, _, row in client.get(reverse("public-home"), {"year": year.year}).context["institutions"]}
+    exported = next(row for row in list(load_workbook(BytesIO(export.content)).active.values)[2:]
+                    if row[0] == name)
+    listed = client.get(reverse("public-home"), {"year": year.year}).context["institutions"]
+    public = {institution: row for institution, _, row in listed}
     assert on_review_page == (rate_text(league[2]), rate_text(league[3])) == tuple(exported[2:4]) == (
         rate_text(public[name][2]), rate_text(public[name][3])) == ("66.6%", "33.3%")
 

@@ -11,8 +11,8 @@ class RegistrationForm(forms.Form):
                                   help_text="输入后自动显示出生日期和性别;已登记的人不会重复登记。",
                                   widget=forms.TextInput(attrs={"data-id-number": "1", "inputmode": "text"}))
     name = forms.CharField(label="姓名", max_length=NAME_MAX_CHARS)
-    phone = forms.CharField(label="联系电话", max_length=PHONE_MAX_CHARS, required=False, validators=[validate_phone],
-                            widget=forms.TextInput(attrs={"inputmode": "tel"}))
+    phone = forms.CharField(label="联系电话", max_length=PHONE_MAX_CHARS, required=False,
+                            validators=[validate_phone], widget=forms.TextInput(attrs={"inputmode": "tel"}))
     category = forms.ChoiceField(label="培训对象类别", choices=TraineeCategory.choices)
     held_from = forms.DateField(label="类别起始日期", required=False,
                                 widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))

@@ -96,8 +96,9 @@ class TraineeRegistration(SheetImport):
                 plan.skipped.append((item["_row"], person_label(name=name, id_number=info.number, name_visible=visible),
                                      f"已在{township}登记,本次未作任何修改;如需变更请在学员页面修改。"))
                 continue
-            trainee = new_trainee(info, by=self.user, name=item["name"], township=self.townships[item["township"]],
-                                  phone=item["phone"], education=item["education"], address=item["address"])
+            trainee = new_trainee(info, by=self.user, name=item["name"],
+                                  township=self.townships[item["township"]], phone=item["phone"],
+                                  education=item["education"], address=item["address"])
             plan.items.append((trainee, item["category"], category_held_from(item["held_from"], today=today)))
             plan.rows.append(item)
         return plan

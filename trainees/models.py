@@ -62,7 +62,8 @@ class Trainee(models.Model):
     name = models.CharField("姓名", max_length=NAME_MAX_CHARS, db_index=True)
     sex = models.CharField("性别", max_length=1, choices=Sex.choices, editable=False)
     birth_on = models.DateField("出生日期", editable=False)
-    phone = models.CharField("联系电话", max_length=PHONE_MAX_CHARS, blank=True, db_index=True, validators=[validate_phone])
+    phone = models.CharField("联系电话", max_length=PHONE_MAX_CHARS, blank=True, db_index=True,
+                             validators=[validate_phone])
     township = models.ForeignKey(
         "skills_program.Township", models.PROTECT, related_name="trainees", verbose_name="所属乡镇",
         help_text="学员户籍或常住所在乡镇,由该乡镇负责组织发动(《实施方案》五(二))。",

@@ -44,7 +44,8 @@ def register_trainee(*, by: User, id_number: str, name: str, township: Township,
     trainees.policy (may_act_for_township, parse_id_number, ensure_registration_details,
     category_held_from), which the spreadsheet import (trainees.imports) applies row by row."""
     scope = scope_of(by)
-    if not may_act_for_township(is_hr=scope.is_hr, own_township_id=scope.township_id, township_id=township.pk):
+    if not may_act_for_township(is_hr=scope.is_hr, own_township_id=scope.township_id,
+                                township_id=township.pk):
         raise ValidationError("只能登记本乡镇的学员。", code="not_own_township")
     today = timezone.localdate()
     info = parse_id_number(id_number, today=today)
