@@ -127,6 +127,19 @@ def clean_text(value) -> str:
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日", "%Y.%m.%d", "%Y%m%d")
 
 
+def parse_date_text(text: str) -> datetime.date | None:
+    """A date typed as text into a cell, as every import reads one (this pipeline and HR's
+    reference data, common.resources): 2018-05-14, 2018/5/14, 2018年5月14日, 2018.5.14
+    or 20180514, spaces anywhere ignored. None when it is none of these."""
+    text = text.replace(" ", "")
+    for pattern in DATE_FORMATS:
+        try:
+            return datetime.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
 def parse_cell(column: Column, value):
     """A cell as the importer wants it, or a ValidationError saying what is wrong and what to do."""
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -152,13 +165,11 @@ def parse_cell(column: Column, value):
         if isinstance(value, datetime.date):
             return value
         text = clean_text(value).replace(" ", "")
-        for pattern in DATE_FORMATS:
-            try:
-                return datetime.datetime.strptime(text, pattern).date()
-            except ValueError:
-                continue
-        raise ValidationError("日期「%(value)s」无法识别:请写成 2018-05-14、2018/5/14 或 2018年5月14日。",
-                              code="date_invalid", params={"value": text})
+        day = parse_date_text(text)
+        if day is None:
+            raise ValidationError("日期「%(value)s」无法识别:请写成 2018-05-14、2018/5/14 或 2018年5月14日。",
+                                  code="date_invalid", params={"value": text})
+        return day
     if column.kind == "integer":
         try:
             number = Decimal(clean_text(value))

@@ -18,15 +18,15 @@ What this module adds to django-import-export, for every reference table:
 - all or nothing: the model's full_clean() on every row (clean_model_instances), a transaction,
   and the confirm step rolled back if any row fails;
 - row errors under the column's Chinese header and the row's number as Excel shows it;
-- exports written by openpyxl here: numbers stay numbers, Decimals exact, text that a spreadsheet
-  would run as a formula neutralised (common/excel.py). import-export's own
+- exports written by the writer of every other export (common/excel.py, write_workbook):
+  numbers stay numbers, Decimals exact, text that a spreadsheet would run as a formula
+  neutralised. import-export's own
   IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT is bypassed: it strips only "=" and turns every cell,
   numbers and empty cells included, into text ("None").
 """
 
 import datetime
 import re
-from io import BytesIO
 from urllib.parse import quote
 
 import tablib
@@ -47,12 +47,9 @@ from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import XLSX
 from import_export.forms import ExportForm, ImportForm
 from import_export.results import RowResult
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
-from common.excel import FORMULA_STARTS, cell_value, write_exactly
+from common.excel import FORMULA_STARTS, write_workbook
+from common.imports import parse_date_text
 from common.uploads import MAX_ROWS, CheckedUpload, Extent, column_letters, guard_xlsx, read_rows
 
 SPARE_COLUMNS = 16
@@ -125,43 +122,14 @@ def dataset_of(checked: CheckedUpload, *, max_rows: int = MAX_ROWS) -> tablib.Da
 
 
 class GuardedXLSX(XLSX):
-    """.xlsx read through the upload guard and python-calamine, written with openpyxl with
-    numbers kept and formula-like text neutralised."""
+    """.xlsx read through the upload guard and python-calamine, written by excel.write_workbook
+    with numbers kept and formula-like text neutralised."""
 
     def create_dataset(self, in_stream):
         return read_dataset(in_stream)
 
     def export_data(self, dataset, **kwargs):
-        workbook = Workbook()
-        sheet = workbook.active
-        sheet.title = "数据"
-        sheet.append([cell_value(header) for header in dataset.headers])
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for number, row in enumerate(dataset, start=2):
-            values = [_exportable(value) for value in row]
-            sheet.append(values)
-            for column, value in enumerate(values, start=1):
-                cell = sheet.cell(row=number, column=column)
-                if isinstance(value, str):
-                    cell.number_format = "@"  # typed over, a code or a phone stays text
-                elif isinstance(value, datetime.date):
-                    cell.number_format = "yyyy-mm-dd"
-                else:
-                    write_exactly(cell)
-        sheet.freeze_panes = "A2"
-        for index, header in enumerate(dataset.headers or (), start=1):
-            sheet.column_dimensions[get_column_letter(index)].width = max(10, len(str(header)) * 2 + 4)
-        buffer = BytesIO()
-        workbook.save(buffer)
-        return buffer.getvalue()
-
-
-def _exportable(value):
-    value = cell_value(value)
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    return None if value == "" else value
+        return write_workbook(dataset.headers or [], dataset)
 
 
 # --- widgets: what a clerk types, read as the model stores it ------------------------------------
@@ -274,11 +242,9 @@ class YesNoWidget(widgets.BooleanWidget):
         return "是" if value else "否"
 
 
-DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
-
-
 class ChineseDateWidget(widgets.DateWidget):
-    """A date cell, or a date typed as text: 2018-05-14, 2018/5/14, 2018.5.14, 2018年5月14日."""
+    """A date cell, or a date typed as text as every import reads one (imports.parse_date_text):
+    2018-05-14, 2018/5/14, 2018.5.14, 2018年5月14日."""
 
     def clean(self, value, row=None, **kwargs):
         if value is None or (isinstance(value, str) and not value.strip()):
@@ -288,12 +254,10 @@ class ChineseDateWidget(widgets.DateWidget):
         if isinstance(value, datetime.date):
             return value
         text = text_of(value).replace(" ", "")
-        for pattern in DATE_FORMATS:
-            try:
-                return datetime.datetime.strptime(text, pattern).date()
-            except ValueError:
-                continue
-        raise ValueError(f"日期「{text[:20]}」无法识别,请写成 2018-05-14 或 2018年5月14日。")
+        day = parse_date_text(text)
+        if day is None:
+            raise ValueError(f"日期「{text[:20]}」无法识别,请写成 2018-05-14 或 2018年5月14日。")
+        return day
 
     def render(self, value, obj=None, **kwargs):
         return value

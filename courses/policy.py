@@ -109,6 +109,16 @@ def attendance_rate(*, attended_hours: Decimal, scheduled_hours: Decimal) -> Dec
     return (Decimal(attended_hours) / Decimal(scheduled_hours)).quantize(Decimal("0.0001"), ROUND_DOWN)
 
 
+def mean_attendance_rate(class_rates: Iterable[Decimal]) -> Decimal | None:
+    """The attendance rate of a group of classes (an institution's, on the dashboard and its
+    exports): the mean of the classes' own rates of 《实施方案》三(五) (attendance_rate, R3), each
+    class weighing the same, truncated to 0.01 % as a class's rate is. None without a class."""
+    rates = list(class_rates)
+    if not rates:
+        return None
+    return (sum(rates, Decimal(0)) / len(rates)).quantize(Decimal("0.0001"), ROUND_DOWN)
+
+
 def meets_attendance(*, rate: Decimal, p: PolicyParams) -> bool:
     """R3 《实施方案》三(五) 培训班到课率不得低于85%: 85.00 % meets it, 84.99 % does not."""
     return rate >= p.min_attendance_rate

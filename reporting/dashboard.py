@@ -11,20 +11,19 @@ from xml.sax.saxutils import escape
 from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db import connection, transaction
-from django.db.models import Avg, Count, Sum
+from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
 from django.template.defaultfilters import floatformat
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from certification.models import EmploymentRecord
 from certification.selectors import certified as certified_metric
 from common.numbers import rate_text
 from courses.models import ClassStatus, Enrolment, TrainingClass
-from courses.policy import FINISHED_STATUSES
+from courses.policy import FINISHED_STATUSES, mean_attendance_rate
 from programme.models import TownshipTarget
 from reporting.models import FigureSnapshot
-from reporting.selectors import annual_performance
+from reporting.selectors import annual_performance, employed_enrolments
 from subsidies.models import ClaimStatus, SubsidyClaim
 from trainees.models import Trainee, TraineeCategory
 
@@ -113,33 +112,47 @@ def _counts(queryset, key):
     return defaultdict(int, queryset.values_list(key).annotate(n=Count("trainee_id", distinct=True)).order_by())
 
 
-def progress(year, key, labels_of, enrolments=None):
+def progress(year, key, labels_of, enrolments=None, *, employed_rows=None):
     """Per group (`key` path on Enrolment): enrolled, trained (finished classes), certified and
-    employed trainees of the year, counted once each (optionally within `enrolments`)."""
+    employed trainees of the year, counted once each (optionally within `enrolments`).
+    "Certified" and "employed" are the metrics every page reads (certification.selectors.certified,
+    reporting.selectors.employed_enrolments); `employed_rows`, the year's employed roster rows,
+    when the caller already has them."""
     enrolments = (enrolments if enrolments is not None else Enrolment.objects).filter(
         training_class__policy_year=year, is_withdrawn=False)
     enrolled = _counts(enrolments, key)
     trained = _counts(enrolments.filter(training_class__status__in=FINISHED), key)
     certified = _counts(enrolments.filter(certified_metric()), key)
-    employed = _counts(enrolments.filter(employment__verified_at__isnull=False), key)
-    return [(label, enrolled[value], trained[value], certified[value], employed[value]) for value, label in labels_of]
+    if employed_rows is None:
+        employed_rows = employed_enrolments(year, within=enrolments)
+    employed = defaultdict(set)
+    # Only rows with an employment record can be employed: the group of each is read in one query.
+    for value, pk in enrolments.filter(employment__isnull=False).values_list(key, "pk").distinct():
+        if pk in employed_rows:
+            employed[value].add(employed_rows[pk])
+    return [(label, enrolled[value], trained[value], certified[value], len(employed[value]))
+            for value, label in labels_of]
 
 
 def figures(year):
     """Everything the dashboard shows for `year`."""
+    employed_rows = employed_enrolments(year)
     lines = [(line.pk, line.name, line.target_count) for line in year.target_lines.all()]
-    by_line = progress(year, "training_class__target_line_id", [(pk, name) for pk, name, _ in lines])
+    by_line = progress(year, "training_class__target_line_id", [(pk, name) for pk, name, _ in lines],
+                       employed_rows=employed_rows)
     by_line = [(name, target, *rest) for (name, *rest), (_, _, target) in zip(by_line, lines, strict=True)]
 
     targets = list(TownshipTarget.objects.filter(policy_year=year).select_related("township").order_by("township_id"))
     registered = dict(Trainee.objects.values_list("township_id").annotate(n=Count("pk")).order_by())
-    by_town = progress(year, "trainee__township_id", [(t.township_id, t.township.name) for t in targets])
+    by_town = progress(year, "trainee__township_id", [(t.township_id, t.township.name) for t in targets],
+                       employed_rows=employed_rows)
     by_township = [(name, t.target_count, registered.get(t.township_id, 0), *rest)
                    for (name, *rest), t in zip(by_town, targets, strict=True)]
 
-    by_category = progress(year, "category", TraineeCategory.choices)
+    by_category = progress(year, "category", TraineeCategory.choices, employed_rows=employed_rows)
     occupations = list(year.occupations.order_by("industry", "name").values_list("pk", "name"))
-    by_occupation = [row for row in progress(year, "training_class__occupation_id", occupations) if row[1]]
+    by_occupation = [row for row in progress(year, "training_class__occupation_id", occupations,
+                                             employed_rows=employed_rows) if row[1]]
 
     claims = SubsidyClaim.objects.filter(training_class__policy_year=year)
     approved = dict(claims.filter(approved_at__isnull=False).annotate(m=TruncMonth("approved_at"))
@@ -154,8 +167,11 @@ def figures(year):
     by_status = [(label, statuses.get(value, 0)) for value, label in ClassStatus.choices]
 
     performance = dict(annual_performance(year))
-    attendance = dict(TrainingClass.objects.filter(policy_year=year, attendance_rate__isnull=False)
-                      .values_list("institution_id").annotate(a=Avg("attendance_rate")).order_by())
+    class_rates = defaultdict(list)
+    for institution_id, rate in TrainingClass.objects.filter(
+            policy_year=year, attendance_rate__isnull=False).values_list("institution_id", "attendance_rate"):
+        class_rates[institution_id].append(rate)
+    attendance = {pk: mean_attendance_rate(rates) for pk, rates in class_rates.items()}
     money_paid = dict(claims.filter(status=ClaimStatus.PAID).values_list("institution_id")
                       .annotate(t=Sum("total_amount")).order_by())
     league = sorted(
@@ -170,7 +186,8 @@ def figures(year):
         # People (not certificate rows) certified on the year's live rosters, as in the tables.
         "certificates": Enrolment.objects.filter(certified_metric(), training_class__policy_year=year,
                                                  is_withdrawn=False).values("trainee_id").distinct().count(),
-        "employment": EmploymentRecord.objects.filter(enrolment__training_class__policy_year=year).count(),
+        # People employed on the year's live rosters (the metric of the tables), not job records.
+        "employment": len(set(employed_rows.values())),
     }
 
 

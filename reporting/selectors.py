@@ -12,7 +12,8 @@ from django.db.models import Count, Exists, F, Max, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from certification.models import Certificate, EmploymentRecord
+from certification.models import EmploymentRecord
+from certification.selectors import certified
 from courses.models import AttendanceCorrection, ClassStatus, CorrectionStatus, Enrolment, TrainingClass
 from courses.policy import FINISHED_STATUSES, LIVE_STATUSES, RUNNING_STATUSES, employment_window_ends_on
 from courses.selectors import AttendanceSheet, classes_visible_to
@@ -29,6 +30,7 @@ from subsidies.services import APPROVED_OR_LATER
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
+    from django.db.models import QuerySet
 
     from programme.models import PolicyYear
     from reporting.policy import Performance
@@ -53,13 +55,47 @@ class AnnualPerformance:
         return len(self.rows)
 
 
+def employed_enrolments(policy_year: PolicyYear, *, today: date | None = None,
+                        within: QuerySet[Enrolment] | None = None) -> dict[int, int]:
+    """The metric "employed", defined once for every page that shows it (the dashboard and the
+    public page, the township's progress by category, the annual review of R11): a roster row of
+    the year, not withdrawn, whose employment counts under R23 and R7
+    (reporting.policy.counts_as_employed) as of `today` (the county's date by default):
+    verified by HR, with HR's written note where the employer needs scrutiny
+    (EmploymentRecord.is_verified_for_payment, the test the claim applies), started on or after
+    the class's start, not in the future, and by the end of the R7 window, judged against the
+    class's actual dates, else the planned ones. Optionally only the rows `within` a queryset of
+    enrolments. Returns the trainee's id by roster row id (count distinct values for people).
+    One query."""
+    today = today or timezone.localdate()
+    p = policy_year.params()
+    records = EmploymentRecord.objects.filter(enrolment__training_class__policy_year=policy_year,
+                                              enrolment__is_withdrawn=False, verified_at__isnull=False)
+    if within is not None:
+        records = records.filter(enrolment__in=within)
+    employed: dict[int, int] = {}
+    for record in records.annotate(
+        person=F("enrolment__trainee_id"),
+        class_start_on=Coalesce("enrolment__training_class__started_on",
+                                "enrolment__training_class__planned_start_on"),
+        class_end_on=Coalesce("enrolment__training_class__completed_on",
+                              "enrolment__training_class__planned_end_on"),
+    ).only("enrolment_id", "started_on", "verified_at", "verification_note", "is_employer_the_institution",
+           "employer_credit_code"):
+        if record.enrolment_id is not None and counts_as_employed(
+                started_on=record.started_on, is_verified=record.is_verified_for_payment,
+                class_start_on=record.class_start_on, class_end_on=record.class_end_on, today=today, p=p):
+            employed[record.enrolment_id] = record.person
+    return employed
+
+
 def annual_performance(policy_year: PolicyYear, *, today: date | None = None) -> AnnualPerformance:
     """Per institution with completed trainees in the year: completed, certified and employed
     counts and the R11 decision (reporting.policy.institution_performance), and whether the
     figures are final or provisional as of `today` (the county's date by default). Completed
-    trainees are the active roster rows of the year's completed or closed classes; employed
-    means employment that counts under R23 (reporting.policy.counts_as_employed), judged
-    against the class's actual start and end dates, else the planned ones. Four queries,
+    trainees are the active roster rows of the year's completed or closed classes; employed is
+    the metric every page reads (employed_enrolments: employment that counts under R23, judged
+    against the class's actual start and end dates, else the planned ones). Four queries,
     whatever the year's size."""
     today = today or timezone.localdate()
     p = policy_year.params()
@@ -73,29 +109,19 @@ def annual_performance(policy_year: PolicyYear, *, today: date | None = None) ->
         Enrolment.objects.filter(training_class__policy_year=policy_year, is_withdrawn=False,
                                  training_class__status__in=FINISHED)
         .annotate(
-            has_certificate=Exists(Certificate.objects.filter(enrolment=OuterRef("pk"))),
+            # The one "certified" (certification.selectors.certified), as an EXISTS so a row
+            # with two certificates counts once.
+            has_certificate=Exists(Enrolment.objects.filter(certified(), pk=OuterRef("pk"))),
             institution_id=F("training_class__institution_id"),
-            class_start_on=Coalesce("training_class__started_on", "training_class__planned_start_on"),
-            class_end_on=Coalesce("training_class__completed_on", "training_class__planned_end_on"),
         )
-        .values_list("pk", "institution_id", "has_certificate", "class_start_on", "class_end_on")
+        .values_list("pk", "institution_id", "has_certificate")
     )
-    jobs: dict[int | None, list[date]] = {}
-    # R23: HR-verified, with HR's note where the employer is the institution itself or has no valid
-    # credit code (EmploymentRecord.is_verified_for_payment, the same test the claim applies).
-    for record in EmploymentRecord.objects.filter(
-        enrolment__training_class__policy_year=policy_year, verified_at__isnull=False
-    ).only("enrolment_id", "started_on", "verified_at", "verification_note", "is_employer_the_institution",
-           "employer_credit_code"):
-        if record.is_verified_for_payment:
-            jobs.setdefault(record.enrolment_id, []).append(record.started_on)
+    employed_rows = employed_enrolments(policy_year, today=today)
     figures: dict[int, tuple[int, int, int]] = {}
-    for pk, institution_id, has_certificate, start_on, end_on in enrolments:
+    for pk, institution_id, has_certificate in enrolments:
         completed, certified, employed = figures.get(institution_id, (0, 0, 0))
-        in_window = any(counts_as_employed(started_on=day, is_verified=True, class_start_on=start_on,
-                                           class_end_on=end_on, today=today, p=p)
-                        for day in jobs.get(pk, ()))
-        figures[institution_id] = (completed + 1, certified + bool(has_certificate), employed + in_window)
+        figures[institution_id] = (completed + 1, certified + bool(has_certificate),
+                                   employed + (pk in employed_rows))
     institutions = TrainingInstitution.objects.filter(pk__in=figures).order_by("name")
     rows = [
         (institution, institution_performance(completed=figures[institution.pk][0],

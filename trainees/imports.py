@@ -9,8 +9,14 @@ from common.bulk import insert_history, insert_rows
 from common.imports import Column, Plan, SheetImport
 from programme.models import Township
 from trainees.models import CategoryMembership, Education, Trainee, TraineeCategory
-from trainees.policy import parse_id_number, person_label
-from trainees.validators import validate_phone
+from trainees.policy import (
+    category_held_from,
+    ensure_registration_details,
+    may_act_for_township,
+    parse_id_number,
+    person_label,
+)
+from trainees.services import new_trainee
 
 BATCH = 1000
 
@@ -18,17 +24,16 @@ BATCH = 1000
 class TraineeRegistration(SheetImport):
     """One row per person. A person already registered (in any township) is reported and left
     unchanged; a person twice in the sheet is an error; nothing is written unless every row is
-    clean."""
+    clean. Each row is judged by the decisions of `trainees.services.register_trainee`, the
+    policy functions it calls (trainees.policy), and written in bulk."""
 
     title = "学员登记"
 
     def __init__(self, *, user, **context):
         super().__init__(user=user, **context)
         self.scope = scope_of(user)
-        townships = Township.objects.order_by("pk")
-        if self.scope.is_township:
-            townships = townships.filter(pk=self.scope.township_id)
-        self.townships = {t.name: t for t in townships}
+        self.townships = {t.name: t for t in Township.objects.order_by("pk") if may_act_for_township(
+            is_hr=self.scope.is_hr, own_township_id=self.scope.township_id, township_id=t.pk)}
         self.columns = [
             Column("身份证号", "id_number", kind="id_number", width=22,
                    note="18位居民身份证号,末位X大写小写均可;本列为文本格式,请勿改为数字。出生日期和性别由身份证号自动生成。"),
@@ -67,19 +72,11 @@ class TraineeRegistration(SheetImport):
                 found.append(self.error(item, "id_number", f"与第{seen[info.number]}行是同一人,请删除重复行。"))
             elif info is not None:
                 seen[info.number] = item["_row"]
-            if len(item["name"] or "") > 50:
-                found.append(self.error(item, "name", "姓名过长(最多50个字):请核对姓名。"))
-            if item["phone"]:
-                try:
-                    validate_phone(item["phone"])
-                except ValidationError as error:
-                    found.append(self.error(item, "phone", error.messages[0]))
-                else:
-                    # The rows are written in bulk, without the model's length checks.
-                    if len(item["phone"]) > 20:
-                        found.append(self.error(item, "phone", "联系电话过长(最多20个字符):请只填写一个号码。"))
-            if len(item["address"] or "") > 200:
-                found.append(self.error(item, "address", "住址过长(最多200字):请简写住址。"))
+            # The rows are written in bulk, without the model's checks: the registration's own are run.
+            try:
+                ensure_registration_details(name=item["name"], phone=item["phone"], address=item["address"])
+            except ValidationError as error:
+                found.extend(self.refusal_errors(item, error))
             plan.errors.extend(found)
             if found or item["_row"] in bad_rows:
                 continue
@@ -99,11 +96,10 @@ class TraineeRegistration(SheetImport):
                 plan.skipped.append((item["_row"], person_label(name=name, id_number=info.number, name_visible=visible),
                                      f"已在{township}登记,本次未作任何修改;如需变更请在学员页面修改。"))
                 continue
-            trainee = Trainee(id_number=info.number, name=item["name"], phone=item["phone"] or "",
-                              township=self.townships[item["township"]], education=item["education"] or "",
-                              address=item["address"] or "", birth_on=info.birth_on, sex=info.sex,
-                              registered_by=self.user)
-            plan.items.append((trainee, item["category"], item["held_from"] or today))
+            trainee = new_trainee(info, by=self.user, name=item["name"],
+                                  township=self.townships[item["township"]], phone=item["phone"],
+                                  education=item["education"], address=item["address"])
+            plan.items.append((trainee, item["category"], category_held_from(item["held_from"], today=today)))
             plan.rows.append(item)
         return plan
 

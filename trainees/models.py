@@ -8,7 +8,16 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from trainees.fields import ResidentIdField
-from trainees.policy import age_on, mask_id_number, mask_phone, normalise_id_number, parse_id_number
+from trainees.policy import (
+    ADDRESS_MAX_CHARS,
+    NAME_MAX_CHARS,
+    PHONE_MAX_CHARS,
+    age_on,
+    mask_id_number,
+    mask_phone,
+    normalise_id_number,
+    parse_id_number,
+)
 from trainees.validators import validate_id_number, validate_phone
 
 
@@ -52,16 +61,17 @@ class Trainee(models.Model):
         "身份证号", max_length=18, unique=True, validators=[validate_id_number],
         help_text="18位第二代居民身份证号;出生日期和性别由身份证号自动生成。",
     )
-    name = models.CharField("姓名", max_length=50, db_index=True)
+    name = models.CharField("姓名", max_length=NAME_MAX_CHARS, db_index=True)
     sex = models.CharField("性别", max_length=1, choices=Sex.choices, editable=False)
     birth_on = models.DateField("出生日期", editable=False)
-    phone = models.CharField("联系电话", max_length=20, blank=True, db_index=True, validators=[validate_phone])
+    phone = models.CharField("联系电话", max_length=PHONE_MAX_CHARS, blank=True, db_index=True,
+                             validators=[validate_phone])
     township = models.ForeignKey(
         "programme.Township", models.PROTECT, related_name="trainees", verbose_name="所属乡镇",
         help_text="学员户籍或常住所在乡镇,由该乡镇负责组织发动(《实施方案》五(二))。",
     )
     education = models.CharField("文化程度", max_length=20, choices=Education.choices, blank=True)
-    address = models.CharField("住址", max_length=200, blank=True)
+    address = models.CharField("住址", max_length=ADDRESS_MAX_CHARS, blank=True)
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="登记人"
     )

@@ -1,4 +1,5 @@
-"""Rules about trainees as people: R13 (the ID number and masking live in common.personal_data).
+"""Rules about trainees as people: who registers whom and what a registration holds (SPEC.md §2,
+§3 学员登记), R13 (the ID number and masking live in common.personal_data).
 
 Pure functions: values in, values out, ValidationError(code=...) on refusal. Today is passed in.
 """
@@ -24,6 +25,53 @@ from common.personal_data import (  # noqa: F401 - the trainee's rules read them
     person_label,
     phone_spellings,
 )
+from trainees.validators import validate_phone
+
+# The lengths a registration may hold (SPEC.md §2 学员): the model's columns, the form and the
+# spreadsheet import read them here.
+NAME_MAX_CHARS = 50
+PHONE_MAX_CHARS = 20
+ADDRESS_MAX_CHARS = 200
+
+
+def may_act_for_township(*, is_hr: bool, own_township_id: int | None, township_id: int) -> bool:
+    """SPEC.md §1 (《实施方案》五(二) 乡镇责任包干): a township official registers, and changes the
+    categories of, only the trainees of their own township; county HR those of every township.
+    Every path of registration reads this: the screen, the spreadsheet import (its township
+    column offers only these townships) and the category changes."""
+    return is_hr or (own_township_id is not None and own_township_id == township_id)
+
+
+def ensure_registration_details(*, name: str | None, phone: str | None, address: str | None) -> None:
+    """学员登记 (SPEC.md §2 学员): a name of at most 50 characters, a phone that is a mobile or a
+    landline with its area code and fits its 20 characters, an address of at most 200
+    characters. Every refusal is raised at once, under the field it concerns; a value that is
+    None (a cell the import could not read, already reported) or an empty optional value is not
+    judged."""
+    errors: dict[str, list[ValidationError]] = {}
+    if len(name or "") > NAME_MAX_CHARS:
+        errors["name"] = [ValidationError("姓名过长(最多%(max)d个字):请核对姓名。", code="name_too_long",
+                                          params={"max": NAME_MAX_CHARS})]
+    if phone:
+        try:
+            validate_phone(phone)
+        except ValidationError as error:
+            errors["phone"] = [error]
+        else:
+            if len(phone) > PHONE_MAX_CHARS:
+                errors["phone"] = [ValidationError("联系电话过长(最多%(max)d个字符):请只填写一个号码。",
+                                                   code="phone_too_long", params={"max": PHONE_MAX_CHARS})]
+    if len(address or "") > ADDRESS_MAX_CHARS:
+        errors["address"] = [ValidationError("住址过长(最多%(max)d字):请简写住址。", code="address_too_long",
+                                             params={"max": ADDRESS_MAX_CHARS})]
+    if errors:
+        raise ValidationError(errors)
+
+
+def category_held_from(held_from: date | None, *, today: date) -> date:
+    """《实施方案》三(一): a category registered without the day it was obtained (a 失业登记 date,
+    say) is held from the day it is registered."""
+    return held_from or today
 
 
 def ensure_working_age(*, birth_on: date, on: date, min_age: int, max_age: int | None) -> None:

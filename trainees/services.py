@@ -11,7 +11,15 @@ from django.utils import timezone
 
 from accounts.scope import scope_of
 from trainees.models import CategoryMembership, IdNumberView, Trainee
-from trainees.policy import mask_name, may_see_full_id_number, parse_id_number
+from trainees.policy import (
+    IdNumber,
+    category_held_from,
+    ensure_registration_details,
+    mask_name,
+    may_act_for_township,
+    may_see_full_id_number,
+    parse_id_number,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -33,24 +41,39 @@ def register_trainee(*, by: User, id_number: str, name: str, township: Township,
                      held_from: date | None = None, phone: str = "", education: str = "",
                      address: str = "") -> Trainee:
     """学员登记: one person one row. A person registered anywhere is found, not duplicated; a
-    township official registers only for their own township."""
+    township official registers only for their own township. The decisions are those of
+    trainees.policy (may_act_for_township, parse_id_number, ensure_registration_details,
+    category_held_from), which the spreadsheet import (trainees.imports) applies row by row."""
     scope = scope_of(by)
-    if not (scope.is_hr or scope.township_id == township.pk):
+    if not may_act_for_township(is_hr=scope.is_hr, own_township_id=scope.township_id,
+                                township_id=township.pk):
         raise ValidationError("只能登记本乡镇的学员。", code="not_own_township")
-    info = parse_id_number(id_number, today=timezone.localdate())
+    today = timezone.localdate()
+    info = parse_id_number(id_number, today=today)
     existing = Trainee.objects.select_related("township").filter(id_number=info.number).first()
     if existing is not None:
         raise AlreadyRegistered(existing)
-    trainee = Trainee(id_number=info.number, name=name.strip(), township=township, phone=phone, education=education,
-                      address=address, registered_by=by)
+    ensure_registration_details(name=name, phone=phone, address=address)
+    trainee = new_trainee(info, by=by, name=name, township=township, phone=phone, education=education,
+                          address=address)
     trainee.full_clean()
     try:
         with transaction.atomic():
             trainee.save()
     except IntegrityError:
         raise AlreadyRegistered(Trainee.objects.get(id_number=info.number)) from None
-    add_category(trainee, by=by, category=category, held_from=held_from or timezone.localdate())
+    add_category(trainee, by=by, category=category, held_from=category_held_from(held_from, today=today))
     return trainee
+
+
+def new_trainee(info: IdNumber, *, by: User, name: str, township: Township, phone: str | None = "",
+                education: str | None = "", address: str | None = "") -> Trainee:
+    """The unsaved Trainee a registration writes, on the screen or in bulk from a sheet: the
+    checked ID number with the birth date and sex it gives (SPEC.md §2: never typed twice),
+    blank optional fields as ""."""
+    return Trainee(id_number=info.number, name=name.strip(), township=township, phone=phone or "",
+                   education=education or "", address=address or "", birth_on=info.birth_on, sex=info.sex,
+                   registered_by=by)
 
 
 @transaction.atomic
@@ -58,7 +81,8 @@ def add_category(trainee: Trainee, *, by: User, category: str, held_from: date,
                  evidence: str = "") -> CategoryMembership:
     """Record an eligible category (三(一)) the trainee holds from `held_from`."""
     scope = scope_of(by)
-    if not (scope.is_hr or scope.township_id == trainee.township_id):
+    if not may_act_for_township(is_hr=scope.is_hr, own_township_id=scope.township_id,
+                                township_id=trainee.township_id):
         raise ValidationError("只能修改本乡镇学员的类别。", code="not_own_township")
     membership = CategoryMembership(trainee=trainee, category=category, held_from=held_from, evidence=evidence)
     membership.full_clean()
@@ -70,7 +94,8 @@ def add_category(trainee: Trainee, *, by: User, category: str, held_from: date,
 def end_category(membership: CategoryMembership, *, by: User, held_until: date) -> CategoryMembership:
     """The trainee no longer holds the category from `held_until` (R18 keeps the history)."""
     scope = scope_of(by)
-    if not (scope.is_hr or scope.township_id == membership.trainee.township_id):
+    if not may_act_for_township(is_hr=scope.is_hr, own_township_id=scope.township_id,
+                                township_id=membership.trainee.township_id):
         raise ValidationError("只能修改本乡镇学员的类别。", code="not_own_township")
     membership.held_until = held_until
     membership.full_clean()

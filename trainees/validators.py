@@ -4,7 +4,7 @@ import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from trainees.policy import normalise_id_number, parse_id_number
+from common.personal_data import normalise_id_number, parse_id_number
 
 
 def validate_id_number(value):

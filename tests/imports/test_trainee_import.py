@@ -4,6 +4,7 @@ import datetime
 from io import BytesIO
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook, load_workbook
 
@@ -11,7 +12,9 @@ from common.models import ImportBatch
 from tests import factories
 from tests.ids import make_id_number
 from tests.imports import corpus
+from trainees.imports import TraineeRegistration
 from trainees.models import Trainee
+from trainees.services import register_trainee
 
 pytestmark = pytest.mark.django_db
 HEADERS = ["身份证号", "姓名", "联系电话", "所属乡镇", "文化程度", "培训对象类别", "类别起始日期", "住址"]
@@ -164,3 +167,32 @@ def test_another_officials_batch_cannot_be_confirmed(official, client):
     client.force_login(factories.township_user(factories.TownshipFactory(), username="other"))
     assert client.post(URL, {"batch": batch.pk}).status_code == 404
     assert Trainee.objects.count() == 0
+
+
+def test_the_sheet_refuses_what_the_registration_screen_refuses(official, township):
+    """The import and register_trainee share their decisions (trainees.policy): the same bad
+    details are refused with the same words, on the sheet under their column."""
+
+    user = factories.township_user(township, username="second-official")
+    bad = {"name": "张" * 51, "phone": "12345", "address": "村" * 201}
+    with pytest.raises(ValidationError) as refused:
+        register_trainee(by=user, id_number=make_id_number(sequence=11), township=township,
+                         category="rural_labour", **bad)
+    on_screen = {field: messages for field, messages in refused.value.message_dict.items()}
+    number = make_id_number(sequence=12)
+    response = upload(official, sheet([[number, bad["name"], bad["phone"], "韩店镇", "初中", "农村劳动力", "",
+                                        bad["address"]]]))
+    on_sheet = {column: [reason for _, c, reason in errors_of(response) if c == column]
+                for column in ("姓名", "联系电话", "住址")}
+    assert on_sheet == {"姓名": on_screen["name"], "联系电话": on_screen["phone"], "住址": on_screen["address"]}
+    assert Trainee.objects.count() == 0
+
+
+def test_the_sheet_offers_only_the_townships_the_screen_would_register_in(official, township):
+    """A township official's sheet lists their own township only (may_act_for_township); HR's
+    lists every township."""
+    other = factories.TownshipFactory(name="苏店镇")
+    mine = TraineeRegistration(user=factories.township_user(township, username="third-official"))
+    everyone = TraineeRegistration(user=factories.hr_user())
+    assert list(mine.townships) == ["韩店镇"]
+    assert set(everyone.townships) == {"韩店镇", other.name}

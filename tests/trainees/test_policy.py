@@ -1,4 +1,4 @@
-"""Resident ID numbers (GB 11643-1999), masking and R13: pure, no database."""
+"""Resident ID numbers (GB 11643-1999), masking, registration and R13: pure, no database."""
 
 from datetime import date
 
@@ -8,11 +8,14 @@ from django.core.exceptions import ValidationError
 from tests.ids import make_id_number
 from trainees.policy import (
     age_on,
+    category_held_from,
     ensure_eligible_category,
+    ensure_registration_details,
     ensure_working_age,
     mask_id_number,
     mask_name,
     mask_phone,
+    may_act_for_township,
     normalise_id_number,
     parse_id_number,
 )
@@ -147,3 +150,38 @@ def test_phone_validation(phone, valid):
         with pytest.raises(ValidationError) as error:
             validate_phone(phone)
         assert error.value.code == "phone_invalid"
+
+
+def test_a_township_acts_for_its_own_trainees_and_hr_for_all():
+    """SPEC.md §1: a township official registers only its own township's trainees; HR any."""
+    assert may_act_for_township(is_hr=False, own_township_id=3, township_id=3)
+    assert not may_act_for_township(is_hr=False, own_township_id=3, township_id=4)
+    assert not may_act_for_township(is_hr=False, own_township_id=None, township_id=4)
+    assert may_act_for_township(is_hr=True, own_township_id=None, township_id=4)
+
+
+def refusals_of(**details):
+    values = {"name": "张三", "phone": "", "address": "", **details}
+    with pytest.raises(ValidationError) as error:
+        ensure_registration_details(**values)
+    return {field: [e.code for e in errors] for field, errors in error.value.error_dict.items()}
+
+
+def test_registration_details_at_their_limits():
+    """50 characters of name, 20 of phone and 200 of address are accepted; one more is refused."""
+    ensure_registration_details(name="张" * 50, phone="13812345678", address="村" * 200)
+    assert refusals_of(name="张" * 51) == {"name": ["name_too_long"]}
+    assert refusals_of(address="村" * 201) == {"address": ["address_too_long"]}
+    assert refusals_of(phone="12345") == {"phone": ["phone_invalid"]}
+
+
+def test_every_bad_detail_is_refused_at_once_and_unread_cells_are_not_judged():
+    """A row learns of all its problems in one pass; None (a cell already reported) is skipped."""
+    assert refusals_of(name="张" * 51, phone="12345", address="村" * 201) == {
+        "name": ["name_too_long"], "phone": ["phone_invalid"], "address": ["address_too_long"]}
+    ensure_registration_details(name=None, phone=None, address=None)
+
+
+def test_a_category_without_its_date_is_held_from_today():
+    assert category_held_from(None, today=TODAY) == TODAY
+    assert category_held_from(date(2018, 1, 2), today=TODAY) == date(2018, 1, 2)

@@ -41,7 +41,7 @@ from array import array
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from random import Random
 
 from django.contrib.auth import get_user_model
@@ -58,7 +58,7 @@ from stdnum.cn import ric
 
 from accounts.models import Role, UserProfile
 from certification.models import Assessment, Certificate, EmploymentRecord, EvaluationBody, EvaluationPlan
-from common.numbers import share_text
+from common.numbers import rate_text, share_text
 from courses.models import (
     AttendanceRecord,
     ClassStatus,
@@ -1857,11 +1857,11 @@ _PERCENT = {}
 
 
 def share_percent(rate: int) -> str:
-    """91.7%: the rate as the claim previews and supervision notes print it."""
+    """91.7%: a rate in hundredths of a percent as the claim previews and supervision notes print
+    it (common.numbers.rate_text, the one rate formatter: truncated, never rounded up)."""
     text = _PERCENT.get(rate)
     if text is None:
-        value = (Decimal(rate) / 100).quantize(Decimal("0.1"), ROUND_HALF_EVEN)
-        text = _PERCENT[rate] = f"{value}%"
+        text = _PERCENT[rate] = rate_text(Decimal(rate) / 10000)
     return text
 
 
