@@ -75,7 +75,8 @@ def log_lockout(sender, request, username, ip_address, **kwargs):
 
 
 def connect_lockout_log():
-    """django-axes can only be imported once the apps are ready."""
+    """The lockout line on django-axes's signal (called from AccountsConfig.ready: axes's
+    signals module loads its models, so it is imported once the app registry is ready)."""
     user_locked_out.connect(log_lockout, dispatch_uid="security_log_lockout")
 
 

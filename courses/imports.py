@@ -123,7 +123,6 @@ class AttendanceImport(ServiceRowImport):
         raise ValidationError("不在本班名册中:请先报名,或删除该行。", code="not_on_roster")
 
     def template(self):
-
         workbook = load_workbook(BytesIO(super().template()))
         sheet = workbook.worksheets[0]
         for index, row in enumerate(self.template_rows(), start=2):

@@ -119,8 +119,8 @@ def annual_performance(policy_year: PolicyYear, *, today: date | None = None) ->
     employed_rows = employed_enrolments(policy_year, today=today)
     figures: dict[int, tuple[int, int, int]] = {}
     for pk, institution_id, has_certificate in enrolments:
-        completed, certified, employed = figures.get(institution_id, (0, 0, 0))
-        figures[institution_id] = (completed + 1, certified + bool(has_certificate),
+        completed, with_certificate, employed = figures.get(institution_id, (0, 0, 0))
+        figures[institution_id] = (completed + 1, with_certificate + bool(has_certificate),
                                    employed + (pk in employed_rows))
     institutions = TrainingInstitution.objects.filter(pk__in=figures).order_by("name")
     rows = [

@@ -26,7 +26,6 @@ class SkillsAdminSite(admin.AdminSite):
         self.add_action(export_selected_xlsx, "export_selected_xlsx")
 
     def get_urls(self):
-
         return [path("dashboard/", self.admin_view(reads_from_replica(self.dashboard_view)), name="dashboard"),
                 *super().get_urls()]
 

@@ -15,17 +15,8 @@ def ensure_openpyxl_defused():
 
 def ensure_proxy_addresses_resolvable():
     """Behind a proxy (PROXY_COUNT > 0) every request comes from the proxy's address: the client's
-    is read from X-Forwarded-For by django-ipware (accounts.security.client_address). Without it,
-    one client's failed logins would lock an account out for everyone."""
+    is read from X-Forwarded-For by django-ipware (accounts.security.client_address, a required
+    dependency imported when the accounts app loads), PROXY_COUNT deep. A negative count is a
+    mistake in the environment, refused at start-up."""
     if settings.PROXY_COUNT < 0:
         raise ImproperlyConfigured(f"PROXY_COUNT={settings.PROXY_COUNT} 无效:应为应用前反向代理的层数(0、1、2…)。")
-    if settings.PROXY_COUNT == 0:
-        return
-    try:
-        # Probing an optional package: the import is the check.
-        import ipware.ip  # noqa: F401, PLC0415
-    except ImportError:
-        raise ImproperlyConfigured(
-            f"PROXY_COUNT={settings.PROXY_COUNT},但未安装 django-ipware:无法识别客户端真实地址,"
-            "登录锁定会波及所有用户。请安装 django-ipware(pip install -e .)。"
-        ) from None

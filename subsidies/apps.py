@@ -3,4 +3,4 @@ from django.apps import AppConfig
 
 class SubsidiesConfig(AppConfig):
     name = "subsidies"
-    verbose_name = "补贴与培训券"
+    verbose_name = "补贴"

@@ -23,9 +23,6 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
-from common.uploads import guard_xlsx
-from trainees.imports import TraineeRegistration
-
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -45,6 +42,10 @@ def setup():
 
 
 def register(path, username):
+    # A script: the project's modules are importable only after setup() has put the checkout on
+    # the path and set up the app registry (django.setup()).
+    from common.uploads import guard_xlsx  # noqa: PLC0415
+    from trainees.imports import TraineeRegistration  # noqa: PLC0415
 
     importer = TraineeRegistration(user=get_user_model().objects.get(username=username))
     plan = importer.plan(guard_xlsx(SimpleUploadedFile(Path(path).name, Path(path).read_bytes())))

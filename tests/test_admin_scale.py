@@ -93,8 +93,6 @@ def test_code_search_ignores_case_width_and_spaces(hr_client):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_while_one_process_refreshes_the_figures_the_others_serve_the_old_ones(settings):
-
-
     settings.FIGURES_MAX_AGE = 60
     year = factories.PolicyYearFactory(year=2018)
     dashboard.refresh(year)

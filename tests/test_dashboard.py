@@ -65,7 +65,6 @@ def test_dashboard_is_hr_only(client, county):
 
 
 def test_pages_read_the_years_snapshot_until_it_is_refreshed(county, policy_year, client, settings):
-
     settings.FIGURES_MAX_AGE = 600
     client.force_login(factories.hr_user("hr_snapshot"))
     first = client.get(reverse("admin:dashboard"))

@@ -101,7 +101,6 @@ def test_deactivating_an_account_ends_its_sessions(client):
 
 
 def test_sessions_end_after_thirty_minutes_idle_and_each_request_extends_them(client):
-
     assert settings.SESSION_COOKIE_AGE == 30 * 60 and settings.SESSION_SAVE_EVERY_REQUEST
     factories.township_user(factories.TownshipFactory(), username="official_idle")
     login(client, "official_idle")

@@ -188,7 +188,6 @@ def test_error_pages_are_chinese(client, settings):
 
 
 def test_institution_home_lists_what_needs_doing(client, monkeypatch):
-
     done = completed_class(trainees=2)
     client.force_login(done.clerk)
     monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: START + dt.timedelta(days=20))

@@ -120,7 +120,6 @@ class Command(BaseCommand):
         return round(elapsed, 3), round(peak_mib, 1)
 
     def baseline(self, content, rows):
-
         class TraineeResource(resources.ModelResource):
             township = fields.Field(attribute="township", column_name="township",
                                     widget=widgets.ForeignKeyWidget(Township, "name"))

@@ -192,7 +192,6 @@ class Command(BaseCommand):
         self.stdout.write(f"  {name}: p95 {self.results[name]['p95_ms']} ms")
 
     def jobs(self, t, repeats):
-
         hr = t["users"]["bench_hr"]
         year = current_policy_year()
         candidate = (TrainingClass.objects.filter(status="completed", policy_year=year)
