@@ -35,6 +35,7 @@ FILE_QUERIES = ("export", "template")
 ALLOWED_WORDS = {"Excel", "xlsx", "xls", "PDF", "pdf", "JPG", "jpg", "jpeg", "PNG", "png", "Word", "doc", "docx",
                  "WPS", "ISBN"}
 WORD = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{3,}(?![A-Za-z0-9])")
+ADDRESS = re.compile(r"https?://\S+")
 
 VISIBLE_TEXT = """() => [document.title, document.body.innerText,
   ...[...document.querySelectorAll('input[placeholder], textarea[placeholder]')].map(e => e.placeholder),
@@ -92,7 +93,13 @@ class Checker:
             if shot.name not in self.taken:
                 self.taken.add(shot.name)
                 page.screenshot(path=str(shot), full_page=True)
-        words = {w for w in WORD.findall(page.evaluate(VISIBLE_TEXT)) if w not in ALLOWED_WORDS}
+        text = page.evaluate(VISIBLE_TEXT)
+        # What a trainee types into a phone is printed as it is: the check-in address and the
+        # session's current code (on an attendance page while the session is open).
+        for code in page.evaluate("() => [...document.querySelectorAll('.checkin-code')].map(e => e.innerText)"):
+            text = text.replace(code, "")
+        text = ADDRESS.sub("", text)
+        words = {w for w in WORD.findall(text) if w not in ALLOWED_WORDS}
         if words:
             self.english[(role, address)] = sorted(words)
         page.set_viewport_size(PHONE)
