@@ -6,13 +6,13 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 
 from subsidies import services
 from subsidies.models import SmallEnterpriseSubsidy
 from tests import factories
+from tests.subsidies.conftest import code_of
 
 pytestmark = pytest.mark.django_db
 
@@ -21,24 +21,8 @@ NO_FIGURES = {"industry": "", "employees": None, "revenue_10k": None, "assets_10
               "size_evidence": ""}
 
 
-def code_of(call):
-    with pytest.raises(ValidationError) as error:
-        call()
-    return error.value.error_list[0].code
-
-
 def evidence():
     return ContentFile(b"%PDF-1.4 2017 annual report", name="2017年度财务报表.pdf")
-
-
-@pytest.fixture
-def reviewer(db):
-    return factories.hr_user("r15_reviewer")
-
-
-@pytest.fixture
-def approver(db):
-    return factories.hr_user("r15_approver")
 
 
 @pytest.fixture
