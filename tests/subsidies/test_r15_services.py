@@ -231,7 +231,9 @@ def test_only_certificates_held_before_the_contract_in_that_occupation_count(pol
     certificate(hire, factories.OccupationFactory(policy_year=policy_year, name="电工"), "3", date(2017, 1, 1))
     certificate(hire, this_year, "4", date(2018, 9, 1))  # after the contract start
     upgrade = upgrade_for(hire, policy_year, reviewer, certificate(hire, this_year, "4", date(2019, 3, 1)))
+    # The 电工 level and the level taken after the contract began are not held before it: "4" is new.
     services.record_small_enterprise_subsidy(upgrade, by=reviewer)
+    assert SmallEnterpriseSubsidy.objects.get(stage="upgrade").amount == Decimal("300.00")
 
 
 def test_a_level_held_is_matched_by_name_when_there_is_no_code(policy_year, hire, reviewer):
