@@ -160,3 +160,29 @@ def demo_county(_demo_county_of_the_run, db, settings):
     settings.MEDIA_ROOT = _DEMO["media"]
     return _DEMO["today"]
 
+
+# --- Data built once for a module ---------------------------------------------------------------
+
+def built_once_for_the_module(build, django_db_blocker, tmp_path_factory):
+    """For a module-scoped fixture (`yield from` it): what `build()` writes stays for the module's
+    tests, as Django's setUpTestData does. It is written inside a transaction that each test's own
+    nests in (a test's writes are rolled back after it) and that is rolled back after the module's
+    last test. The objects it returns are shared: a test must not change them in memory. Not for a
+    module with transactional tests (they empty the tables) or with the demo county's."""
+    from django.db import transaction
+    from django.test import override_settings
+
+    assert _DEMO["atomic"] is None, "the demo county's transaction is open"
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+    try:
+        with django_db_blocker.unblock(), override_settings(
+                MEDIA_ROOT=tmp_path_factory.mktemp("module-media"),
+                PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+            value = build()
+        yield value
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
