@@ -164,10 +164,10 @@ def demo_county(_demo_county_of_the_run, db, settings):
 # --- Data built once for a module ---------------------------------------------------------------
 
 def built_once_for_the_module(build, django_db_blocker, tmp_path_factory):
-    """For a module-scoped fixture (`yield from` it): what `build()` writes stays for the module's
+    """For a module- or class-scoped fixture (`yield from` it): what `build()` writes stays for its
     tests, as Django's setUpTestData does. It is written inside a transaction that each test's own
-    nests in (a test's writes are rolled back after it) and that is rolled back after the module's
-    last test. The objects it returns are shared: a test must not change them in memory. Not for a
+    nests in (a test's writes are rolled back after it) and that is rolled back after the last of
+    them. The objects it returns are shared: a test must not change them in memory. Not for a
     module with transactional tests (they empty the tables) or with the demo county's."""
     from django.db import transaction
     from django.test import override_settings
