@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 PORT   ?= 8000
 
-.PHONY: run test install install-test lint clean
+.PHONY: run test suite install install-test lint clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -27,11 +27,32 @@ run: install
 	DEBUG=true $(PY) manage.py seed_demo
 	DEBUG=true $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
+# The suite (`make suite`, after the linters here) runs in two processes, one per core: the demo
+# county's tests together in one of them, which builds it once. Then the browser tests and the
+# `last` test (it searches every process's log, saved in LEAKWATCH) in one process after them.
+# Both runs happen even if the first fails. PYTEST_ARGS goes to both (CI: --create-db). WORKERS=0:
+# the whole suite in this one process, in the order tests/conftest.py gives.
+WORKERS     ?= 2
+LEAKWATCH   ?= $(VENV)/leakwatch
+PYTEST_ARGS ?=
+
 test: install-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
-	$(VENV)/bin/pytest
+	@$(MAKE) --no-print-directory suite
+
+suite: install-test
+ifeq ($(WORKERS),0)
+	$(VENV)/bin/pytest -p no:xdist $(PYTEST_ARGS)
+else
+	rm -rf $(LEAKWATCH)
+	@rc=0; \
+	set -x; \
+	LEAKWATCH_DIR=$(LEAKWATCH) $(VENV)/bin/pytest -n $(WORKERS) --dist loadgroup -m "not e2e and not last" $(PYTEST_ARGS) || rc=$$?; \
+	LEAKWATCH_DIR=$(LEAKWATCH) $(VENV)/bin/pytest -p no:xdist -m "e2e or last" $(PYTEST_ARGS) || [ $$? = 5 ] || rc=1; \
+	exit $$rc
+endif
 
 lint: install-test
 	$(VENV)/bin/ruff check .

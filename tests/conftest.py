@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from django.conf import settings as django_settings
 from django.core.management import call_command
@@ -49,6 +51,21 @@ def pytest_sessionstart(session):
     leakwatch.start()
 
 
+def pytest_sessionfinish(session):
+    """With LEAKWATCH_DIR set (`make test`), each process that ran tests leaves its log there for
+    the `last` test, which runs in a later process (tests/test_zz_log_leak.py)."""
+
+    directory = os.environ.get("LEAKWATCH_DIR")
+    xdist_controller = getattr(session.config.option, "numprocesses", None) and not in_xdist_worker(session.config)
+    if directory and not xdist_controller:
+        leakwatch.save(directory, f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}")
+
+
+def in_xdist_worker(config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     """Tests marked `postgres` prove locking and concurrency; SQLite has neither row locks nor
     concurrent writers, so there they are skipped with the reason. Tests marked `last` run after
@@ -56,6 +73,18 @@ def pytest_collection_modifyitems(config, items):
     county run first, together."""
     # The demo county's tests first and together (one build, see below), `last` ones at the end.
     items.sort(key=lambda item: (0 if uses_demo_county(item) else 1) if "last" not in item.keywords else 2)
+    # Under `-n 2 --dist loadgroup` (`make test`) they all go to one process, which builds it once.
+    for item in items:
+        if uses_demo_county(item):
+            item.add_marker(pytest.mark.xdist_group("demo_county"))
+
+    # In one of pytest-xdist's processes a `last` test would see that process's share of the run
+    # only: `make test` runs them in a process of their own after the others.
+    if in_xdist_worker(config):
+        split = pytest.mark.skip(reason="pytest -n 下整次运行分在多个进程:make test 在其后的单独进程中运行本测试")
+        for item in items:
+            if "last" in item.keywords:
+                item.add_marker(split)
 
     if django_settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         return
@@ -83,16 +112,12 @@ def uses_demo_county(item) -> bool:
     return "demo_county" in getattr(item, "fixturenames", ())
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _demo_county_of_the_run(request, tmp_path_factory):
-    """Builds the shared demo county before the first test when any selected test reads it (those
-    run first); `pytest_runtest_teardown` rolls it back after the last of them."""
-    if not any(uses_demo_county(item) for item in request.session.items):
-        yield
-        return
-
-    request.getfixturevalue("django_db_setup")
-    blocker = request.getfixturevalue("django_db_blocker")
+@pytest.fixture(scope="session")
+def _demo_county_of_the_run(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Builds the shared demo county before the first test that reads it (those run first, and
+    under `-n` in one process of their own: `--dist loadgroup`, see below), so a process that runs
+    none of them never builds it; `pytest_runtest_teardown` rolls it back after the last of them."""
+    blocker = django_db_blocker
     media = tmp_path_factory.mktemp("demo-media")
     with blocker.unblock():
         atomic = transaction.atomic()
@@ -121,9 +146,33 @@ def pytest_runtest_teardown(item, nextitem):
 
 
 @pytest.fixture
-def demo_county(db, settings):
+def demo_county(_demo_county_of_the_run, db, settings):
     """The demo county of `manage.py seed_demo` (built once per run, see above); returns the day
     it was built for. A test may write: its writes are rolled back after it."""
     assert _DEMO["atomic"] is not None, "the demo county's tests run first and together (conftest.py)"
     settings.MEDIA_ROOT = _DEMO["media"]
     return _DEMO["today"]
+
+
+# --- Data built once for a module ---------------------------------------------------------------
+
+def built_once_for_the_module(build, django_db_blocker, tmp_path_factory):
+    """For a module- or class-scoped fixture (`yield from` it): what `build()` writes stays for its
+    tests, as Django's setUpTestData does. It is written inside a transaction that each test's own
+    nests in (a test's writes are rolled back after it) and that is rolled back after the last of
+    them. The objects it returns are shared: a test must not change them in memory. Not for a
+    module with transactional tests (they empty the tables) or with the demo county's."""
+    assert _DEMO["atomic"] is None, "the demo county's transaction is open"
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+    try:
+        with django_db_blocker.unblock(), override_settings(
+                MEDIA_ROOT=tmp_path_factory.mktemp("module-media"),
+                PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+            value = build()
+        yield value
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)

@@ -6,7 +6,10 @@ noted by a signal on Trainee save.
 """
 
 import io
+import json
 import logging
+import os
+from pathlib import Path
 
 from django.db.models.signals import post_save
 
@@ -44,3 +47,20 @@ def start():
 def text():
     _handler.flush()
     return captured.getvalue()
+
+
+def save(directory, name):
+    """This process's log and numbers, for the `last` test of a later process (`make test` runs
+    the suite in several processes, then that test)."""
+    path = Path(directory)
+    path.mkdir(parents=True, exist_ok=True)
+    record = {"log": text(), "id_numbers": sorted(id_numbers), "phones": sorted(phones)}
+    (path / f"{name}.json").write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+
+
+def earlier_processes():
+    """What the earlier processes of this run saved in LEAKWATCH_DIR (none when it is not set)."""
+    directory = os.environ.get("LEAKWATCH_DIR")
+    if not directory or not Path(directory).is_dir():
+        return []
+    return [json.loads(path.read_text(encoding="utf-8")) for path in sorted(Path(directory).glob("*.json"))]

@@ -14,6 +14,7 @@ from courses import services
 from courses.models import AttendanceCorrection, ClassDecision
 from programme.models import Township
 from tests import factories
+from tests.conftest import built_once_for_the_module
 from trainees.models import IdNumberView, Trainee
 
 pytestmark = pytest.mark.django_db
@@ -67,39 +68,45 @@ SERVICE_ONLY = {"subsidies.ClaimLine", "courses.ClassTransition", "courses.Enrol
                 "checkin.CheckIn", "checkin.SessionPhoto"}
 
 
-@pytest.mark.parametrize("model", MODELS, ids=lambda m: m._meta.label)
-def test_changelist_renders_with_bounded_queries(hr_client, model, django_assert_max_num_queries):
-    """A list page of 3 rows and of 6 rows costs the same number of queries."""
-    url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
-    populate(3)
-    factories.GroupFactory()
-    with django_assert_max_num_queries(20) as small:
-        response = hr_client.get(url)
-    assert response.status_code == 200
-    assert str(model._meta.verbose_name) in response.content.decode()
-    populate(3)
-    factories.GroupFactory()
-    with django_assert_max_num_queries(len(small.captured_queries)) as large:
-        response = hr_client.get(url)
-    assert response.status_code == 200
-    assert len(large.captured_queries) == len(small.captured_queries)
+@pytest.fixture(scope="class")
+def rows(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Three rows of every kind, written once for the class that uses them."""
+    yield from built_once_for_the_module(lambda: (populate(3), factories.GroupFactory()), django_db_blocker,
+                                         tmp_path_factory)
 
 
-@pytest.mark.parametrize("model", MODELS, ids=lambda m: m._meta.label)
-def test_add_and_change_pages_render(hr_client, hr, rf, model):
-    opts = model._meta
-    populate(1)
-    factories.GroupFactory()
-    request = rf.get("/")
-    request.user = hr
-    # Rows written only by services (claim lines, status changes) have no add page.
-    may_add = admin.site._registry[model].has_add_permission(request)
-    assert may_add == (opts.label not in SERVICE_ONLY)
-    response = hr_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_add"))
-    assert response.status_code == (200 if may_add else 403)
-    obj = model._default_manager.first()
-    response = hr_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]))
-    assert response.status_code == 200
+class TestEveryModelsPages:
+    """Every model's admin pages, on rows of every kind written once for the class (each test's own
+    writes are rolled back after it)."""
+
+    @pytest.mark.parametrize("model", MODELS, ids=lambda m: m._meta.label)
+    def test_changelist_renders_with_bounded_queries(self, rows, hr_client, model, django_assert_max_num_queries):
+        """A list page of 3 rows and of 6 rows costs the same number of queries."""
+        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        with django_assert_max_num_queries(20) as small:
+            response = hr_client.get(url)
+        assert response.status_code == 200
+        assert str(model._meta.verbose_name) in response.content.decode()
+        populate(3)
+        factories.GroupFactory()
+        with django_assert_max_num_queries(len(small.captured_queries)) as large:
+            response = hr_client.get(url)
+        assert response.status_code == 200
+        assert len(large.captured_queries) == len(small.captured_queries)
+
+    @pytest.mark.parametrize("model", MODELS, ids=lambda m: m._meta.label)
+    def test_add_and_change_pages_render(self, rows, hr_client, hr, rf, model):
+        opts = model._meta
+        request = rf.get("/")
+        request.user = hr
+        # Rows written only by services (claim lines, status changes) have no add page.
+        may_add = admin.site._registry[model].has_add_permission(request)
+        assert may_add == (opts.label not in SERVICE_ONLY)
+        response = hr_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_add"))
+        assert response.status_code == (200 if may_add else 403)
+        obj = model._default_manager.first()
+        response = hr_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]))
+        assert response.status_code == 200
 
 
 def test_every_model_and_app_has_a_chinese_name():

@@ -48,6 +48,8 @@ def test_practical_hours_within_total_hours():
 def test_practical_equal_to_total_is_accepted():
     training_class = factories.TrainingClassFactory(total_hours=80, practical_hours=80)
     training_class.full_clean()
+    training_class.refresh_from_db()  # stored as well: the database's constraint agrees
+    assert training_class.practical_hours == training_class.total_hours == 80
 
 
 def test_class_status_must_be_one_of_its_values():
@@ -157,7 +159,10 @@ def test_skill_level_certificate_needs_an_evaluation_body():
 
 
 def test_skill_level_certificate_with_level_and_body_is_accepted():
-    certificate_of("skill_level", "4", factories.EvaluationBodyFactory()).full_clean()
+    certificate = certificate_of("skill_level", "4", factories.EvaluationBodyFactory())
+    certificate.full_clean()
+    certificate.save()
+    assert Certificate.objects.filter(pk=certificate.pk, kind="skill_level", level="4").exists()
 
 
 def test_national_qualification_may_carry_a_level():
@@ -233,6 +238,7 @@ def test_a_voided_line_does_not_block_a_new_one():
     ClaimLine.objects.filter(pk=line.pk).update(is_void=True, void_reason="公示异议成立")
     again = factories.ClaimLineFactory(claim=line.claim, enrolment=line.enrolment)
     again.full_clean()
+    assert ClaimLine.objects.filter(claim=line.claim, enrolment=line.enrolment, is_void=False).get() == again
 
 
 def test_reviewer_and_approver_are_two_people():
@@ -251,6 +257,7 @@ def test_a_supplementary_claim_for_the_same_class_is_allowed():
                                  instalment=claim.instalment)
     supplementary.full_clean()
     supplementary.save()
+    assert SubsidyClaim.objects.filter(training_class=claim.training_class, instalment=claim.instalment).count() == 2
 
 
 def test_profile_role_matches_its_party():

@@ -52,6 +52,9 @@ def test_a_year_without_business_may_change():
     year = factories.PolicyYearFactory(year=2019)
     year.min_attendance_rate = Decimal("0.80")
     year.full_clean()
+    year.save()
+    year.refresh_from_db()
+    assert year.min_attendance_rate == Decimal("0.80")
 
 
 def test_hr_sees_the_locked_parameters_read_only_with_the_reason(hr_client):

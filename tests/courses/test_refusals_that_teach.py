@@ -69,7 +69,8 @@ def test_an_overlap_is_refused_beside_the_id_number_naming_the_other_class_and_d
 def test_a_mistyped_number_is_kept_for_correction_beside_its_field(client, officer):
     training_class = approved(officer)
     client.force_login(training_class.clerk)
-    typo = factories.TraineeFactory.build().id_number[:17] + "0"
+    number = factories.TraineeFactory.build().id_number
+    typo = number[:17] + ("1" if number[17] == "0" else "0")  # a wrong check digit, whatever the right one
     response = client.post(reverse("courses:enrol", args=[training_class.pk]), {"id_number": typo})
     form = response.context["enrol_form"]
     assert form.has_error("id_number") and form["id_number"].value() == typo

@@ -19,13 +19,13 @@ def valid_xlsx(rows=(("姓名", "身份证号"), ("张三", "11010519491231002X"
     return buffer.getvalue()
 
 
-def replace_member(xlsx: bytes, member: str, content: bytes) -> bytes:
+def replace_member(xlsx: bytes, member: str, content: bytes, compresslevel: int = 9) -> bytes:
     source = zipfile.ZipFile(BytesIO(xlsx))
     out = BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for item in source.infolist():
             data = content if item.filename == member else source.read(item.filename)
-            target.writestr(item.filename, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+            target.writestr(item.filename, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=compresslevel)
     return out.getvalue()
 
 

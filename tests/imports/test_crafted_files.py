@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from common.models import ImportBatch
 from tests import factories
+from tests.conftest import built_once_for_the_module
 from tests.imports import corpus
 from tests.scenarios import completed_class
 
@@ -35,9 +36,19 @@ def signed_in(user):
     return client
 
 
+@pytest.fixture(scope="module")
+def endpoints_of_the_module(django_db_setup, django_db_blocker, tmp_path_factory):
+    yield from built_once_for_the_module(seven_endpoints, django_db_blocker, tmp_path_factory)
+
+
 @pytest.fixture
-def endpoints():
-    """The seven import endpoints, each with a user allowed to use it."""
+def endpoints(endpoints_of_the_module, db):
+    """The seven import endpoints, each with a user allowed to use it (built once for the module:
+    every test here is refused and writes nothing)."""
+    return endpoints_of_the_module
+
+
+def seven_endpoints():
     training_class = completed_class(trainees=2)
     township = training_class.enrolments.first().trainee.township
     official = factories.township_user(township, username="official")

@@ -9,7 +9,6 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db.models import F
 from django.utils import timezone
 
 from certification import services as certification
@@ -22,6 +21,7 @@ from subsidies import services
 from subsidies.models import ClaimLine, ClaimStatus, SubsidyClaim
 from tests import factories
 from tests.scenarios import START, completed_class
+from tests.subsidies.conftest import same_person, shift
 
 pytestmark = pytest.mark.django_db
 
@@ -41,23 +41,6 @@ def marks_recorded_live():
     for session in Session.objects.all():
         AttendanceRecord.objects.filter(session=session).update(
             recorded_at=moment(session.held_on, session.starts_at or datetime.time(8, 30)))
-
-
-def same_person(source, target):
-    trainee = source.enrolments.get().trainee
-    Enrolment.objects.filter(training_class=target).update(trainee=trainee)
-    Certificate.objects.filter(enrolment__training_class=target).update(trainee=trainee)
-    return trainee
-
-
-def shift(training_class, days):
-    delta = datetime.timedelta(days=days)
-    tc = TrainingClass.objects.get(pk=training_class.pk)
-    TrainingClass.objects.filter(pk=tc.pk).update(
-        planned_start_on=tc.planned_start_on + delta, planned_end_on=tc.planned_end_on + delta,
-        started_on=tc.started_on + delta, completed_on=tc.completed_on + delta)
-    Session.objects.filter(training_class=tc).update(held_on=F("held_on") + delta)
-    Certificate.objects.filter(enrolment__training_class=tc).update(issued_on=F("issued_on") + delta)
 
 
 def leveled(training_class, level):
@@ -127,7 +110,7 @@ def test_planted_money_patterns_are_paid_nothing_and_flagged_once():
     same_person(higher, lower)
     leveled(higher, "4")
     leveled(lower, "5")
-    shift(lower, 40)
+    shift(lower, 40, move_certificates=True)
     # 5.-7. employment: recorded before it began, ten hires of one person without a credit code,
     # and a job at the institution itself; the clean trainees of the first class are employed.
     employed_class = completed_class(trainees=12, absent_sessions=one_absence)

@@ -32,12 +32,6 @@ TODAY = START + timedelta(days=20)
 MONEY_FORMATS = {"0.00", "#,##0.00"}
 
 
-def code_of(call):
-    with pytest.raises(ValidationError) as error:
-        call()
-    return error.value.error_list[0].code
-
-
 def on(monkeypatch, day):
     monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: day)
 

@@ -252,20 +252,20 @@ def level_refusal(level, held):
 
 @pytest.mark.parametrize("level", ["5", "4", "3", "2", "1"])
 def test_a_first_certificate_in_the_occupation_is_new(level):
-    ensure_certificate_new_or_one_level_up(level=level, levels_held_before=[], occupation="焊工",
-                                           contract_starts_on=CONTRACT)
+    assert ensure_certificate_new_or_one_level_up(level=level, levels_held_before=[], occupation="焊工",
+                                                  contract_starts_on=CONTRACT) is None  # no refusal
 
 
 def test_certificates_without_a_level_are_not_levels_held():
-    ensure_certificate_new_or_one_level_up(level="5", levels_held_before=["", ""], occupation="焊工",
-                                           contract_starts_on=CONTRACT)
+    assert ensure_certificate_new_or_one_level_up(level="5", levels_held_before=["", ""], occupation="焊工",
+                                                  contract_starts_on=CONTRACT) is None  # no refusal
 
 
 @pytest.mark.parametrize(("held", "level"), [(["5"], "4"), (["4"], "3"), (["3"], "2"), (["2"], "1"),
                                              (["5", "4"], "3")])
 def test_one_level_above_the_highest_held_is_accepted(held, level):
-    ensure_certificate_new_or_one_level_up(level=level, levels_held_before=held, occupation="焊工",
-                                           contract_starts_on=CONTRACT)
+    assert ensure_certificate_new_or_one_level_up(level=level, levels_held_before=held, occupation="焊工",
+                                                  contract_starts_on=CONTRACT) is None  # no refusal
 
 
 def test_the_same_level_is_refused():

@@ -6,13 +6,13 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 
 from subsidies import services
 from subsidies.models import SmallEnterpriseSubsidy
 from tests import factories
+from tests.subsidies.conftest import code_of
 
 pytestmark = pytest.mark.django_db
 
@@ -21,24 +21,8 @@ NO_FIGURES = {"industry": "", "employees": None, "revenue_10k": None, "assets_10
               "size_evidence": ""}
 
 
-def code_of(call):
-    with pytest.raises(ValidationError) as error:
-        call()
-    return error.value.error_list[0].code
-
-
 def evidence():
     return ContentFile(b"%PDF-1.4 2017 annual report", name="2017年度财务报表.pdf")
-
-
-@pytest.fixture
-def reviewer(db):
-    return factories.hr_user("r15_reviewer")
-
-
-@pytest.fixture
-def approver(db):
-    return factories.hr_user("r15_approver")
 
 
 @pytest.fixture
@@ -247,7 +231,9 @@ def test_only_certificates_held_before_the_contract_in_that_occupation_count(pol
     certificate(hire, factories.OccupationFactory(policy_year=policy_year, name="电工"), "3", date(2017, 1, 1))
     certificate(hire, this_year, "4", date(2018, 9, 1))  # after the contract start
     upgrade = upgrade_for(hire, policy_year, reviewer, certificate(hire, this_year, "4", date(2019, 3, 1)))
+    # The 电工 level and the level taken after the contract began are not held before it: "4" is new.
     services.record_small_enterprise_subsidy(upgrade, by=reviewer)
+    assert SmallEnterpriseSubsidy.objects.get(stage="upgrade").amount == Decimal("300.00")
 
 
 def test_a_level_held_is_matched_by_name_when_there_is_no_code(policy_year, hire, reviewer):

@@ -18,26 +18,11 @@ from subsidies import services
 from subsidies.models import ClaimLine
 from tests import factories
 from tests.scenarios import START, completed_class
+from tests.subsidies.conftest import code_of, same_person, shift
 
 pytestmark = pytest.mark.django_db
 END = START + datetime.timedelta(days=9)
 TODAY = END + datetime.timedelta(days=10)
-
-
-@pytest.fixture
-def reviewer(db):
-    return factories.hr_user("reviewer")
-
-
-@pytest.fixture
-def approver(db):
-    return factories.hr_user("approver")
-
-
-def code_of(call):
-    with pytest.raises(ValidationError) as error:
-        call()
-    return error.value.error_list[0].code
 
 
 def draft(training_class):
@@ -48,27 +33,6 @@ def draft(training_class):
 def flag_on(*, trainee=None, training_class=None, key="planted"):
     return Flag.objects.create(kind=FlagKind.OVERLAPPING_CLASSES, key=key, summary="学员同时在两个培训班(日期重叠)",
                                trainee=trainee, training_class=training_class)
-
-
-def shift(training_class, days):
-    """Move a completed class and its sessions `days` later (a class taught at another time)."""
-    delta = datetime.timedelta(days=days)
-    tc = TrainingClass.objects.get(pk=training_class.pk)
-    TrainingClass.objects.filter(pk=tc.pk).update(
-        planned_start_on=tc.planned_start_on + delta, planned_end_on=tc.planned_end_on + delta,
-        started_on=tc.started_on + delta, completed_on=tc.completed_on + delta)
-    for session in Session.objects.filter(training_class=tc):
-        Session.objects.filter(pk=session.pk).update(held_on=session.held_on + delta)
-    Certificate.objects.filter(enrolment__training_class=tc).update(issued_on=tc.completed_on + delta)
-    training_class.refresh_from_db()
-
-
-def same_person(source, target):
-    """Put `source`'s only trainee on `target`'s roster instead of its own (another path)."""
-    trainee = source.enrolments.get().trainee
-    Enrolment.objects.filter(training_class=target).update(trainee=trainee)
-    Certificate.objects.filter(enrolment__training_class=target).update(trainee=trainee)
-    return trainee
 
 
 # R6 ----------------------------------------------------------------------------------------

@@ -15,26 +15,11 @@ from subsidies import services
 from subsidies.models import ClaimLine, ClaimStatus, SubsidyClaim
 from tests import factories
 from tests.scenarios import START, completed_class
+from tests.subsidies.conftest import code_of
 
 pytestmark = pytest.mark.django_db
 END = START + datetime.timedelta(days=9)
 TODAY = END + datetime.timedelta(days=10)
-
-
-def code_of(call):
-    with pytest.raises(ValidationError) as error:
-        call()
-    return error.value.error_list[0].code
-
-
-@pytest.fixture
-def reviewer(db):
-    return factories.hr_user("reviewer")
-
-
-@pytest.fixture
-def approver(db):
-    return factories.hr_user("approver")
 
 
 def test_first_claim_pays_certified_trainees_and_lists_the_others():
