@@ -205,7 +205,8 @@ def test_every_portal_page_fits_a_phone_and_a_desktop_in_chinese(browser, live_s
         if upload:  # an import's preview after a sheet with errors: the reasons are the widest text
             page.goto(base + upload)
             page.set_input_files("#file", str(sheet_with_errors(tmp_path, username, upload)))
-            page.click("button[type=submit]:has-text('上传并检查')")
+            with page.expect_navigation():  # the preview is read only once its page has come back
+                page.click("button[type=submit]:has-text('上传并检查')")
             assert page.locator("h1:has-text('检查结果')").count(), page.url
             checker.check(page, role, "import-preview", upload + "(预览)")
             visited[role]["import-preview"] = 1
