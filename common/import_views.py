@@ -20,8 +20,8 @@ from django_tasks import task
 
 from common.excel import write_workbook
 from common.imports import SheetImport
-from common.jobs import Outcome, run_job, start_job
-from common.models import BackgroundJob, ImportBatch, JobStatus
+from common.jobs import Outcome, run_job, start_job, waiting_job
+from common.models import BackgroundJob, ImportBatch
 from common.uploads import CheckedUpload, guard_xlsx, read_rows
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -118,8 +118,7 @@ def data_rows(checked: CheckedUpload, importer) -> int:
 def _confirmation_job(request, importer, batch, *, title, rows, back_url, is_hr_job) -> BackgroundJob:
     """The batch's confirmation as a background job (one per batch: a second click while it is
     queued or running finds the first)."""
-    waiting = BackgroundJob.objects.filter(kind="import", params__batch=batch.pk, started_by=request.user,
-                                           status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).first()
+    waiting = waiting_job("import", batch=batch.pk)
     if waiting is not None:
         return waiting
     importer_class = type(importer)

@@ -24,22 +24,25 @@ MEDIA_ROOT/jobs/progress/ (MEDIA_ROOT is shared by every application process alr
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import logging
 import os
+import pickle
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -75,6 +78,23 @@ class Outcome:
     failed: bool = False
 
 
+def signed_query(queryset: QuerySet) -> str:
+    """A queryset's query, for a job to run it again in the worker (Django: "pickle the query
+    attribute" to recreate a QuerySet later). Signed with SECRET_KEY: the worker unpickles only
+    what this project wrote, never a value someone put in the database."""
+    return signing.Signer(salt=_QUERY_SALT).sign(base64.b64encode(pickle.dumps(queryset.query)).decode())
+
+
+def queryset_from(model: type[Model], signed: str) -> QuerySet:
+    """The queryset `signed_query` recorded (BadSignature if it was not this project's)."""
+    queryset = model._default_manager.all()
+    queryset.query = pickle.loads(base64.b64decode(signing.Signer(salt=_QUERY_SALT).unsign(signed)))
+    return queryset
+
+
+_QUERY_SALT = "common.jobs.query"
+
+
 class Progress:
     """What the work reports as it goes: `update(done, total, stage=...)`. Writes are throttled;
     the job's page reads the latest through `read_progress`."""
@@ -97,6 +117,13 @@ class Progress:
             _write_progress(self.job.pk, {"done": self.done, "total": self.total, "stage": self.stage})
             job_progressed.send(sender=BackgroundJob, job_id=self.job.pk, done=self.done, total=self.total,
                                 stage=self.stage)
+
+    def over(self, rows: Iterable[Any], total: int, stage: str) -> Iterator[Any]:
+        """`rows`, counted as they are taken (an export's rows as the workbook is written)."""
+        for number, row in enumerate(rows):
+            self.update(number, total, stage=stage)
+            yield row
+        self.update(total, total, stage=stage)
 
     def step(self, stage: str, index: int, steps: int) -> None:
         """Stage `index` of `steps` (0-based) begins: for work measured in steps, not rows."""
@@ -140,6 +167,13 @@ def start_job(task: Task, *, user: User, kind: str, title: str, back_url: str = 
                                            back_url=back_url[:300], params=params or {})
         task.enqueue(job.pk)
     return job
+
+
+def waiting_job(kind: str, **params: Any) -> BackgroundJob | None:
+    """A job of `kind` with these `params` still queued or running: a second click on the same
+    button finds it instead of queueing the same work again."""
+    return BackgroundJob.objects.filter(kind=kind, status__in=[JobStatus.QUEUED, JobStatus.RUNNING],
+                                        **{f"params__{key}": value for key, value in params.items()}).first()
 
 
 def run_job(job_id: int, work: Callable[[BackgroundJob, Progress], Outcome]) -> str:

@@ -15,9 +15,12 @@ from django_tasks_db.models import DBTaskResult
 from openpyxl import load_workbook
 
 from common import jobs
+from common.admin_mixins import export_in_background
 from common.import_views import confirm_import
 from common.jobs import Outcome, run_job, start_job
 from common.models import BackgroundJob, ImportBatch, JobStatus
+from reporting import dashboard
+from reporting.models import FigureSnapshot
 from tests import factories
 from tests.ids import make_id_number
 from tests.imports.test_trainee_import import URL, row, sheet
@@ -266,3 +269,119 @@ def test_two_workers_never_run_the_same_job_twice():
     assert DBTaskResult.objects.filter(status="SUCCESSFUL").count() == 80
     assert all(len(ids) == 1 for ids in DBTaskResult.objects.values_list("worker_ids", flat=True))
     assert len({ids[0] for ids in DBTaskResult.objects.values_list("worker_ids", flat=True)}) == 2
+
+
+# --- the figures' refresh -------------------------------------------------------------------------
+
+def test_hr_refreshes_the_figures_in_the_background(client, hr_client, hr, settings):
+    """立即更新统计 on the dashboard queues the year's refresh as an HR job (a second click finds
+    it); the worker recomputes the snapshot step by step, and the dashboard then shows it."""
+    settings.FIGURES_MAX_AGE = 600
+    year = factories.PolicyYearFactory(year=2018)
+    page = hr_client.get(reverse("admin:dashboard") + "?year=2018").content.decode()
+    assert "立即更新统计" in page
+    old = FigureSnapshot.objects.get(policy_year=year)
+    factories.TrainingClassFactory(policy_year=year)  # not in the snapshot until it is refreshed
+    assert sum(n for _, n in dashboard.snapshot(year)[0]["statuses"]) == 0
+
+    response = hr_client.post(reverse("admin:dashboard_refresh"), {"year": "2018"})
+    job = BackgroundJob.objects.get()
+    assert response.url == reverse("jobs:detail", args=[job.pk]) and job.is_hr_job and job.kind == "figures"
+    assert hr_client.post(reverse("admin:dashboard_refresh"), {"year": "2018"}).url == response.url
+    assert hr_client.get(reverse("admin:dashboard_refresh")).status_code == 405
+    stages = []
+
+    def note(sender, job_id, done, total, stage, **kwargs):
+        stages.append((stage, done, total))
+
+    jobs.job_progressed.connect(note)
+    try:
+        run_queued_jobs()
+    finally:
+        jobs.job_progressed.disconnect(note)
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED and (job.done, job.total) == (8, 8)
+    assert job.message.startswith("2018年度统计已更新") and "工作台和公开页面已显示新数字" in job.message
+    assert [stage for stage, _, _ in stages] == ["统计就业人数", "统计年度任务进度", "统计乡镇任务进度", "统计培训对象类别与职业",
+                                                 "统计补贴金额", "统计培训班状态", "统计培训机构排行", "统计取证人数", "已保存"]
+    assert [done for _, done, _ in stages] == list(range(9))
+    new = FigureSnapshot.objects.get(policy_year=year)
+    assert new.computed_at > old.computed_at and sum(n for _, n in dashboard.snapshot(year)[0]["statuses"]) == 1
+    client.force_login(factories.hr_user(username="hr_other"))
+    assert "2018年度统计已更新" in client.get(response.url).content.decode()
+
+
+# --- large exports ---------------------------------------------------------------------------------
+
+def test_a_large_admin_export_is_written_in_the_background(hr_client, hr, settings, monkeypatch):
+    """导出所选为 Excel over more rows than EXPORT_BACKGROUND_ROWS (the whole filtered list,
+    select_across) becomes an HR job: the worker runs the list's own query again, writes every
+    row as the list shows it (masked), and keeps the file on the job's page."""
+    settings.EXPORT_BACKGROUND_ROWS = 3
+    monkeypatch.setattr(jobs, "PROGRESS_EVERY_SECONDS", 0)
+    township = factories.TownshipFactory(name="韩店镇")
+    trainees = [factories.TraineeFactory(township=township, name=f"学员{i}") for i in range(5)]
+    factories.TraineeFactory(name="别处学员")  # filtered out by the list's township filter
+    url = reverse("admin:trainees_trainee_changelist")
+    small = hr_client.post(f"{url}?township__id__exact={township.pk}",
+                           {"action": "export_selected_xlsx", "_selected_action": [t.pk for t in trainees[:3]]})
+    assert small["Content-Type"].startswith("application/vnd") and not BackgroundJob.objects.exists()
+
+    response = hr_client.post(f"{url}?township__id__exact={township.pk}", {
+        "action": "export_selected_xlsx", "_selected_action": [trainees[0].pk], "select_across": "1"})
+    job = BackgroundJob.objects.get()
+    assert response.url == reverse("jobs:detail", args=[job.pk]) and job.title == "导出学员(5行)" and job.is_hr_job
+    counts = []
+    jobs.job_progressed.connect(lambda sender, done, total, stage, **kw: counts.append((stage, done, total)),
+                                weak=False, dispatch_uid="export-test")
+    try:
+        run_queued_jobs()
+    finally:
+        jobs.job_progressed.disconnect(dispatch_uid="export-test")
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED and job.message == "已导出5行学员,请下载。"
+    assert [(done, total) for stage, done, total in counts if stage == "读取数据"] == [(n, 5) for n in range(6)]
+    download = hr_client.get(reverse("jobs:download", args=[job.pk]))
+    assert download["Content-Disposition"] == "attachment; filename*=utf-8''%E5%AD%A6%E5%91%98.xlsx"
+    sheet = load_workbook(BytesIO(b"".join(download.streaming_content))).active
+    written = [[c.value for c in line] for line in sheet.iter_rows(min_row=3)]
+    assert sorted(line[0] for line in written) == [f"学员{i}" for i in range(5)]
+    everything = " ".join(str(v) for line in written for v in line)
+    assert all(t.id_number not in everything for t in trainees) and "别处学员" not in everything
+
+
+def test_a_job_does_not_run_a_query_someone_wrote_into_the_queue(hr_client, hr):
+    """The export's recorded query is signed: one changed in the database fails the job, unrun."""
+    job = start_job(export_in_background, user=hr, kind="export", title="导出学员(9行)", is_hr_job=True,
+                    params={"model": "trainees.Trainee", "columns": ["name"], "rows": 9,
+                            "query": jobs.signed_query(Trainee.objects.all()) + "x"})
+    run_queued_jobs()
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and not job.result_file
+    assert "BadSignature" in DBTaskResult.objects.get().traceback
+
+
+def test_a_long_township_list_is_exported_in_the_background(official_client, official, township, settings):
+    """A township's trainee list longer than EXPORT_BACKGROUND_ROWS is written by the worker for
+    that official only; the file is kept on the job's page, masked as the screen shows it."""
+    settings.EXPORT_BACKGROUND_ROWS = 3
+    trainees = [factories.TraineeFactory(township=township, name=f"学员{i}") for i in range(4)]
+    factories.TraineeFactory(name="别处学员")
+    response = official_client.get(reverse("trainees:export", args=["trainees"]))
+    job = BackgroundJob.objects.get()
+    assert response.url == reverse("jobs:detail", args=[job.pk]) and job.title == "导出韩店镇登记学员(4行)"
+    assert not job.is_hr_job
+    run_queued_jobs()
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED and job.message == "已导出韩店镇登记学员4行,请下载。"
+    download = official_client.get(reverse("jobs:download", args=[job.pk]))
+    sheet = load_workbook(BytesIO(b"".join(download.streaming_content))).active
+    written = [[c.value for c in line] for line in sheet.iter_rows(min_row=3)]
+    assert [line[0] for line in written] == [f"学员{i}" for i in range(4)]
+    assert [line[1] for line in written] == [t.masked_id_number for t in trainees]
+    other = Client()
+    other.force_login(factories.hr_user())
+    assert other.get(reverse("jobs:download", args=[job.pk])).status_code == 404
+    settings.EXPORT_BACKGROUND_ROWS = 4
+    assert official_client.get(reverse("trainees:export", args=["trainees"]))["Content-Type"].startswith(
+        "application/vnd")
