@@ -22,9 +22,13 @@ $(VENV)/.installed-test: $(VENV)/bin/activate pyproject.toml
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
+# The background worker (README "Long work in the background") runs beside the development server,
+# in the same shell: Ctrl-C stops both, and the worker is stopped too when the server exits.
 run: install
 	$(PY) manage.py migrate --noinput
 	DEBUG=true $(PY) manage.py seed_demo
+	DEBUG=true $(PY) manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=true $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # The suite (`make suite`, after the linters here) runs in two processes, one per core: the demo

@@ -6,18 +6,20 @@ from accounts.scope import scope_of
 from certification import services
 from certification.models import AssessmentResult, EvidenceKind
 from common.imports import Column, ServiceRowImport
+from courses.imports import ClassSheetImport
+from courses.policy import FINISHED_STATUSES
+from courses.selectors import enrolments_visible_to
 from trainees.policy import mask_id_number
 
 
-class ResultsImport(ServiceRowImport):
+class ResultsImport(ClassSheetImport):
     """考核结果与证书 of one class: each row through record_assessment and, where a certificate
     number is given, issue_certificate (R3 gate, R12: only the issuer records certificates)."""
 
     title = "考核结果"
 
     def __init__(self, *, user, training_class, **context):
-        super().__init__(user=user, **context)
-        self.training_class = training_class
+        super().__init__(user=user, training_class=training_class, **context)
         self.scope = scope_of(user)
         self.body = user.profile.evaluation_body if self.scope.is_evaluator else None
         self.roster = {e.trainee.id_number: e for e in training_class.enrolments.select_related("trainee")}
@@ -60,6 +62,13 @@ class EmploymentImport(ServiceRowImport):
     """就业跟踪: each row through record_employment (an employer that is the institution is flagged)."""
 
     title = "就业跟踪"
+
+    @classmethod
+    def for_upload(cls, *, user, target=""):
+        """The user's own trainees of finished classes (institution: its classes; township: its
+        people; county HR: all), for the page and for its confirmation in the background alike."""
+        return cls(user=user, enrolments=enrolments_visible_to(user).filter(
+            is_withdrawn=False, training_class__status__in=FINISHED_STATUSES))
 
     def __init__(self, *, user, enrolments, **context):
         super().__init__(user=user, **context)

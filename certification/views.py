@@ -21,9 +21,8 @@ from common.excel import wants_xlsx, workbook_response
 from common.formats.zh_Hans.formats import DATE_INPUT_FORMATS
 from common.forms import add_refusal
 from common.import_views import handle_import, template_response
-from courses import policy as course_policy
 from courses.policy import employment_window_ends_on
-from courses.selectors import classes_visible_to, enrolments_visible_to
+from courses.selectors import classes_visible_to
 
 
 def parse_date(text):
@@ -241,8 +240,7 @@ def import_results(request, pk):
 @role_required(Role.INSTITUTION, Role.TOWNSHIP, Role.HR)
 def import_employment(request):
     """就业跟踪 of the user's own trainees (institution: its classes; township: its people)."""
-    importer = EmploymentImport(user=request.user, enrolments=enrolments_visible_to(request.user).filter(
-        is_withdrawn=False, training_class__status__in=course_policy.FINISHED_STATUSES))
+    importer = EmploymentImport.for_upload(user=request.user)
     if request.GET.get("template"):
         return template_response(importer, "就业跟踪.xlsx")
     scope = scope_of(request.user)

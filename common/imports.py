@@ -211,9 +211,24 @@ class SheetImport:
     # they fail the header check with a clear message instead of the guard's.
     spare_columns = 16
 
+    # What the confirmation reports as it goes when it runs as a background job (common.jobs).
+    progress = None
+
     def __init__(self, *, user, **context):
         self.user = user
         self.context = context
+
+    @classmethod
+    def for_upload(cls, *, user, target: str):
+        """The importer as the page that took the upload built it, rebuilt by the background
+        worker from the uploader and the batch's `target` (e.g. a class code), through the same
+        scoped reads: a confirmation in the background acts for the same person on the same
+        rows. Importers built from more than the user override this."""
+        return cls(user=user)
+
+    def report(self, done: int, total: int, stage: str) -> None:
+        if self.progress is not None:
+            self.progress.update(done, total, stage=stage)
 
     def extent(self) -> Extent:
         """How far an uploaded sheet may reach, checked by the upload guard before any parser."""
@@ -339,6 +354,7 @@ class SheetImport:
 
     # --- check and write ----------------------------------------------------------------------
     def plan(self, checked: CheckedUpload) -> Plan:
+        self.report(0, 0, "读取表格")
         try:
             rows, errors = self.parse(checked)
         except SheetError as error:
@@ -385,7 +401,8 @@ class ServiceRowImport(SheetImport):
         bad_rows = {e.row for e in errors}
         self.failed_cells = {(e.row, e.column) for e in errors}
         with transaction.atomic():
-            for item in rows:
+            for number, item in enumerate(rows):
+                self.report(number, len(rows), "逐行检查")
                 found = self.row_checks(item)
                 plan.errors.extend(found)
                 if found or item["_row"] in bad_rows:
@@ -406,7 +423,8 @@ class ServiceRowImport(SheetImport):
 
     def write(self, plan: Plan):
         with transaction.atomic():
-            for item in plan.items:
+            for number, item in enumerate(plan.items):
+                self.report(number, len(plan.items), "写入数据")
                 try:
                     self.apply(item)
                 except ValidationError as error:

@@ -12,11 +12,33 @@ from openpyxl import load_workbook
 from common.imports import Column, Plan, RowError, ServiceRowImport, SheetError, clean_text
 from common.uploads import read_rows
 from courses import services
-from courses.selectors import AttendanceSheet
+from courses.selectors import AttendanceSheet, classes_visible_to
 from trainees.policy import mask_id_number
 
 
-class RosterImport(ServiceRowImport):
+def class_of_upload(user, code):
+    """The class a sheet was uploaded for, as its uploader may still see it (a confirmation in the
+    background acts only where the page that took the sheet could)."""
+    training_class = classes_visible_to(user).filter(code=code).first()
+    if training_class is None:
+        raise ValidationError(f"找不到培训班{code},或您已无权操作该班:本次未写入任何数据。请回到培训班页面核对后重新上传。",
+                              code="class_not_visible")
+    return training_class
+
+
+class ClassSheetImport(ServiceRowImport):
+    """A sheet of one class; its batch's target is the class code."""
+
+    def __init__(self, *, user, training_class, **context):
+        super().__init__(user=user, **context)
+        self.training_class = training_class
+
+    @classmethod
+    def for_upload(cls, *, user, target):
+        return cls(user=user, training_class=class_of_upload(user, target))
+
+
+class RosterImport(ClassSheetImport):
     """学员名册: one row per trainee, by resident ID number or training voucher code; each row
     goes through enrol_trainee (R1 capacity, R13, R14, R16), so a row over the class capacity is
     refused like on screen."""
@@ -28,10 +50,6 @@ class RosterImport(ServiceRowImport):
         Column("培训券号", "voucher_code", required=False, width=20, note="持培训券报名的填写券号,如 QJ2018-7KQ9M2XD4P。"),
         Column("姓名", "name", required=False, note="仅供核对,以身份证号为准。"),
     ]
-
-    def __init__(self, *, user, training_class, **context):
-        super().__init__(user=user, **context)
-        self.training_class = training_class
 
     def extent(self):
         """No more rows than the class has seats (R1): a longer roster could never be enrolled,
@@ -72,7 +90,7 @@ def session_header(session, sessions_that_day):
     return day
 
 
-class AttendanceImport(ServiceRowImport):
+class AttendanceImport(ClassSheetImport):
     """考勤表: one row per trainee, one column per session (its date, with the start time where a
     day has two), marked 到 or 缺, or with the hours present where only part of the session was
     attended (services.parse_mark: a number is always hours, never a whole day); blank cells are
@@ -85,8 +103,7 @@ class AttendanceImport(ServiceRowImport):
     title = "考勤表"
 
     def __init__(self, *, user, training_class, **context):
-        super().__init__(user=user, **context)
-        self.training_class = training_class
+        super().__init__(user=user, training_class=training_class, **context)
         self.sheet = AttendanceSheet(training_class)
         per_day = {}
         for session in self.sheet.sessions:

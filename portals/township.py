@@ -1,6 +1,7 @@
 """The township portal (/township/): a township's labour and social-security office."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
@@ -9,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+from django_tasks import task
 
 from accounts.decorators import role_required
 from accounts.models import Role
@@ -16,10 +18,11 @@ from accounts.security import client_address
 from certification.models import EvidenceKind
 from certification.selectors import certified
 from certification.views import EmploymentForm, save_employment
-from common.excel import workbook_response
+from common.excel import workbook_response, write_workbook
 from common.formats.zh_Hans.formats import DATE_INPUT_FORMATS
 from common.forms import add_refusal
 from common.import_views import handle_import, template_response
+from common.jobs import Outcome, run_job, start_job
 from courses.policy import FINISHED_STATUSES
 from courses.selectors import enrolments_visible_to, trainees_visible_to, vouchers_visible_to
 from courses.services import issue_voucher as issue_voucher_service
@@ -134,22 +137,54 @@ def import_trainees(request):
                          back_url=reverse("trainees:home"))
 
 
+def _township_list(user, what):
+    """A township list's export: file name, title, headers, the rows' queryset and how a row is
+    written (masked as on screen); None for a list that is not one of them."""
+    township = user.profile.township
+    if what == "trainees":
+        return (f"{township.name}学员.xlsx", f"{township.name}登记学员",
+                ["姓名", "身份证号", "性别", "年龄", "联系电话", "文化程度", "登记时间"],
+                trainees_visible_to(user).order_by("pk"),
+                lambda t: [t.name, t.masked_id_number, t.get_sex_display(), t.age, t.masked_phone,
+                           t.get_education_display(), t.registered_at])
+    if what == "vouchers":
+        return (f"{township.name}培训券.xlsx", f"{township.name}培训券",
+                ["券号", "持券人", "身份证号", "发放日期", "有效期至", "状态", "使用日期"],
+                vouchers_visible_to(user).select_related("holder").order_by("-issued_on", "pk"),
+                lambda v: [v.code, v.holder.name, v.holder.masked_id_number, v.issued_on, v.expires_on,
+                           v.get_status_display(), v.redeemed_on])
+    return None
+
+
+@task()
+def export_township_list(job_id: int) -> str:
+    """A township list longer than EXPORT_BACKGROUND_ROWS, written by the worker for the official
+    who asked (their own township's rows, read through the same scope)."""
+    return run_job(job_id, _export_township_list)
+
+
+def _export_township_list(job, progress):
+    filename, title, headers, rows, row = _township_list(job.started_by, job.params["what"])
+    total = job.params["rows"]
+    content = write_workbook(headers, (row(obj) for obj in progress.over(rows.iterator(chunk_size=2000), total,
+                                                                          "写入表格")), title=title)
+    return Outcome(message=f"已导出{title}{total}行,请下载。", content=content, filename=filename)
+
+
 @role_required(Role.TOWNSHIP)
 def export(request, what):
-    """The township's lists as .xlsx: trainees, vouchers, target progress (masked as on screen)."""
+    """The township's lists as .xlsx: trainees, vouchers, target progress (masked as on screen);
+    a list longer than EXPORT_BACKGROUND_ROWS is written in the background, kept on the job's page."""
     township = request.user.profile.township
-    if what == "trainees":
-        trainees = trainees_visible_to(request.user).order_by("pk")
-        return workbook_response(f"{township.name}学员.xlsx", f"{township.name}登记学员",
-                                 ["姓名", "身份证号", "性别", "年龄", "联系电话", "文化程度", "登记时间"],
-                                 [[t.name, t.masked_id_number, t.get_sex_display(), t.age, t.masked_phone,
-                                   t.get_education_display(), t.registered_at] for t in trainees])
-    if what == "vouchers":
-        vouchers = vouchers_visible_to(request.user).select_related("holder").order_by("-issued_on", "pk")
-        return workbook_response(f"{township.name}培训券.xlsx", f"{township.name}培训券",
-                                 ["券号", "持券人", "身份证号", "发放日期", "有效期至", "状态", "使用日期"],
-                                 [[v.code, v.holder.name, v.holder.masked_id_number, v.issued_on, v.expires_on,
-                                   v.get_status_display(), v.redeemed_on] for v in vouchers])
+    listed = _township_list(request.user, what)
+    if listed is not None:
+        filename, title, headers, rows, row = listed
+        count = rows.count()
+        if count > settings.EXPORT_BACKGROUND_ROWS:
+            job = start_job(export_township_list, user=request.user, kind="export", title=f"导出{title}({count}行)",
+                            back_url=reverse("trainees:home"), params={"what": what, "rows": count})
+            return redirect("jobs:detail", pk=job.pk)
+        return workbook_response(filename, title, headers, [row(obj) for obj in rows])
     if what == "progress":
         year = current_policy_year()
         target = TownshipTarget.objects.filter(township=township, policy_year=year).first() if year else None

@@ -6,18 +6,20 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
 from common.admin_mixins import Change, service_action
+from common.jobs import start_job, waiting_job
 from common.resources import ReferenceDataAdminMixin
 from institutions.models import Flag, InstitutionYear
 from institutions.resources import InstitutionYearResource
 from programme.models import PolicyYear
 from reporting.flags import resolve_flag
+from reporting.jobs import apply_performance_in_background
 from reporting.selectors import annual_performance
-from reporting.services import apply_annual_performance
+from reporting.services import ensure_annual_performance_applicable
 
 
 @admin.register(InstitutionYear)
@@ -51,15 +53,20 @@ class InstitutionYearAdmin(ReferenceDataAdminMixin, admin.ModelAdmin):
         policy_year = get_object_or_404(PolicyYear, year=year)
         today = timezone.localdate()
         if request.method == "POST" and self.has_change_permission(request):
+            # The refusals that need no computing come at once; the work (every institution of a
+            # province: about 4 s) runs in the background, followed on the job's page.
             try:
-                losers = apply_annual_performance(policy_year, by=request.user, today=today)
+                ensure_annual_performance_applicable(policy_year, by=request.user, today=today)
             except ValidationError as error:
                 for message in error.messages:
                     self.message_user(request, message, messages.ERROR)
-            else:
-                self.message_user(request, f"已取消{len(losers)}家机构{year + 1}年度承担补贴性培训任务的资格。",
-                                  messages.SUCCESS)
-            return redirect("admin:institutions_institutionyear_performance", year=year)
+                return redirect("admin:institutions_institutionyear_performance", year=year)
+            job = waiting_job("performance", year=year) or start_job(
+                apply_performance_in_background, user=request.user, kind="performance",
+                title=f"将{year}年度机构绩效用于{year + 1}年度资格", is_hr_job=True,
+                back_url=reverse("admin:institutions_institutionyear_performance", args=[year]),
+                params={"year": year, "today": today.isoformat()})
+            return redirect("jobs:detail", pk=job.pk)
         p = policy_year.params()
         rows = annual_performance(policy_year, today=today)
         return TemplateResponse(request, "admin/institutions/performance.html", {

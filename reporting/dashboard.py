@@ -134,14 +134,25 @@ def progress(year, key, labels_of, enrolments=None, *, employed_rows=None):
             for value, label in labels_of]
 
 
-def figures(year):
-    """Everything the dashboard shows for `year`."""
+FIGURE_STEPS = 8
+
+
+def figures(year, *, reporter=None):
+    """Everything the dashboard shows for `year`. `reporter` (a background job's progress,
+    common.jobs) hears of each of the FIGURE_STEPS steps as it begins."""
+    def step(stage, index):
+        if reporter is not None:
+            reporter.step(stage, index, FIGURE_STEPS)
+
+    step("统计就业人数", 0)
     employed_rows = employed_enrolments(year)
+    step("统计年度任务进度", 1)
     lines = [(line.pk, line.name, line.target_count) for line in year.target_lines.all()]
     by_line = progress(year, "training_class__target_line_id", [(pk, name) for pk, name, _ in lines],
                        employed_rows=employed_rows)
     by_line = [(name, target, *rest) for (name, *rest), (_, _, target) in zip(by_line, lines, strict=True)]
 
+    step("统计乡镇任务进度", 2)
     targets = list(TownshipTarget.objects.filter(policy_year=year).select_related("township").order_by("township_id"))
     registered = dict(Trainee.objects.values_list("township_id").annotate(n=Count("pk")).order_by())
     by_town = progress(year, "trainee__township_id", [(t.township_id, t.township.name) for t in targets],
@@ -149,11 +160,13 @@ def figures(year):
     by_township = [(name, t.target_count, registered.get(t.township_id, 0), *rest)
                    for (name, *rest), t in zip(by_town, targets, strict=True)]
 
+    step("统计培训对象类别与职业", 3)
     by_category = progress(year, "category", TraineeCategory.choices, employed_rows=employed_rows)
     occupations = list(year.occupations.order_by("industry", "name").values_list("pk", "name"))
     by_occupation = [row for row in progress(year, "training_class__occupation_id", occupations,
                                              employed_rows=employed_rows) if row[1]]
 
+    step("统计补贴金额", 4)
     claims = SubsidyClaim.objects.filter(training_class__policy_year=year)
     approved = dict(claims.filter(approved_at__isnull=False).annotate(m=TruncMonth("approved_at"))
                     .values_list("m").annotate(t=Sum("total_amount")).order_by())
@@ -162,10 +175,12 @@ def figures(year):
     money = [(month.strftime("%Y年%m月"), approved.get(month) or Decimal(0), paid.get(month) or Decimal(0))
              for month in sorted(set(approved) | set(paid))]
 
+    step("统计培训班状态", 5)
     statuses = dict(TrainingClass.objects.filter(policy_year=year).values_list("status").annotate(n=Count("pk"))
                     .order_by())
     by_status = [(label, statuses.get(value, 0)) for value, label in ClassStatus.choices]
 
+    step("统计培训机构排行", 6)
     performance = dict(annual_performance(year))
     class_rates = defaultdict(list)
     for institution_id, rate in TrainingClass.objects.filter(
@@ -180,6 +195,7 @@ def figures(year):
          for institution, p in performance.items()],
         key=lambda row: (-(row[2] or 0), -(row[3] or 0)),
     )
+    step("统计取证人数", 7)
     return {
         "lines": by_line, "townships": by_township, "categories": by_category, "occupations": by_occupation,
         "money": money, "statuses": by_status, "league": league,
@@ -213,12 +229,10 @@ def _decode(value):
 _LOCK = 20180001  # the advisory-lock class of figure refreshes (the second key is the year)
 
 
-def refresh(year):
+def refresh(year, *, reporter=None):
     """Compute the year's figures now and keep them as its snapshot. Returns (figures, when)."""
-
-
     started = time.perf_counter()
-    encoded = _encode(figures(year))
+    encoded = _encode(figures(year, reporter=reporter))
     now = timezone.now()
     FigureSnapshot.objects.update_or_create(policy_year=year, defaults={
         "data": encoded, "computed_at": now, "seconds": round(time.perf_counter() - started, 3)})
@@ -228,8 +242,6 @@ def refresh(year):
 def snapshot(year):
     """The year's figures as last computed (one query), recomputed when missing or older than
     settings.FIGURES_MAX_AGE seconds. Returns (figures, when computed)."""
-
-
     row = FigureSnapshot.objects.filter(policy_year=year).first()
     if row is not None and timezone.now() - row.computed_at <= datetime.timedelta(seconds=settings.FIGURES_MAX_AGE):
         return _decode(row.data), row.computed_at

@@ -89,6 +89,17 @@ def employed_enrolments(policy_year: PolicyYear, *, today: date | None = None,
     return employed
 
 
+def figures_status(policy_year: PolicyYear, *, today: date) -> FiguresStatus:
+    """R11's annual_figures_status of the year as of `today`: whether its figures are final, in
+    one query (the annual review's first; a page checks it before queueing the review's work)."""
+    classes = TrainingClass.objects.filter(policy_year=policy_year).aggregate(
+        last_end_on=Max(Coalesce("completed_on", "planned_end_on"), filter=Q(status__in=LIVE_STATUSES)),
+        unfinished=Count("pk", filter=Q(status__in=UNFINISHED)),
+    )
+    return annual_figures_status(is_year_closed=policy_year.is_closed, last_class_end_on=classes["last_end_on"],
+                                 unfinished_classes=classes["unfinished"], today=today, p=policy_year.params())
+
+
 def annual_performance(policy_year: PolicyYear, *, today: date | None = None) -> AnnualPerformance:
     """Per institution with completed trainees in the year: completed, certified and employed
     counts and the R11 decision (reporting.policy.institution_performance), and whether the
@@ -99,12 +110,7 @@ def annual_performance(policy_year: PolicyYear, *, today: date | None = None) ->
     whatever the year's size."""
     today = today or timezone.localdate()
     p = policy_year.params()
-    classes = TrainingClass.objects.filter(policy_year=policy_year).aggregate(
-        last_end_on=Max(Coalesce("completed_on", "planned_end_on"), filter=Q(status__in=LIVE_STATUSES)),
-        unfinished=Count("pk", filter=Q(status__in=UNFINISHED)),
-    )
-    status = annual_figures_status(is_year_closed=policy_year.is_closed, last_class_end_on=classes["last_end_on"],
-                                   unfinished_classes=classes["unfinished"], today=today, p=p)
+    status = figures_status(policy_year, today=today)
     enrolments = (
         Enrolment.objects.filter(training_class__policy_year=policy_year, is_withdrawn=False,
                                  training_class__status__in=FINISHED)

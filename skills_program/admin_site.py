@@ -1,15 +1,19 @@
 from django.contrib import admin
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
+from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_POST
 
 from accounts.scope import scope_of
 from common.admin_mixins import export_selected_xlsx
 from common.excel import workbook_response
+from common.jobs import start_job, waiting_job
 from common.routers import reads_from_replica
 from programme.models import PolicyYear
 from programme.selectors import current_policy_year, year_asked
 from reporting import dashboard
+from reporting.jobs import refresh_in_background
 
 
 class SkillsAdminSite(admin.AdminSite):
@@ -27,7 +31,18 @@ class SkillsAdminSite(admin.AdminSite):
 
     def get_urls(self):
         return [path("dashboard/", self.admin_view(reads_from_replica(self.dashboard_view)), name="dashboard"),
+                path("dashboard/refresh/", self.admin_view(self.refresh_view), name="dashboard_refresh"),
                 *super().get_urls()]
+
+    @method_decorator(require_POST)
+    def refresh_view(self, request):
+        """立即更新统计: the year's figures recomputed by the background worker (13 s for a
+        province), followed on the job's page; a refresh already waiting is found, not repeated."""
+        year = get_object_or_404(PolicyYear, year=year_asked(request.POST.get("year", "")))
+        job = waiting_job("figures", year=year.pk) or start_job(
+            refresh_in_background, user=request.user, kind="figures", title=f"更新{year.year}年度统计",
+            back_url=f"{reverse('admin:dashboard')}?year={year.year}", is_hr_job=True, params={"year": year.pk})
+        return redirect("jobs:detail", pk=job.pk)
 
     def dashboard_view(self, request):
         """HR's dashboard for the current policy year (or ?year=): tables, SVG charts, exports."""

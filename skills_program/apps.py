@@ -17,3 +17,10 @@ class SkillsProgramConfig(AppConfig):
     def ready(self):
         ensure_openpyxl_defused()
         ensure_proxy_addresses_resolvable()
+        # The task queue's own admin list is in English and shows only task ids: the jobs are
+        # followed on their pages (/jobs/<id>/), the queue table stays out of HR's back office.
+        from django.contrib import admin
+        from django_tasks_db.models import DBTaskResult
+
+        if admin.site.is_registered(DBTaskResult):
+            admin.site.unregister(DBTaskResult)

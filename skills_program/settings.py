@@ -28,6 +28,12 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 # With persistent connections, a connection the server dropped (a PostgreSQL restart, a failover)
 # is noticed and replaced at the start of the next request instead of failing it.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Two processes write to the file: the server and the background worker (`make run` starts
+    # both). A transaction takes the write lock when it begins and waits for it (up to 20 s), instead
+    # of failing with "database is locked" when a read turns into a write while the other writes.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("transaction_mode", "IMMEDIATE")
+    DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
 # A streaming replica for reports and public pages (common.routers); optional.
 if env("REPLICA_DATABASE_URL", default=""):
     DATABASES["replica"] = env.db("REPLICA_DATABASE_URL")
@@ -48,6 +54,10 @@ INSTALLED_APPS = [
     "import_export",
     "axes",
     "csp",
+    # Background jobs (common/jobs.py): the queue is a table of this database, the worker is
+    # `manage.py db_worker` (README "Long work in the background").
+    "django_tasks",
+    "django_tasks_db",
     # The project's apps, from the bottom layer up (docs/architecture.md).
     "common",
     "programme",
@@ -111,6 +121,15 @@ QUERY_COUNT_HEADER = env.bool("QUERY_COUNT_HEADER", default=False)
 # The dashboard and the public page show figures at most this many seconds old (recomputed by
 # the first request after, or by `manage.py refresh_figures` from cron so no visitor waits).
 FIGURES_MAX_AGE = env.int("FIGURES_MAX_AGE", default=600)
+
+# Long work runs as a job in the background (common/jobs.py), queued in this database and run by
+# `manage.py db_worker` (`make run` starts one beside the development server). An import's
+# confirmation above IMPORT_BACKGROUND_ROWS data rows, and an export above EXPORT_BACKGROUND_ROWS
+# rows, become jobs whose page shows their progress and keeps the result for download; smaller
+# ones are answered at once, as before.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=2000)
+EXPORT_BACKGROUND_ROWS = env.int("EXPORT_BACKGROUND_ROWS", default=5000)
 
 # Counters shared by every application process (the self check-in rate limits, checkin/): the
 # database by default (its table is created by checkin's migrations, with an atomic `incr`),

@@ -25,6 +25,7 @@ urlpatterns = [
     path("public/objection/", reporting_views.public_objection, name="public-objection"),
     path("checkin/", include("checkin.urls")),
     path("documents/", include("portals.documents")),
+    path("jobs/", include("portals.jobs")),
 ]
 
 # MEDIA_URL is not served, not even with DEBUG: stored documents are read through the scoped

@@ -20,6 +20,7 @@ from django.urls import Resolver404, resolve
 from openpyxl import Workbook, load_workbook
 
 from courses.models import TrainingClass
+from tests.jobs import run_queued_jobs
 from trainees.models import Trainee
 
 pytestmark = pytest.mark.django_db
@@ -129,10 +130,14 @@ def test_no_admin_export_or_template_carries_a_full_id_or_phone(demo):
         url = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
         response = client.post(url, {"action": "export_selected_xlsx", "select_across": "1", "index": "0",
                                      "_selected_action": [first.pk]})
+        if response.status_code == 302 and response.url.startswith("/jobs/"):  # a large list: a background job
+            assert run_queued_jobs() == 1, url
+            response = client.get(f"{response.url}download/")
         assert response.status_code == 200 and response["Content-Type"].startswith("application/vnd"), url
         exported += 1
-        if leaks(text_of(response), demo):
-            found[url] = leaks(text_of(response), demo)
+        leaked = leaks(text_of(response), demo)
+        if leaked:
+            found[url] = leaked
     dashboard = client.get("/admin/dashboard/")
     files = [href for href in HREF.findall(dashboard.content.decode()) if "export=" in href]
     training_class = TrainingClass.objects.filter(status="in_progress").first()

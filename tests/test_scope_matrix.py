@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from accounts.models import Role
 from checkin.models import SessionPhoto
+from common.models import BackgroundJob, JobStatus
 from courses.models import AttendanceCorrection, ClassDecision, TrainingClass
 from tests import factories
 from tests.courses.test_views import application_data
@@ -33,7 +34,8 @@ pytestmark = pytest.mark.django_db
 # whose segment is not here fails `test_every_object_url_is_in_the_matrix`.
 OBJECT_OF_SEGMENT = {"classes": "training_class", "enrolments": "enrolment", "sessions": "session",
                      "claims": "claim", "claim-lines": "line", "trainees": "trainee", "employment": "employment",
-                     "evaluation-plans": "plan", "attendance-corrections": "correction", "photos": "photo"}
+                     "evaluation-plans": "plan", "attendance-corrections": "correction", "photos": "photo",
+                     "jobs": "job"}
 # Rows that change on every request whatever it does (the session, login throttling).
 NOT_COMPARED = {"sessions.Session", "axes.AccessAttempt", "axes.AccessLog", "axes.AccessFailureLog"}
 
@@ -111,7 +113,19 @@ def world(db):
     for role, user in users.items():
         clients[role] = Client()
         clients[role].force_login(user)
+    # A background job is its starter's (and every HR officer's when started in HR's back office):
+    # each role's own is one it started; the other party's was started by that party's official.
+    stranger = factories.township_user(foreign.township, "matrix_foreign_official")
+    own.jobs = {role: _finished_job(user, is_hr_job=role == Role.HR) for role, user in users.items()}
+    foreign.jobs = {role: _finished_job(stranger) for role in users}
     return SimpleNamespace(own=own, foreign=foreign, users=users, clients=clients)
+
+
+def _finished_job(user, *, is_hr_job=False):
+    return BackgroundJob.objects.create(
+        kind="export", title="导出", started_by=user, is_hr_job=is_hr_job, status=JobStatus.SUCCEEDED,
+        finished_at=timezone.now(), message="已完成", result_file=ContentFile(b"PK xlsx", name="job.xlsx"),
+        result_name="导出.xlsx")
 
 
 def forged_fields(world):
@@ -179,14 +193,14 @@ def test_scope_matrix(world):
         roles_allowed = route.callback.access
         for role, client in world.clients.items():
             for side, party in (("foreign", world.foreign), ("own", world.own)):
-                url = route.url(pk=getattr(party, kind).pk)
+                url = route.url(pk=(party.jobs[role] if kind == "job" else getattr(party, kind)).pk)
                 for method in ("get", "post"):
                     response = getattr(client, method)(url, data) if method == "post" else client.get(url)
                     label = f"{role} {method.upper()} {side} {route.name} {url}"
                     if role not in roles_allowed:
                         check(label, response, {403, 405})
                         cases["role_refused"] += 1
-                    elif side == "foreign" and role != Role.HR:
+                    elif side == "foreign" and (role != Role.HR or kind == "job"):
                         check(label, response, {404, 405})
                         cases["foreign_refused"] += 1
                     else:  # own object (HR: the whole county is its own); 409: its state refuses the change

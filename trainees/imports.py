@@ -58,7 +58,8 @@ class TraineeRegistration(SheetImport):
         seen = {}
         bad_rows = {e.row for e in errors}
         candidates = []
-        for item in rows:
+        for number, item in enumerate(rows):
+            self.report(number, len(rows), "逐行检查")
             # Every check runs on every row (a cell that could not be read is None and skipped),
             # so a bad ID number does not hide the same row's bad phone until the next upload.
             found = []
@@ -88,7 +89,8 @@ class TraineeRegistration(SheetImport):
                     id_number__in=numbers[start:start + BATCH]).values_list("id_number", "name", "township_id",
                                                                            "township__name"):
                 existing[number] = (name, township_id, township)
-        for item, info in candidates:
+        for number, (item, info) in enumerate(candidates):
+            self.report(number, len(candidates), "核对已登记学员")
             if info.number in existing:
                 name, township_id, township = existing[info.number]
                 # Another township's person is named as the registration screen names them.
@@ -107,6 +109,7 @@ class TraineeRegistration(SheetImport):
     def write(self, plan: Plan):
         """Insert every new trainee and their category in one transaction, with history rows."""
         trainees = [trainee for trainee, _, _ in plan.items]
+        self.report(0, 4, "写入学员")
         now = timezone.now()
         for trainee in trainees:
             trainee.registered_at = now
@@ -124,7 +127,9 @@ class TraineeRegistration(SheetImport):
                     "id_number", "pk"))
             for trainee in trainees:
                 trainee.pk = ids[trainee.id_number]
+        self.report(1, 4, "写入学员变更记录")
         insert_history(Trainee, trainees, user=self.user, reason="表格导入登记")
+        self.report(2, 4, "写入培训对象类别")
         memberships = [CategoryMembership(trainee_id=trainee.pk, category=category, held_from=held_from)
                        for trainee, category, held_from in plan.items]
         insert_rows(CategoryMembership, memberships)
@@ -132,6 +137,7 @@ class TraineeRegistration(SheetImport):
             created = self._membership_ids([m.trainee_id for m in memberships])
             for membership in memberships:
                 membership.pk = created[membership.trainee_id]
+        self.report(3, 4, "写入类别变更记录")
         insert_history(CategoryMembership, memberships, user=self.user, reason="表格导入登记")
         return len(trainees)
 

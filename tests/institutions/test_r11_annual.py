@@ -12,12 +12,14 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from common.models import BackgroundJob, JobStatus
 from courses.models import ClassStatus
 from institutions.models import InstitutionYear
 from reporting import dashboard
 from reporting.selectors import annual_performance
 from reporting.services import apply_annual_performance
 from tests import factories
+from tests.jobs import run_queued_jobs
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -190,11 +192,26 @@ def test_the_page_shows_provisional_figures_and_withholds_the_button(hr_client):
 
 
 def test_the_page_offers_the_button_once_final(closed_year, hr_client):
-    finished_class(closed_year, completed=2, certified=0)
-    page = hr_client.get(reverse("admin:institutions_institutionyear_performance", args=[2018])).content.decode()
+    """Once final, the button queues the review's application as an HR job; the worker writes
+    next year's eligibility, and the job's page names how many lost it, with the list to download."""
+    institution = finished_class(closed_year, completed=2, certified=0).institution
+    url = reverse("admin:institutions_institutionyear_performance", args=[2018])
+    page = hr_client.get(url).content.decode()
     assert "暂定" not in page and "disabled" not in page
-    hr_client.post(reverse("admin:institutions_institutionyear_performance", args=[2018]))
+    response = hr_client.post(url)
+    job = BackgroundJob.objects.get()
+    assert response.url == reverse("jobs:detail", args=[job.pk]) and job.is_hr_job and job.back_url == url
+    assert hr_client.post(url).url == response.url  # a second click finds the job waiting
+    assert not InstitutionYear.objects.filter(policy_year_id=2019, is_disqualified=True).exists()
+    run_queued_jobs()
     assert InstitutionYear.objects.filter(policy_year_id=2019, is_disqualified=True).count() == 1
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED and job.message.startswith("已取消1家机构2019年度承担补贴性培训任务的资格")
+    page = hr_client.get(response.url).content.decode()
+    assert job.message in page and "下载:2018年度绩效取消资格名单.xlsx" in page
+    download = hr_client.get(reverse("jobs:download", args=[job.pk]))
+    listed = load_workbook(BytesIO(b"".join(download.streaming_content))).active
+    assert [c.value for c in listed[3]][:2] == [institution.name, 2] and "合格率" in listed[3][6].value
 
 
 def test_annual_performance_costs_four_queries_whatever_the_size(closed_year, django_assert_num_queries):
