@@ -54,10 +54,14 @@ def png():
 
 
 def office_zip(*parts):
+    """The same bytes whenever it is built (a fixed date on each part): it names parametrized
+    tests, which pytest-xdist's processes must collect alike."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for part in parts:
-            archive.writestr(part, "<?xml version='1.0'?><x/>")
+            info = zipfile.ZipInfo(part, date_time=(2018, 6, 1, 0, 0, 0))
+            info.external_attr = 0o600 << 16
+            archive.writestr(info, "<?xml version='1.0'?><x/>", compress_type=zipfile.ZIP_DEFLATED)
     return buffer.getvalue()
 
 
