@@ -38,7 +38,7 @@ def plain_static_storage(settings):
 @pytest.fixture(autouse=True)
 def live_figures(settings):
     """Dashboard figures recomputed on every request, so a test sees the data it just made
-    (tests/test_dashboard.py covers the snapshot itself)."""
+    (tests/reporting/test_dashboard.py covers the snapshot itself)."""
     settings.FIGURES_MAX_AGE = 0
 
 

@@ -238,4 +238,4 @@ def test_make_run_serves_on_the_port_asked():
 
 
 def project_dir():
-    return Path(__file__).resolve().parent.parent
+    return Path(__file__).resolve().parents[2]

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from tools.management.commands.rules_table import render, rule_functions
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "rules.md"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
 
 
 def test_the_committed_table_is_the_generated_one():
