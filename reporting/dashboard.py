@@ -10,18 +10,20 @@ from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
 from django.template.defaultfilters import floatformat
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django_tasks import task
 
 from certification.selectors import certified as certified_metric
 from common.numbers import rate_text
 from courses.models import ClassStatus, Enrolment, TrainingClass
 from courses.policy import FINISHED_STATUSES, mean_attendance_rate
-from programme.models import TownshipTarget
+from programme.models import PolicyYear, TownshipTarget
 from reporting.models import FigureSnapshot
 from reporting.selectors import annual_performance, employed_enrolments
 from subsidies.models import ClaimStatus, SubsidyClaim
@@ -239,11 +241,34 @@ def refresh(year, *, reporter=None):
     return _decode(encoded), now  # the same shapes as a snapshot read later
 
 
+@task()
+def refresh_stale(year_pk: int) -> str:
+    """The stale figures of a year too large to recompute inside a page's request, recomputed by
+    the worker; one refresh at a time (on PostgreSQL a second one finds the lock taken)."""
+    year = PolicyYear.objects.get(pk=year_pk)
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [_LOCK, year.pk])
+            if not cursor.fetchone()[0]:
+                return "skipped"
+        refresh(year)
+    return "refreshed"
+
+
 def snapshot(year):
     """The year's figures as last computed (one query), recomputed when missing or older than
-    settings.FIGURES_MAX_AGE seconds. Returns (figures, when computed)."""
+    settings.FIGURES_MAX_AGE seconds. Returns (figures, when computed).
+
+    Figures whose last computation took longer than settings.FIGURES_IN_REQUEST_SECONDS (a
+    province's take over a minute, past any worker's timeout) are never recomputed inside a
+    request: the page shows them with their time, and the refresh is queued for the worker, once
+    per FIGURES_MAX_AGE."""
     row = FigureSnapshot.objects.filter(policy_year=year).first()
     if row is not None and timezone.now() - row.computed_at <= datetime.timedelta(seconds=settings.FIGURES_MAX_AGE):
+        return _decode(row.data), row.computed_at
+    if row is not None and row.seconds > settings.FIGURES_IN_REQUEST_SECONDS:
+        if cache.add(f"figures-refresh-queued-{year.pk}", 1, timeout=max(settings.FIGURES_MAX_AGE, 60)):
+            refresh_stale.enqueue(year.pk)
         return _decode(row.data), row.computed_at
     # One process recomputes; the others meanwhile serve the old figures, or, when there are
     # none yet, wait for that one and read what it wrote.

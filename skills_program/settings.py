@@ -121,6 +121,9 @@ QUERY_COUNT_HEADER = env.bool("QUERY_COUNT_HEADER", default=False)
 # The dashboard and the public page show figures at most this many seconds old (recomputed by
 # the first request after, or by `manage.py refresh_figures` from cron so no visitor waits).
 FIGURES_MAX_AGE = env.int("FIGURES_MAX_AGE", default=600)
+# Stale figures that took longer than this to compute are refreshed by the worker, not by a
+# page's request (reporting.dashboard.snapshot).
+FIGURES_IN_REQUEST_SECONDS = env.float("FIGURES_IN_REQUEST_SECONDS", default=5.0)
 
 # Long work runs as a job in the background (common/jobs.py), queued in this database and run by
 # `manage.py db_worker` (`make run` starts one beside the development server). An import's

@@ -7,6 +7,8 @@ from io import BytesIO, StringIO
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 from openpyxl import load_workbook
 
 from certification import services as certification
@@ -14,6 +16,7 @@ from courses.models import Enrolment
 from reporting import dashboard
 from reporting.models import FigureSnapshot
 from tests import factories
+from tests.jobs import run_queued_jobs
 from tests.scenarios import START, completed_class
 
 pytestmark = pytest.mark.django_db
@@ -83,3 +86,33 @@ def test_pages_read_the_years_snapshot_until_it_is_refreshed(county, policy_year
     assert snapshot.seconds >= 0 and extra.pk
     # Money keeps its exact value through the snapshot.
     assert all(isinstance(row[5], Decimal) for row in client.get(reverse("admin:dashboard")).context["data"]["league"])
+
+
+def test_stale_figures_too_long_for_a_request_are_shown_and_refreshed_by_the_worker(county, policy_year, client,
+                                                                                    settings):
+    """A province's figures take over a minute: a page never recomputes them in its request (a
+    worker's timeout would answer 500); it shows the stale ones with their time and queues one
+    refresh, which the worker runs."""
+    settings.FIGURES_MAX_AGE, settings.FIGURES_IN_REQUEST_SECONDS = 600, 5
+    dashboard.refresh(policy_year)
+    an_hour_ago = timezone.now() - datetime.timedelta(hours=1)
+    FigureSnapshot.objects.filter(policy_year=policy_year).update(computed_at=an_hour_ago, seconds=76.7)
+    before = FigureSnapshot.objects.get(policy_year=policy_year).data["certificates"]
+    completed_class(trainees=2, target_line=county[0].target_line)  # two more certified people
+    page = client.get(reverse("public-home"))
+    assert page.status_code == 200 and page.context["computed_at"] == an_hour_ago
+    assert page.context["data"]["certificates"] == before
+    client.get(reverse("public-home"))  # a second visitor meanwhile: no second refresh queued
+    assert DBTaskResult.objects.count() == 1
+    assert run_queued_jobs() == 1
+    refreshed = FigureSnapshot.objects.get(policy_year=policy_year)
+    assert refreshed.computed_at > an_hour_ago and refreshed.data["certificates"] == before + 2
+
+
+def test_stale_figures_quick_to_compute_are_still_recomputed_by_the_page(county, policy_year, client, settings):
+    settings.FIGURES_MAX_AGE, settings.FIGURES_IN_REQUEST_SECONDS = 600, 5
+    dashboard.refresh(policy_year)
+    an_hour_ago = timezone.now() - datetime.timedelta(hours=1)
+    FigureSnapshot.objects.filter(policy_year=policy_year).update(computed_at=an_hour_ago, seconds=0.2)
+    page = client.get(reverse("public-home"))
+    assert page.context["computed_at"] > an_hour_ago and not DBTaskResult.objects.exists()
