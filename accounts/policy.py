@@ -11,3 +11,11 @@ def ensure_hr(*, is_hr: bool, action: str) -> None:
     on what they submitted (《实施方案》三(七) 加强培训监管)."""
     if not is_hr:
         raise ValidationError("只有县人社局工作人员可以%(action)s。", code="not_hr", params={"action": action})
+
+
+def ensure_may_supervise(*, is_hr: bool, is_supervisor: bool, action: str) -> None:
+    """County HR and the city's and province's supervisors `action` (record an inspection, resolve a
+    flag): the one thing supervisors do besides reading (SPEC.md §1, 《实施方案》三(七) 督导检查)."""
+    if not (is_hr or is_supervisor):
+        raise ValidationError("只有县人社局工作人员或市、省人社督导可以%(action)s。", code="not_supervisor",
+                              params={"action": action})

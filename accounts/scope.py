@@ -5,8 +5,10 @@ Every selector starts from `scope_of(user)`; nothing else reads the profile to d
 
 from dataclasses import dataclass
 
-from accounts.models import Role, UserProfile
-from accounts.policy import ensure_hr
+from django.db.models import Q
+
+from accounts.models import SUPERVISORS, Role, UserProfile
+from accounts.policy import ensure_hr, ensure_may_supervise
 
 
 @dataclass(frozen=True)
@@ -15,6 +17,8 @@ class Scope:
     institution_id: int | None = None
     township_id: int | None = None
     evaluation_body_id: int | None = None
+    county_id: int | None = None  # county HR: their county; None: every county (a one-county deployment)
+    area_code: str = ""  # supervisors: their city's or province's GB/T 2260 code
 
     @property
     def is_hr(self):
@@ -31,6 +35,32 @@ class Scope:
     @property
     def is_evaluator(self):
         return self.role == Role.EVALUATOR
+
+    @property
+    def is_supervisor(self):
+        return self.role in SUPERVISORS
+
+    @property
+    def reads_area(self):
+        """County HR and the city's and province's supervisors read everything in their area."""
+        return self.is_hr or self.is_supervisor
+
+    @property
+    def is_whole_deployment(self):
+        """HR not tied to one county (a one-county deployment, or the system's superuser)."""
+        return self.is_hr and self.county_id is None
+
+    def area(self, path: str) -> Q:
+        """The rows in the user's area, through `path` to their county ("" for counties themselves)
+        (SPEC.md §1): county HR's
+        county; a city supervisor's counties (the code's first four digits), a province
+        supervisor's (first two); everything for HR not tied to a county; nothing for others."""
+        if self.is_hr:
+            return Q(**{path or "pk": self.county_id}) if self.county_id else Q()
+        if self.is_supervisor:
+            prefix = self.area_code[:2] if self.role == Role.PROVINCE_SUPERVISOR else self.area_code[:4]
+            return Q(**{f"{path}__code__startswith" if path else "code__startswith": prefix})
+        return Q(pk__in=[])
 
 
 NOBODY = Scope(role=None)
@@ -59,6 +89,8 @@ def scope_of(user) -> Scope:
             institution_id=profile.institution_id,
             township_id=profile.township_id,
             evaluation_body_id=profile.evaluation_body_id,
+            county_id=profile.county_id,
+            area_code=profile.area_code,
         )
     user._skills_scope = scope
     return scope
@@ -68,3 +100,9 @@ def require_hr(user, *, action: str) -> None:
     """The HR-only check for `user` (accounts.policy.ensure_hr): every service that only county HR
     may call starts here."""
     ensure_hr(is_hr=scope_of(user).is_hr, action=action)
+
+
+def require_supervision(user, *, action: str) -> None:
+    """The check of what county HR and supervisors both do (accounts.policy.ensure_may_supervise)."""
+    scope = scope_of(user)
+    ensure_may_supervise(is_hr=scope.is_hr, is_supervisor=scope.is_supervisor, action=action)

@@ -85,6 +85,7 @@ class EvaluationPlanAdmin(ReferenceDataAdminMixin, admin.ModelAdmin):
 
 @admin.register(Assessment)
 class AssessmentAdmin(NoDeleteMixin, IdNumberSearchMixin, PrefixSearchMixin, HistoryAdmin):
+    county_paths = ("enrolment__training_class__county",)
     name_prefix_fields = ("enrolment__trainee__name",)
     code_prefix_fields = ("enrolment__training_class__code",)
     id_number_lookup = "enrolment__trainee__id_number"
@@ -112,6 +113,7 @@ class AssessmentAdmin(NoDeleteMixin, IdNumberSearchMixin, PrefixSearchMixin, His
 
 @admin.register(Certificate)
 class CertificateAdmin(NoDeleteMixin, IdNumberSearchMixin, PrefixSearchMixin, HistoryAdmin):
+    county_paths = ("trainee__township__county", "enrolment__training_class__county")
     name_prefix_fields = ("trainee__name",)
     code_prefix_fields = ("number",)
     id_number_lookup = "trainee__id_number"
@@ -188,6 +190,7 @@ class VerificationNoteForm(forms.Form):
 
 @admin.register(EmploymentRecord)
 class EmploymentRecordAdmin(NoDeleteMixin, IdNumberSearchMixin, PrefixSearchMixin, HistoryAdmin):
+    county_paths = ("trainee__township__county", "enrolment__training_class__county")
     name_prefix_fields = ("trainee__name",)
     code_prefix_fields = ("employer_credit_code",)
     id_number_lookup = "trainee__id_number"

@@ -19,8 +19,13 @@ def certificates_visible_to(user: User | AnonymousUser) -> QuerySet[Certificate]
     body: those it issued."""
     scope = scope_of(user)
     certificates = Certificate.objects.all()
-    if scope.is_hr:
+    if scope.is_whole_deployment:
         return certificates
+    if scope.reads_area:
+        # A person is one row province-wide: the area's trainees' certificates, and those earned on
+        # the area's classes.
+        return certificates.filter(pk__in=Certificate.objects.filter(
+            scope.area("trainee__township__county") | scope.area("enrolment__training_class__county")).values("pk"))
     if scope.is_institution:
         return certificates.filter(enrolment__training_class__institution_id=scope.institution_id)
     if scope.is_township:
@@ -35,8 +40,11 @@ def employment_visible_to(user: User | AnonymousUser) -> QuerySet[EmploymentReco
     """HR: all. Institution: employment following its classes. Township: its trainees'."""
     scope = scope_of(user)
     records = EmploymentRecord.objects.all()
-    if scope.is_hr:
+    if scope.is_whole_deployment:
         return records
+    if scope.reads_area:
+        return records.filter(pk__in=EmploymentRecord.objects.filter(
+            scope.area("trainee__township__county") | scope.area("enrolment__training_class__county")).values("pk"))
     if scope.is_institution:
         return records.filter(enrolment__training_class__institution_id=scope.institution_id)
     if scope.is_township:
@@ -45,10 +53,11 @@ def employment_visible_to(user: User | AnonymousUser) -> QuerySet[EmploymentReco
 
 
 def evaluation_plans_visible_to(user: User | AnonymousUser) -> QuerySet[EvaluationPlan]:
-    """HR: all. Evaluation body: its own plans."""
+    """HR and supervisors: all (the catalogue and its evaluation plans are the province's). Evaluation
+    body: its own plans."""
     scope = scope_of(user)
     plans = EvaluationPlan.objects.all()
-    if scope.is_hr:
+    if scope.reads_area:
         return plans
     if scope.is_evaluator:
         return plans.filter(evaluation_body_id=scope.evaluation_body_id)

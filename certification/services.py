@@ -39,7 +39,7 @@ def record_assessment(enrolment: Enrolment, *, by: User, result: str, assessed_o
     enrolment = _lock_enrolment(enrolment)
     tc = enrolment.training_class
     policy.ensure_may_be_assessed(class_status=tc.status, attendance_rate=enrolment.attendance_rate,
-                                  is_withdrawn=enrolment.is_withdrawn, p=tc.policy_year.params())
+                                  is_withdrawn=enrolment.is_withdrawn, p=tc.params())
     if assessed_on < tc.end_on:
         raise ValidationError("考核日期%(day)s早于结业日期%(end)s:请填写结业当天或以后的考核日期。",
                               code="assessment_before_class_end",

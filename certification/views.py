@@ -206,7 +206,7 @@ def employment(request, pk):
         records.setdefault(record.enrolment_id, []).append(record)
     window_end: date | None = None
     if training_class.completed_on:
-        window_end = employment_window_ends_on(training_class.end_on, p=training_class.policy_year.params())
+        window_end = employment_window_ends_on(training_class.end_on, p=training_class.params())
     rows = [(e, records.get(e.pk, [])) for e in enrolments]
     if wants_xlsx(request):
         return workbook_response(
@@ -217,7 +217,7 @@ def employment(request, pk):
              for e, records_of in rows for r in records_of])
     return render(request, "certification/employment.html", {
         "training_class": training_class, "rows": rows, "form": form, "window_end": window_end,
-        "p": training_class.policy_year.params(),
+        "p": training_class.params(),
     })
 
 

@@ -30,6 +30,7 @@ from institutions.models import InspectionMethod
 @admin.register(CheckIn)
 class CheckInAdmin(ReadOnlyAdminMixin, IdNumberSearchMixin, PrefixSearchMixin, admin.ModelAdmin):
     """自助签到: a trainee's own check-in, evidence beside the clerk's mark (三(七))."""
+    county_paths = ("session__training_class__county",)
 
     paginator = LargeTablePaginator
     show_full_result_count = False
@@ -58,6 +59,7 @@ class CheckInAdmin(ReadOnlyAdminMixin, IdNumberSearchMixin, PrefixSearchMixin, a
 class SessionPhotoAdmin(ReadOnlyAdminMixin, PrefixSearchMixin, admin.ModelAdmin):
     """现场照片: photos the clerk uploaded during a session (三(七) 视频调阅). The photos are shown
     through the scope-checked photo views, never from the media directory."""
+    county_paths = ("session__training_class__county",)
 
     paginator = LargeTablePaginator
     show_full_result_count = False

@@ -75,8 +75,8 @@ def photos_visible_to(user: User | AnonymousUser) -> QuerySet[SessionPhoto]:
     elsewhere, not the classroom)."""
     scope = scope_of(user)
     photos = SessionPhoto.objects.all()
-    if scope.is_hr:
-        return photos
+    if scope.reads_area:
+        return photos.filter(scope.area("session__training_class__county"))
     if scope.is_institution:
         return photos.filter(session__training_class__institution_id=scope.institution_id)
     return photos.none()
@@ -101,7 +101,7 @@ def photo_panel(session: Session, *, now: datetime | None = None) -> PhotoPanel:
     policy year."""
     now = now or timezone.now()
     training_class = session.training_class
-    window = attendance_window(session, training_class.policy_year.params())
+    window = attendance_window(session, training_class.params())
     photos = list(session.photos.all())
     try:
         if training_class.status != ClassStatus.IN_PROGRESS:

@@ -135,7 +135,7 @@ def _ensure_may_add_photo(training_class: TrainingClass, session: Session, *, by
         raise ValidationError(ATTENDANCE_CLOSED, code="class_not_in_progress",
                               params={"status": STATUS_LABELS[training_class.status]})
     policy.ensure_photo_window_open(now=county_time(now),
-                                    window=attendance_window(session, training_class.policy_year.params()))
+                                    window=attendance_window(session, training_class.params()))
     policy.ensure_photo_slot(stored=stored)
 
 

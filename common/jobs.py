@@ -211,8 +211,8 @@ def _finish(job: BackgroundJob, progress: Progress, outcome: Outcome) -> None:
     _progress_path(job.pk).unlink(missing_ok=True)
 
 
-def jobs_visible_to(user: User, *, is_hr: bool) -> QuerySet[BackgroundJob]:
-    """The jobs a user may follow and whose results they may download: those they started, and,
-    for county HR, every job started in HR's back office."""
+def jobs_visible_to(user: User, *, shared: Q | None) -> QuerySet[BackgroundJob]:
+    """The jobs a user may follow and whose results they may download: those they started, and
+    the back office's jobs that `shared` selects (county HR: those started by their county's HR)."""
     mine = Q(started_by=user)
-    return BackgroundJob.objects.filter(mine | Q(is_hr_job=True) if is_hr else mine)
+    return BackgroundJob.objects.filter(mine | (Q(is_hr_job=True) & shared) if shared is not None else mine)

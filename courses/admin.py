@@ -71,6 +71,7 @@ class OccupationAdmin(ReferenceDataAdminMixin, admin.ModelAdmin):
 
 @admin.register(ParallelClassApproval)
 class ParallelClassApprovalAdmin(admin.ModelAdmin):
+    county_paths = ("institution__years__county", "institution__township__county")
     list_display = ["institution", "occupation", "approved_on", "approved_by"]
     list_filter = ["occupation__policy_year", "institution"]
     search_fields = ["institution__name", "occupation__name"]
@@ -161,6 +162,7 @@ WORKFLOW_FIELDS = ["status", "created_by", "created_at", "submitted_by", "submit
 
 @admin.register(TrainingClass)
 class TrainingClassAdmin(DecisionButtonsMixin, HistoryAdmin):
+    county_paths = ("county",)
     list_display = ["code", "name", "institution", "occupation", "planned_start_on", "planned_end_on",
                     "capacity", "enrolled_count", "session_days", "status"]
     list_filter = ["status", "policy_year", "target_line", "training_mode", "institution", "occupation__industry"]
@@ -328,6 +330,7 @@ class TrainingClassAdmin(DecisionButtonsMixin, HistoryAdmin):
 
 @admin.register(ClassTransition)
 class ClassTransitionAdmin(admin.ModelAdmin):
+    county_paths = ("training_class__county",)
     list_display = ["training_class", "from_status", "to_status", "acted_by", "acted_at", "note"]
     list_filter = ["to_status", "training_class__institution"]
     search_fields = ["training_class__code", "training_class__name", "note"]
@@ -348,6 +351,7 @@ class ClassTransitionAdmin(admin.ModelAdmin):
 class ClassDecisionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """HR's recorded decisions on classes (R21 reschedules, R22 completions below the practical
     minimum): made through the actions on 培训班, audited here."""
+    county_paths = ("training_class__county",)
 
     list_display = ["training_class", "kind", "previous_start_on", "new_start_on", "new_end_on",
                     "delivered_practical_share", "decided_by", "decided_at"]
@@ -359,6 +363,7 @@ class ClassDecisionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(Textbook)
 class TextbookAdmin(admin.ModelAdmin):
+    county_paths = ("training_class__county",)
     list_display = ["title", "publisher", "isbn", "training_class"]
     search_fields = ["title", "publisher", "isbn", "training_class__code"]
     ordering = ["title"]
@@ -376,6 +381,7 @@ class TextbookAdmin(admin.ModelAdmin):
 
 @admin.register(Enrolment)
 class EnrolmentAdmin(ReadOnlyAdminMixin, IdNumberSearchMixin, PrefixSearchMixin, HistoryAdmin):
+    county_paths = ("training_class__county",)
     name_prefix_fields = ("trainee__name",)
     code_prefix_fields = ("training_class__code",)
     id_number_lookup = "trainee__id_number"
@@ -419,6 +425,7 @@ class EnrolmentAdmin(ReadOnlyAdminMixin, IdNumberSearchMixin, PrefixSearchMixin,
 
 @admin.register(Session)
 class SessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    county_paths = ("training_class__county",)
     paginator = LargeTablePaginator
     show_full_result_count = False
     list_display = ["training_class", "held_on", "starts_at", "kind", "hours", "topic", "teacher", "present_count",
@@ -442,6 +449,7 @@ class SessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(AttendanceRecord)
 class AttendanceRecordAdmin(ReadOnlyAdminMixin, IdNumberSearchMixin, PrefixSearchMixin, HistoryAdmin):
+    county_paths = ("session__training_class__county",)
     name_prefix_fields = ("enrolment__trainee__name",)
     code_prefix_fields = ("enrolment__training_class__code",)
     id_number_lookup = "enrolment__trainee__id_number"
@@ -487,6 +495,7 @@ class AttendanceCorrectionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """考勤更正申请 (R20, 《实施方案》三(七) 实时监控、严格考勤): marks asked for after a session's
     window closed; HR approves (the marks are applied and labelled as corrected) or refuses, and
     both decisions are recorded."""
+    county_paths = ("training_class__county",)
 
     list_display = ["class_code", "session_day", "mark_count", "reason", "status", "requested_by", "requested_at",
                     "decided_by", "decided_at"]
@@ -584,6 +593,7 @@ class AttendanceCorrectionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(Voucher)
 class VoucherAdmin(NoDeleteMixin, IdNumberSearchMixin, PrefixSearchMixin, HistoryAdmin):
+    county_paths = ("township__county",)
     name_prefix_fields = ("holder__name",)
     code_prefix_fields = ("code",)
     id_number_lookup = "holder__id_number"

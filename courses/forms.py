@@ -41,7 +41,8 @@ class ClassPlanMixin:
             self.warnings = policy.check_class_plan(
                 capacity=data["capacity"], planned_days=data["planned_days"], total_hours=data["total_hours"],
                 practical_hours=data["practical_hours"], start_on=data["planned_start_on"],
-                end_on=data["planned_end_on"], p=self.policy_year.params(),
+                end_on=data["planned_end_on"], p=self.policy_year.params_for(
+                    data["target_line"].county_id if data.get("target_line") else None),
             )
         except ValidationError as error:
             add_refusal(self, error, PLAN_ERROR_FIELDS)
@@ -69,11 +70,21 @@ class TrainingClassForm(ClassPlanMixin, forms.ModelForm):
             "roster_plan": forms.Textarea(attrs={"rows": 2}),
         }
 
-    def __init__(self, *args, policy_year, **kwargs):
+    def __init__(self, *args, policy_year, institution=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.policy_year = policy_year
         self.fields["occupation"].queryset = Occupation.objects.filter(policy_year=policy_year)
-        self.fields["target_line"].queryset = TargetLine.objects.filter(policy_year=policy_year)
+        lines = TargetLine.objects.filter(policy_year=policy_year).select_related("county")
+        if institution is not None:
+            # The task lines of the counties that listed the institution this year (三(二): an
+            # institution may be listed in several counties of its city), the class's county
+            # following from its line; an unlisted institution sees every line and R10 refuses it.
+            listed = institution.years.filter(policy_year=policy_year).values("county_id")
+            lines = lines.filter(county__in=listed) if listed.exists() else lines
+        self.fields["target_line"].queryset = lines
+        if len({line.county_id for line in lines}) > 1:
+            self.fields["target_line"].label_from_instance = lambda line: f"{line.county.name} · {line.name}"
+            self.fields["target_line"].help_text = "培训班计入所选县(市、区)的年度任务,由该县人社局审批。"
 
 
 class TrainingClassAdminForm(ClassPlanMixin, forms.ModelForm):

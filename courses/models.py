@@ -8,6 +8,7 @@ from simple_history.models import HistoricalRecords
 from stdnum import isbn
 
 from common.documents import HELP_TEXT, DocumentField
+from programme.models import CountyYear, county_field
 from trainees.models import TraineeCategory
 
 
@@ -142,6 +143,7 @@ class TrainingClass(models.Model):
     policy_year = models.ForeignKey(
         "programme.PolicyYear", models.PROTECT, related_name="classes", verbose_name="政策年度"
     )
+    county = county_field("classes")
     code = models.CharField("班级编号", max_length=30, unique=True, help_text="如 2018-HD-001。")
     name = models.CharField("班级名称", max_length=100)
     institution = models.ForeignKey(
@@ -234,10 +236,37 @@ class TrainingClass(models.Model):
     def __str__(self):
         return f"{self.code} {self.name}"
 
+    def clean(self):
+        """A class belongs to the county whose task line it counts toward (二): the county is
+        never typed, on any path that saves a class."""
+        super().clean()
+        if self.target_line_id is not None:
+            self.county_id = self.target_line.county_id
+
+    def params(self):
+        """The rule parameters of the class's county and year (programme.PolicyYear.params_for),
+        read once per instance."""
+        cached = getattr(self, "_params", None)
+        if cached is None:
+            cached = self._params = self.policy_year.params_for(self.county_id)
+        return cached
+
     @property
     def end_on(self):
         """The date the employment window counts from (R7): actual completion, else the plan."""
         return self.completed_on or self.planned_end_on
+
+
+def load_params(classes) -> None:
+    """Each class's rule parameters (TrainingClass.params) for a list of classes, their years
+    selected with them, in one query: the counties' own years, else each year's template."""
+    classes = list(classes)
+    pairs = {(c.county_id, c.policy_year_id) for c in classes}
+    own = {(row.county_id, row.policy_year_id): row.params() for row in CountyYear.objects.filter(
+        county_id__in={county for county, _ in pairs}, policy_year_id__in={year for _, year in pairs})}
+    for training_class in classes:
+        training_class._params = (own.get((training_class.county_id, training_class.policy_year_id))
+                                  or training_class.policy_year.params())
 
 
 class ClassTransition(models.Model):

@@ -42,8 +42,8 @@ def classes_visible_to(user: User | AnonymousUser) -> QuerySet[TrainingClass]:
     published evaluation plans."""
     scope = scope_of(user)
     classes = TrainingClass.objects.all()
-    if scope.is_hr:
-        return classes
+    if scope.reads_area:
+        return classes.filter(scope.area("county"))
     if scope.is_institution:
         return classes.filter(institution_id=scope.institution_id)
     # Subqueries rather than joins with DISTINCT, so callers can annotate counts safely.
@@ -69,8 +69,8 @@ def enrolments_visible_to(user: User | AnonymousUser) -> QuerySet[Enrolment]:
     those of the classes it may evaluate."""
     scope = scope_of(user)
     enrolments = Enrolment.objects.all()
-    if scope.is_hr:
-        return enrolments
+    if scope.reads_area:
+        return enrolments.filter(scope.area("training_class__county"))
     if scope.is_institution:
         return enrolments.filter(training_class__institution_id=scope.institution_id)
     if scope.is_township:
@@ -231,8 +231,8 @@ def vouchers_visible_to(user: User | AnonymousUser) -> QuerySet[Voucher]:
     """HR: every voucher. Township: those it issued. Institution: those redeemed on its rosters."""
     scope = scope_of(user)
     vouchers = Voucher.objects.all()
-    if scope.is_hr:
-        return vouchers
+    if scope.reads_area:
+        return vouchers.filter(scope.area("township__county"))
     if scope.is_township:
         # A township user always has a township (accounts_userprofile_role_matches_party).
         return vouchers.filter(township_id=cast(int, scope.township_id))
@@ -242,12 +242,17 @@ def vouchers_visible_to(user: User | AnonymousUser) -> QuerySet[Voucher]:
 
 
 def trainees_visible_to(user: User | AnonymousUser) -> QuerySet[Trainee]:
-    """HR: the county. Township: its own trainees. Institution: trainees on its rosters.
-    Evaluation body: trainees enrolled in classes of occupations its published plans cover."""
+    """HR and supervisors: their area's, the trainees of its townships and those on its classes'
+    rosters (a person is one row province-wide). Township: its own trainees. Institution: trainees
+    on its rosters. Evaluation body: trainees enrolled in classes of occupations its published plans
+    cover."""
     scope = scope_of(user)
     trainees = Trainee.objects.all()
-    if scope.is_hr:
+    if scope.is_whole_deployment:
         return trainees
+    if scope.reads_area:
+        rostered = Enrolment.objects.filter(scope.area("training_class__county")).values("trainee_id")
+        return trainees.filter(scope.area("township__county") | Q(pk__in=rostered))
     if scope.is_township:
         return trainees.filter(township_id=scope.township_id)
     if scope.is_institution or scope.is_evaluator:

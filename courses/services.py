@@ -87,7 +87,7 @@ def check_application(training_class: TrainingClass) -> list[ValidationError]:
     """Every rule a class application must meet (R1, R2, R4, R5, R9, R10, R12, R17). Raises one
     ValidationError carrying every refusal; returns the warnings (R4 below the target)."""
     tc = training_class
-    p = tc.policy_year.params()
+    p = tc.params()
     errors: list[ValidationError] = []
     warnings = _collect(errors, lambda: policy.check_class_plan(
         capacity=tc.capacity, planned_days=tc.planned_days, total_hours=tc.total_hours,
@@ -101,7 +101,8 @@ def check_application(training_class: TrainingClass) -> list[ValidationError]:
     ))
     _collect(errors, lambda: policy.ensure_level_matches_kind(
         certificate_kind=occupation.certificate_kind, level=tc.level))
-    listing = InstitutionYear.objects.filter(institution_id=tc.institution_id, policy_year_id=tc.policy_year_id).first()
+    listing = InstitutionYear.objects.filter(institution_id=tc.institution_id, county=tc.county_id,
+                                             policy_year_id=tc.policy_year_id).first()
     _collect(errors, lambda: policy.ensure_institution_eligible(
         is_listed=bool(listing and listing.is_listed), is_disqualified=bool(listing and listing.is_disqualified),
         year=tc.policy_year_id,
@@ -281,7 +282,7 @@ def complete_class(training_class: TrainingClass, *, by: User, today: date) -> T
     The approved dates and the recorded start are never rewritten (R21)."""
     tc = _lock_class(training_class)
     policy.ensure_transition(tc.status, ClassStatus.COMPLETED, labels=STATUS_LABELS)
-    p = tc.policy_year.params()
+    p = tc.params()
     sheet = AttendanceSheet(tc, judge_against_plan=False)
     policy.ensure_may_complete(today=today, end_on=tc.planned_end_on, session_count=len(sheet.sessions),
                                unrecorded=sheet.unrecorded())
@@ -315,7 +316,7 @@ def reschedule_class(training_class: TrainingClass, *, by: User, start_on: date,
     _ensure_hr(by)
     _ensure_reason(reason)
     tc = _lock_class(training_class)
-    p = tc.policy_year.params()
+    p = tc.params()
     sessions = list(tc.sessions.order_by("held_on").values_list("held_on", flat=True))
     policy.ensure_reschedule_valid(status=tc.status, today=today, new_start_on=start_on, new_end_on=end_on,
                                    first_session_on=sessions[0] if sessions else None,
@@ -425,7 +426,7 @@ def enrol_trainee(training_class: TrainingClass, *, by: User, today: date, id_nu
             "培训班当前状态为「%(status)s」,只有已批准或培训中的班级可以报名:请为学员选择其他班级。",
             code="class_not_enrolling", params={"status": STATUS_LABELS[tc.status]},
         )
-    p = tc.policy_year.params()
+    p = tc.params()
     # R21: a trainee who has already missed more than (100 % − threshold) of the planned hours
     # could never reach R3; the sessions are counted under the class lock.
     policy.ensure_enrolment_open(
@@ -440,7 +441,7 @@ def enrol_trainee(training_class: TrainingClass, *, by: User, today: date, id_nu
                                   code="voucher_unknown", params={"code": voucher_code})
         trainee_id = find_trainee(id_number).pk if id_number else None
         listing = InstitutionYear.objects.filter(institution_id=tc.institution_id, policy_year_id=tc.policy_year_id,
-                                                 is_listed=True, is_disqualified=False).exists()
+                                                 county=tc.county_id, is_listed=True, is_disqualified=False).exists()
         policy.ensure_voucher_usable(status=voucher.status, expires_on=voucher.expires_on, holder_id=voucher.holder_id,
                               trainee_id=trainee_id, is_pilot_on=p.is_voucher_pilot_on,
                               institution_listed=listing, today=today, code=voucher.code,
@@ -523,7 +524,7 @@ def schedule_session(training_class: TrainingClass, *, by: User, held_on: date, 
     if correction is None:
         policy.ensure_session_not_backdated(held_on=held_on, today=today or timezone.localdate(),
                                             has_started=tc.status == ClassStatus.IN_PROGRESS)
-    p = tc.policy_year.params()
+    p = tc.params()
     existing = list(tc.sessions.values_list("held_on", "hours"))
     hours = Decimal(hours)
     policy.ensure_session_fits(
@@ -583,7 +584,7 @@ def county_time(now: datetime) -> datetime:
 
 def attendance_window(session: Session, p: PolicyParams | None = None) -> policy.AttendanceWindow:
     """The session's R20 window (policy.attendance_window) with its year's grace period."""
-    p = p or session.training_class.policy_year.params()
+    p = p or session.training_class.params()
     return policy.attendance_window(held_on=session.held_on, starts_at=session.starts_at, hours=session.hours, p=p)
 
 
@@ -614,7 +615,7 @@ def record_attendance(session: Session, *, by: User, now: datetime, marks: dict,
     if tc.status != ClassStatus.IN_PROGRESS:
         raise ValidationError(ATTENDANCE_CLOSED, code="class_not_in_progress", params={"status": STATUS_LABELS[tc.status]})
     if correction is None:
-        policy.ensure_attendance_open(now=county_time(now), window=attendance_window(session, tc.policy_year.params()))
+        policy.ensure_attendance_open(now=county_time(now), window=attendance_window(session, tc.params()))
     _ensure_on_roster(tc, session, marks)
     existing = {m.enrolment_id: m for m in AttendanceRecord.objects.filter(session=session)}
     new, changed = [], []
@@ -654,7 +655,7 @@ def request_attendance_correction(session: Session, *, by: User, now: datetime, 
     tc = _lock_class(session.training_class)
     if tc.status != ClassStatus.IN_PROGRESS:
         raise ValidationError(ATTENDANCE_CLOSED, code="class_not_in_progress", params={"status": STATUS_LABELS[tc.status]})
-    policy.ensure_correction_needed(now=county_time(now), window=attendance_window(session, tc.policy_year.params()))
+    policy.ensure_correction_needed(now=county_time(now), window=attendance_window(session, tc.params()))
     policy.ensure_correction_reason(reason)
     _ensure_on_roster(tc, session, marks)
     existing = {m.enrolment_id: (m.is_present, m.hours_present) for m in AttendanceRecord.objects.filter(session=session)}
@@ -697,7 +698,7 @@ def request_session_correction(training_class: TrainingClass, *, by: User, now: 
         scheduled_days={d for d, _ in existing}, planned_days=tc.planned_days,
     )
     policy.ensure_day_hours(hours_that_day=sum((h for d, h in existing if d == held_on), Decimal(0)) + hours,
-                            p=tc.policy_year.params())
+                            p=tc.params())
     correction = AttendanceCorrection(
         training_class=tc, reason=reason.strip(), requested_by=by, requested_at=now, marks={},
         new_session={"held_on": held_on.isoformat(), "starts_at": starts_at.strftime("%H:%M") if starts_at else None,
@@ -780,7 +781,7 @@ def issue_voucher(trainee: Trainee, *, by: User, policy_year: PolicyYear, today:
     scope = scope_of(by)
     if not (scope.is_hr or scope.township_id == trainee.township_id):
         raise ValidationError("只能为本乡镇登记的学员发放培训券。", code="not_own_trainee")
-    p = policy_year.params()
+    p = policy_year.params_for(trainee.township.county_id)
     if not p.is_voucher_pilot_on:
         raise ValidationError("本年度未开展培训券试点(《实施方案》四(三)):学员可凭乡镇推荐直接报名。",
                               code="voucher_pilot_off")

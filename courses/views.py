@@ -92,7 +92,8 @@ def _class_form(request, training_class, institution, year):
     if year is None:
         messages.error(request, "县人社局尚未开启政策年度,暂不能申请开班。")
         return redirect("courses:class-list")
-    form = TrainingClassForm(request.POST or None, request.FILES or None, instance=training_class, policy_year=year)
+    form = TrainingClassForm(request.POST or None, request.FILES or None, instance=training_class, policy_year=year,
+                             institution=institution)
     textbooks = TextbookFormSet(request.POST or None, instance=training_class, prefix="textbooks")
     if request.method == "POST" and form.is_valid() and textbooks.is_valid():
         try:
@@ -121,7 +122,7 @@ def _render_detail(request, training_class, *, enrol_form=None, session_form=Non
                    withdrawing=None, status=200):
     """The class page; a refused enrolment, session, withdrawal or action comes back to it (400)
     with the bound form, each refusal beside the field it concerns."""
-    p = training_class.policy_year.params()
+    p = training_class.params()
     sheet = AttendanceSheet(training_class)
     rows = [(e, sheet.standing(e, p)) for e in sheet.enrolments]
     class_standing = sheet.class_standing(p)
@@ -277,7 +278,7 @@ def attendance(request, pk):
     session = _own_session(request, pk)
     training_class = session.training_class
     editable = training_class.status == ClassStatus.IN_PROGRESS
-    p = training_class.policy_year.params()
+    p = training_class.params()
     window = services.attendance_window(session, p)
     now = services.county_time(timezone.now())
     phase = "before" if now < window.opens_at else ("open" if now < window.closes_at else "closed")
@@ -328,7 +329,7 @@ def print_roster(request, pk):
     training_class = _own_class(request, pk)
     sheet = AttendanceSheet(training_class)
     if wants_xlsx(request):
-        p = training_class.policy_year.params()
+        p = training_class.params()
         return workbook_response(
             f"学员名册-{training_class.code}.xlsx", f"{training_class.code} {training_class.name} 学员名册",
             ["姓名", "身份证号", "性别", "所属乡镇", "联系电话", "报名途径", "状态", "到课率"],

@@ -2,18 +2,20 @@ from django.contrib import admin
 from django.db.models import Count, Q
 
 from common.admin_mixins import annotation_column
+from common.admin_scope import CountyScopedInline
 from common.resources import ReferenceDataAdminMixin
 from institutions.models import Inspection, InstitutionYear, TrainingInstitution
 from institutions.resources import TrainingInstitutionResource
 
 
-class InstitutionYearInline(admin.TabularInline):
+class InstitutionYearInline(CountyScopedInline, admin.TabularInline):
     model = InstitutionYear
     extra = 0
 
 
 @admin.register(TrainingInstitution)
 class TrainingInstitutionAdmin(ReferenceDataAdminMixin, admin.ModelAdmin):
+    county_paths = ("years__county", "township__county")
     list_display = ["name", "kind", "credit_code", "responsible_person", "responsible_title", "township",
                     "class_count", "active_class_count"]
     list_filter = ["kind", "township", "years__policy_year", "years__is_disqualified"]
@@ -41,6 +43,7 @@ class TrainingInstitutionAdmin(ReferenceDataAdminMixin, admin.ModelAdmin):
 
 @admin.register(Inspection)
 class InspectionAdmin(admin.ModelAdmin):
+    county_paths = ("training_class__county", "institution__years__county", "institution__township__county")
     list_display = ["inspected_on", "institution", "training_class", "method", "is_compliant", "inspector"]
     list_filter = ["method", "is_compliant", "institution"]
     search_fields = ["institution__name", "training_class__code", "training_class__name", "findings"]

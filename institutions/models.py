@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 
 from institutions.validators import normalise_credit_code, validate_credit_code
+from programme.models import county_field
 
 
 class InstitutionKind(models.TextChoices):
@@ -80,6 +81,7 @@ class InstitutionYear(models.Model):
     policy_year = models.ForeignKey(
         "programme.PolicyYear", models.PROTECT, related_name="institution_years", verbose_name="政策年度"
     )
+    county = county_field("institution_years")
     is_listed = models.BooleanField("列入本县培训机构名单", default=True, help_text="从市人社局公开招标产生的机构中选定(《实施方案》三(二))。")
     tender_reference = models.CharField("招标文件或批次", max_length=100, blank=True)
     is_disqualified = models.BooleanField(
@@ -94,8 +96,8 @@ class InstitutionYear(models.Model):
         ordering = ["-policy_year_id", "institution__name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["institution", "policy_year"], name="institutions_institutionyear_one_per_year", violation_error_code="one_per_year",
-                violation_error_message="该机构本年度的资格已登记。",
+                fields=["institution", "county", "policy_year"], name="institutions_institutionyear_one_per_county_year",
+                violation_error_code="one_per_year", violation_error_message="该机构在本县本年度的资格已登记。",
             ),
             models.CheckConstraint(
                 condition=Q(is_disqualified=False) | ~Q(disqualification_reason=""),
@@ -175,6 +177,7 @@ class FlagKind(models.TextChoices):
     UNCODED_EMPLOYER = "uncoded_employer", "无有效信用代码的用人单位招用多名学员"
     EMPLOYMENT_IN_ADVANCE = "employment_in_advance", "就业日期晚于录入日期"
     LOWER_LEVEL_AFTER_HIGHER = "lower_level_after_higher", "已取得较高等级后又参加较低等级培训"
+    PAID_IN_TWO_COUNTIES = "paid_in_two_counties", "同一人在两个县享受同职业同等级补贴"
 
 
 class Flag(models.Model):

@@ -4,6 +4,7 @@ when it was started in HR's back office (common.jobs.jobs_visible_to): anyone el
 for another party's document."""
 
 from django.contrib import admin
+from django.db.models import Q
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -21,8 +22,14 @@ POLL_EVERY_MS = 1000
 
 
 def _visible_job(request, pk):
-    return get_object_or_404(jobs_visible_to(request.user, is_hr=scope_of(request.user).is_hr)
-                             .select_related("started_by"), pk=pk)
+    scope = scope_of(request.user)
+    if scope.is_whole_deployment:
+        shared = Q()
+    elif scope.is_hr:  # a county's back office shares its jobs within the county
+        shared = Q(started_by__profile__county_id=scope.county_id)
+    else:
+        shared = None
+    return get_object_or_404(jobs_visible_to(request.user, shared=shared).select_related("started_by"), pk=pk)
 
 
 def _state(job):
@@ -46,7 +53,7 @@ def job_detail(request, pk):
     job = _visible_job(request, pk)
     scope = scope_of(request.user)
     context = {"job": job, "state": _state(job), "poll_ms": POLL_EVERY_MS}
-    if scope.is_hr:
+    if scope.reads_area:
         context.update(admin.site.each_context(request), title=job.title, base_template="admin/base_site.html")
     else:
         context["base_template"] = "institutions/base.html" if scope.is_institution or scope.is_evaluator else "base.html"

@@ -3,21 +3,48 @@ from django.db.models import Count, Sum
 from django.urls import reverse
 
 from common.admin_mixins import annotation_column
+from common.admin_scope import CountyScopedInline
 from common.resources import ReferenceDataAdminMixin
-from programme.models import CalendarDay, PolicyYear, TargetLine, Township, TownshipTarget
+from programme.models import (
+    CalendarDay,
+    County,
+    CountyYear,
+    PolicyParameters,
+    PolicyYear,
+    TargetLine,
+    Township,
+    TownshipTarget,
+)
 from programme.policy import FROZEN_PARAMETERS
 from programme.resources import TownshipResource, TownshipTargetResource
+from programme.selectors import current_policy_year, year_asked
 
 
-class TargetLineInline(admin.TabularInline):
+class TargetLineInline(CountyScopedInline, admin.TabularInline):
     model = TargetLine
     extra = 0
 
 
-class TownshipTargetInline(admin.TabularInline):
+class TownshipTargetInline(CountyScopedInline, admin.TabularInline):
     model = TownshipTarget
+    county_paths = ("township__county",)
     extra = 0
     autocomplete_fields = ["township"]
+
+
+@admin.register(County)
+class CountyAdmin(admin.ModelAdmin):
+    """The province's counties (GB/T 2260). County HR see their own."""
+
+    county_paths = ("",)
+    list_display = ["code", "name", "city_name"]
+    search_fields = ["code", "name", "city_name"]
+
+    def has_add_permission(self, request):
+        return self.admin_site.scope_for(request).is_whole_deployment and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.admin_site.scope_for(request).is_whole_deployment and super().has_delete_permission(request, obj)
 
 
 @admin.register(PolicyYear)
@@ -85,6 +112,7 @@ class PolicyYearAdmin(admin.ModelAdmin):
 
 @admin.register(TargetLine)
 class TargetLineAdmin(admin.ModelAdmin):
+    county_paths = ("county",)
     list_display = ["name", "policy_year", "responsible_unit", "target_count", "class_count"]
     list_filter = ["policy_year"]
     search_fields = ["name", "responsible_unit"]
@@ -99,6 +127,7 @@ class TargetLineAdmin(admin.ModelAdmin):
 
 @admin.register(Township)
 class TownshipAdmin(ReferenceDataAdminMixin, admin.ModelAdmin):
+    county_paths = ("county",)
     list_display = ["name", "kind", "code", "county", "trainee_count"]
     list_filter = ["kind"]
     search_fields = ["name", "code"]
@@ -113,6 +142,7 @@ class TownshipAdmin(ReferenceDataAdminMixin, admin.ModelAdmin):
 
 @admin.register(TownshipTarget)
 class TownshipTargetAdmin(ReferenceDataAdminMixin, admin.ModelAdmin):
+    county_paths = ("township__county",)
     list_display = ["township", "policy_year", "target_count"]
     list_editable = ["target_count"]
     list_filter = ["policy_year", "township__county"]
@@ -129,3 +159,45 @@ class CalendarDayAdmin(admin.ModelAdmin):
     list_filter = ["is_workday"]
     search_fields = ["note"]
     ordering = ["-day"]
+
+
+@admin.register(CountyYear)
+class CountyYearAdmin(admin.ModelAdmin):
+    """A county's own year: opened from the province's template of the year (its values are the
+    add form's starting point), then set by the county's HR; frozen like the template once the
+    county has business that year."""
+
+    county_paths = ("county",)
+    list_display = ["county", "policy_year", "annual_target", "max_class_size", "min_attendance_rate",
+                    "full_day_rate", "reduced_day_rate", "is_voucher_pilot_on"]
+    list_filter = ["policy_year"]
+    search_fields = ["county__name", "county__code"]
+    fieldsets = [("县(市、区)与年度", {"fields": ["county", "policy_year", "document", "annual_target",
+                                              "is_voucher_pilot_on"]}),
+                 *PolicyYearAdmin.fieldsets[1:]]
+
+    def get_changeform_initial_data(self, request):
+        """The template of the year asked (?policy_year=), else of the current year."""
+        initial = super().get_changeform_initial_data(request)
+        year = year_asked(request.GET.get("policy_year", ""))
+        template = PolicyYear.objects.filter(year=year).first() if year else current_policy_year()
+        if template is not None:
+            initial.update({f.name: getattr(template, f.name) for f in PolicyParameters._meta.fields})
+            initial["policy_year"] = template.pk
+        scope = self.admin_site.scope_for(request)
+        if scope.county_id:
+            initial["county"] = scope.county_id
+        return initial
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.frozen_reason():
+            return [*super().get_readonly_fields(request, obj), *FROZEN_PARAMETERS, "county", "policy_year"]
+        if obj is not None:
+            return [*super().get_readonly_fields(request, obj), "county", "policy_year"]
+        return super().get_readonly_fields(request, obj)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        county_year = self.get_object(request, object_id)
+        if request.method == "GET" and county_year is not None and (reason := county_year.frozen_reason()):
+            messages.warning(request, reason)
+        return super().change_view(request, object_id, form_url, extra_context)

@@ -3,7 +3,8 @@ targets, working-day adjustments."""
 
 from decimal import Decimal
 
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 
@@ -32,14 +33,106 @@ def money_field(default, verbose_name, help_text=""):
     )
 
 
-class PolicyYear(models.Model):
-    """One row per year with every rule parameter (SPEC.md §4) and the year's targets (二)."""
+class County(models.Model):
+    """A county (县、县级市、区) of the province by its GB/T 2260 code. It owns its townships, its
+    policy years, target lines, yearly list of institutions, classes and claims; its HR staff act only
+    within it, and the city's and the province's supervisors read it (SPEC.md §1). A deployment with
+    one county has one row, made from the settings COUNTY_CODE and COUNTY_NAME."""
 
-    year = models.PositiveSmallIntegerField("年度", primary_key=True)
+    code = models.CharField(
+        "区划代码", max_length=6, unique=True,
+        validators=[RegexValidator(r"^[1-9][0-9]{3}(?!00)[0-9]{2}$", "区划代码为6位数字(GB/T 2260),县级代码末两位不是00。")],
+        help_text="GB/T 2260 县级行政区划代码,6位,如140421。",
+    )
+    name = models.CharField("名称", max_length=50)
+    city_name = models.CharField("所属市", max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = "县(市、区)"
+        verbose_name_plural = "县(市、区)"
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def city_code(self) -> str:
+        """The city's (地级市) GB/T 2260 code: the county's first four digits and 00."""
+        return f"{self.code[:4]}00"
+
+    @property
+    def province_code(self) -> str:
+        return f"{self.code[:2]}0000"
+
+
+def default_county_id() -> int:
+    """The deployment's own county (settings COUNTY_CODE, COUNTY_NAME), created on first use: the
+    county of every row made where no other county is named, as in a one-county deployment."""
+    county, _ = County.objects.get_or_create(
+        code=settings.COUNTY_CODE, defaults={"name": settings.COUNTY_NAME, "city_name": settings.COUNTY_CITY_NAME})
+    return county.pk
+
+
+def county_field(related_name: str, **extra):
+    return models.ForeignKey(County, models.PROTECT, related_name=related_name, verbose_name="所属县(市、区)",
+                             default=default_county_id, **extra)
+
+
+def parameter_constraints(prefix: str) -> list:
+    """The checks every set of rule parameters passes, in the database (R2, R4, R5, R6, R13, 三(七))."""
+    return [
+        models.CheckConstraint(
+            condition=Q(min_practical_share__lte=F("target_practical_share")),
+            name=f"{prefix}_practical_min_within_target", violation_error_code="practical_min_within_target",
+            violation_error_message="实操课时占比下限不能高于目标(R4)。",
+        ),
+        models.CheckConstraint(
+            condition=Q(full_rate_days__lte=F("max_days")) & Q(standard_days__lte=F("max_days")),
+            name=f"{prefix}_days_within_max", violation_error_code="days_within_max",
+            violation_error_message="标准天数和前段补贴天数不能超过最长培训天数(R5、R6)。",
+        ),
+        models.CheckConstraint(
+            condition=Q(max_parallel_classes__lte=F("max_parallel_classes_approved")),
+            name=f"{prefix}_parallel_within_approved", violation_error_code="parallel_within_approved",
+            violation_error_message="同时开班数不能超过具备条件时的同时开班数(R2)。",
+        ),
+        models.CheckConstraint(
+            condition=Q(max_age__isnull=True) | Q(min_age__lt=F("max_age")),
+            name=f"{prefix}_age_range", violation_error_code="age_range",
+            violation_error_message="最低年龄必须小于最高年龄(R13)。",
+        ),
+        models.CheckConstraint(
+            condition=Q(first_instalment_share__gte=0) & Q(first_instalment_share__lte=1)
+            & Q(min_attendance_rate__gte=0) & Q(min_attendance_rate__lte=1)
+            & Q(target_practical_share__lte=1) & Q(min_practical_share__gte=0)
+            & Q(min_pass_rate__gte=0) & Q(min_pass_rate__lte=1)
+            & Q(min_employment_rate__gte=0) & Q(min_employment_rate__lte=1),
+            name=f"{prefix}_shares_between_0_and_1", violation_error_code="shares_between_0_and_1",
+            violation_error_message="比例必须在0到1之间。",
+        ),
+        models.CheckConstraint(
+            condition=Q(full_day_rate__gte=0) & Q(reduced_day_rate__gte=0) & Q(placement_reward_amount__gte=0)
+            & Q(small_enterprise_hire_amount__gte=0) & Q(small_enterprise_upgrade_amount__gte=0),
+            name=f"{prefix}_amounts_not_negative", violation_error_code="amounts_not_negative",
+            violation_error_message="补贴金额不能为负数。",
+        ),
+        models.CheckConstraint(
+            condition=Q(max_correction_share__gte=0) & Q(max_correction_share__lte=1)
+            & Q(min_check_in_share__gte=0) & Q(min_check_in_share__lte=1)
+            & Q(backfill_min_days__gte=2) & Q(backfill_sitting_minutes__gte=1),
+            name=f"{prefix}_monitoring_thresholds", violation_error_code="monitoring_thresholds",
+            violation_error_message="系统监测的比例必须在0到1之间,集中补录天数至少2天,一次录入时长至少1分钟。",
+        ),
+        ]
+
+
+class PolicyParameters(models.Model):
+    """Every rule parameter (SPEC.md §4) and the year's target (二): the province's template for a
+    year (PolicyYear) and each county's own year (CountyYear) have the same fields."""
+
     document = models.CharField(
         "政策依据", max_length=200, blank=True, default="长县政办发〔2018〕30号《长治县全民技能提升工程实施方案》"
     )
-    is_closed = models.BooleanField("已结束", default=False, help_text="年度结束后才计算机构年度绩效(R11)。")
     annual_target = models.PositiveIntegerField(
         "年度培训取证目标(人)", default=5000, help_text="每年经过培训并取得相应证书的劳动者人数(《实施方案》二)。"
     )
@@ -138,72 +231,36 @@ class PolicyYear(models.Model):
     )
 
     class Meta:
-        db_table = "skills_program_policyyear"  # the table keeps its name from before the apps were split
-        verbose_name = "政策年度"
-        verbose_name_plural = "政策年度"
-        ordering = ["-year"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(min_practical_share__lte=F("target_practical_share")),
-                name="skills_program_policyyear_practical_min_within_target", violation_error_code="practical_min_within_target",
-                violation_error_message="实操课时占比下限不能高于目标(R4)。",
-            ),
-            models.CheckConstraint(
-                condition=Q(full_rate_days__lte=F("max_days")) & Q(standard_days__lte=F("max_days")),
-                name="skills_program_policyyear_days_within_max", violation_error_code="days_within_max",
-                violation_error_message="标准天数和前段补贴天数不能超过最长培训天数(R5、R6)。",
-            ),
-            models.CheckConstraint(
-                condition=Q(max_parallel_classes__lte=F("max_parallel_classes_approved")),
-                name="skills_program_policyyear_parallel_within_approved", violation_error_code="parallel_within_approved",
-                violation_error_message="同时开班数不能超过具备条件时的同时开班数(R2)。",
-            ),
-            models.CheckConstraint(
-                condition=Q(max_age__isnull=True) | Q(min_age__lt=F("max_age")),
-                name="skills_program_policyyear_age_range", violation_error_code="age_range",
-                violation_error_message="最低年龄必须小于最高年龄(R13)。",
-            ),
-            models.CheckConstraint(
-                condition=Q(first_instalment_share__gte=0) & Q(first_instalment_share__lte=1)
-                & Q(min_attendance_rate__gte=0) & Q(min_attendance_rate__lte=1)
-                & Q(target_practical_share__lte=1) & Q(min_practical_share__gte=0)
-                & Q(min_pass_rate__gte=0) & Q(min_pass_rate__lte=1)
-                & Q(min_employment_rate__gte=0) & Q(min_employment_rate__lte=1),
-                name="skills_program_policyyear_shares_between_0_and_1", violation_error_code="shares_between_0_and_1",
-                violation_error_message="比例必须在0到1之间。",
-            ),
-            models.CheckConstraint(
-                condition=Q(full_day_rate__gte=0) & Q(reduced_day_rate__gte=0) & Q(placement_reward_amount__gte=0)
-                & Q(small_enterprise_hire_amount__gte=0) & Q(small_enterprise_upgrade_amount__gte=0),
-                name="skills_program_policyyear_amounts_not_negative", violation_error_code="amounts_not_negative",
-                violation_error_message="补贴金额不能为负数。",
-            ),
-            models.CheckConstraint(
-                condition=Q(max_correction_share__gte=0) & Q(max_correction_share__lte=1)
-                & Q(min_check_in_share__gte=0) & Q(min_check_in_share__lte=1)
-                & Q(backfill_min_days__gte=2) & Q(backfill_sitting_minutes__gte=1),
-                name="skills_program_policyyear_monitoring_thresholds", violation_error_code="monitoring_thresholds",
-                violation_error_message="系统监测的比例必须在0到1之间,集中补录天数至少2天,一次录入时长至少1分钟。",
-            ),
-        ]
+        abstract = True
 
-    def __str__(self):
-        return f"{self.year}年度"
+    def params(self) -> PolicyParams:
+        """The parameters as the frozen value every policy function takes."""
+        names = [name for name in PolicyParams.__dataclass_fields__ if name != "year"]
+        return PolicyParams(year=self.year_number, **{name: getattr(self, name) for name in names})
+
+    @property
+    def year_number(self) -> int:
+        raise NotImplementedError
+
+    def frozen_counts(self) -> tuple[int, int]:
+        """The classes and small-enterprise subsidies done under these parameters."""
+        raise NotImplementedError
 
     def frozen_reason(self) -> str:
-        """Why the year's rule parameters are locked, or "" (programme.policy)."""
+        """Why the rule parameters are locked, or "" (programme.policy)."""
         if self.pk is None:
             return ""
-        return parameters_frozen_reason(year=self.year, classes=self.classes.count(),
-                                        enterprise_subsidies=self.enterprise_subsidies.count())
+        classes, enterprise_subsidies = self.frozen_counts()
+        return parameters_frozen_reason(year=self.year_number, classes=classes,
+                                        enterprise_subsidies=enterprise_subsidies)
 
     def clean(self):
-        """The rule parameters are frozen once the year has business (every form and import that
+        """The rule parameters are frozen once they have business (every form and import that
         saves a year goes through here; the admin shows them read-only with the reason)."""
         super().clean()
         if self.pk is None:
             return
-        stored = PolicyYear.objects.filter(pk=self.pk).values(*FROZEN_PARAMETERS).first()
+        stored = type(self).objects.filter(pk=self.pk).values(*FROZEN_PARAMETERS).first()
         if stored is None:
             return
         changed = [name for name in FROZEN_PARAMETERS if stored[name] != getattr(self, name)]
@@ -212,16 +269,84 @@ class PolicyYear(models.Model):
                 changed=changed, labels={f.name: str(f.verbose_name) for f in self._meta.fields},
                 reason=self.frozen_reason())
 
-    def params(self) -> PolicyParams:
-        """The year's parameters as the frozen value every policy function takes."""
-        names = [f.name for f in PolicyParams.__dataclass_fields__.values()]
-        return PolicyParams(**{name: getattr(self, name) for name in names})
+
+class PolicyYear(PolicyParameters):
+    """One row per year: the province's template of every rule parameter, which each county's own
+    year starts from (CountyYear), and the parameters of a county that has not opened its own."""
+
+    year = models.PositiveSmallIntegerField("年度", primary_key=True)
+    is_closed = models.BooleanField("已结束", default=False, help_text="年度结束后才计算机构年度绩效(R11)。")
+
+    class Meta:
+        db_table = "skills_program_policyyear"  # the table keeps its name from before the apps were split
+        verbose_name = "政策年度"
+        verbose_name_plural = "政策年度"
+        ordering = ["-year"]
+        constraints = parameter_constraints("skills_program_policyyear")
+
+    def __str__(self):
+        return f"{self.year}年度"
+
+    @property
+    def year_number(self) -> int:
+        return self.year
+
+    def frozen_counts(self) -> tuple[int, int]:
+        """Business done under the template: that of counties without their own year."""
+        own = CountyYear.objects.filter(policy_year=self).values("county_id")
+        return (self.classes.exclude(county__in=own).count(),
+                self.enterprise_subsidies.exclude(county__in=own).count())
+
+    def params_for(self, county_id: int | None) -> PolicyParams:
+        """The parameters every rule reads for business of `county_id` this year: the county's own
+        year where it has opened one, else this template (SPEC.md §1, §4). One query."""
+        own = CountyYear.objects.filter(county_id=county_id, policy_year=self).first() if county_id else None
+        return (own or self).params()
+
+
+class CountyYear(PolicyParameters):
+    """A county's own policy year: the province's template (PolicyYear) copied when the county opens
+    its year, then set by the county's HR staff. Every rule of the county's business that year reads
+    these parameters; they freeze once the county has a class or a subsidy that year."""
+
+    county = models.ForeignKey(County, models.PROTECT, related_name="years", verbose_name="县(市、区)")
+    policy_year = models.ForeignKey(PolicyYear, models.PROTECT, related_name="county_years", verbose_name="年度")
+
+    class Meta:
+        verbose_name = "本县政策年度"
+        verbose_name_plural = "本县政策年度"
+        ordering = ["-policy_year_id", "county__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county", "policy_year"], name="programme_countyyear_one_per_year",
+                violation_error_code="one_per_year", violation_error_message="本县该年度的政策参数已建立。",
+            ),
+            *parameter_constraints("programme_countyyear"),
+        ]
+
+    def __str__(self):
+        return f"{self.county_id and self.county.name} {self.policy_year_id}年度"
+
+    @property
+    def year_number(self) -> int:
+        return self.policy_year_id
+
+    def frozen_counts(self) -> tuple[int, int]:
+        return (self.policy_year.classes.filter(county_id=self.county_id).count(),
+                self.policy_year.enterprise_subsidies.filter(county_id=self.county_id).count())
+
+    @classmethod
+    def opened_from(cls, template: PolicyYear, county: County) -> "CountyYear":
+        """A county's year as the province's template has it, not yet saved."""
+        names = [f.name for f in PolicyParameters._meta.fields]
+        return cls(county=county, policy_year=template, **{name: getattr(template, name) for name in names})
 
 
 class TargetLine(models.Model):
     """A line of the year's task (二): each class counts toward one line."""
 
     policy_year = models.ForeignKey(PolicyYear, models.CASCADE, related_name="target_lines", verbose_name="政策年度")
+    county = county_field("target_lines")
     name = models.CharField("任务类别", max_length=100)
     responsible_unit = models.CharField("承担单位", max_length=100, blank=True, default="县人社局")
     target_count = models.PositiveIntegerField("任务人数")
@@ -234,7 +359,7 @@ class TargetLine(models.Model):
         ordering = ["policy_year_id", "sort_order", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["policy_year", "name"], name="skills_program_targetline_unique_name",
+                fields=["county", "policy_year", "name"], name="programme_targetline_unique_name",
                 violation_error_code="unique_name", violation_error_message="本年度已有同名任务类别。",
             ),
         ]
@@ -252,10 +377,10 @@ class TownshipKind(models.TextChoices):
 class Township(models.Model):
     """A town, township or development zone of the county (五(二) 责任包干)."""
 
-    name = models.CharField("名称", max_length=50, unique=True)
+    name = models.CharField("名称", max_length=50)
     code = models.CharField("区划代码", max_length=12, blank=True)
     kind = models.CharField("类型", max_length=10, choices=TownshipKind.choices, default=TownshipKind.TOWN)
-    county = models.CharField("所属县(市、区)", max_length=50, default="长治县")
+    county = county_field("townships")
 
     class Meta:
         db_table = "skills_program_township"  # the table keeps its name from before the apps were split
@@ -263,6 +388,10 @@ class Township(models.Model):
         verbose_name_plural = "乡镇"
         ordering = ["pk"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["county", "name"], name="programme_township_unique_name_in_county",
+                violation_error_code="unique_name", violation_error_message="本县已有同名乡镇。",
+            ),
             models.CheckConstraint(
                 condition=Q(kind__in=TownshipKind.values), name="skills_program_township_kind_valid",
                 violation_error_code="kind_valid", violation_error_message="乡镇类型无效。",

@@ -11,7 +11,7 @@ from common.resources import (
     WholeNumberWidget,
     whole_number,
 )
-from programme.models import PolicyYear, Township, TownshipKind, TownshipTarget
+from programme.models import County, PolicyYear, Township, TownshipKind, TownshipTarget
 
 
 def year_widget():
@@ -24,17 +24,18 @@ def township_widget():
 
 
 class TownshipResource(ReferenceResource):
-    """乡镇, keyed by name (unique in the county)."""
+    """乡镇, keyed by its county and name (a name is unique in its county)."""
 
     name = fields.Field(attribute="name", column_name="名称", widget=TextWidget())
     code = fields.Field(attribute="code", column_name="区划代码", widget=TextWidget())
     kind = fields.Field(attribute="kind", column_name="类型", widget=ChoiceWidget(TownshipKind))
-    county = fields.Field(attribute="county", column_name="所属县(市、区)", widget=TextWidget())
+    county = fields.Field(attribute="county", column_name="所属县(市、区)",
+                          widget=NaturalKeyWidget(County, "name", label="县(市、区)", hint=":请先在“县(市、区)”中登记"))
 
     class Meta:
         model = Township
         fields = ("name", "code", "kind", "county")
-        import_id_fields = ("name",)
+        import_id_fields = ("county", "name")
         name = "乡镇"
 
 

@@ -24,6 +24,7 @@ from reporting.services import ensure_annual_performance_applicable
 
 @admin.register(InstitutionYear)
 class InstitutionYearAdmin(ReferenceDataAdminMixin, admin.ModelAdmin):
+    county_paths = ("county",)
     list_display = ["institution", "policy_year", "is_listed", "is_disqualified", "disqualification_reason"]
     list_filter = ["policy_year", "is_listed", "is_disqualified"]
     search_fields = ["institution__name", "tender_reference"]
@@ -82,6 +83,7 @@ class ResolveForm(forms.Form):
 
 @admin.register(Flag)
 class FlagAdmin(admin.ModelAdmin):
+    county_paths = ("training_class__county", "trainee__township__county", "institution__years__county")
     list_display = ["kind", "summary", "institution", "evidence", "detected_at", "is_resolved", "resolved_by"]
     list_filter = ["kind", ("resolved_at", admin.EmptyFieldListFilter), "institution"]
     search_fields = ["summary", "key", "resolution_note"]

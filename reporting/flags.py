@@ -12,13 +12,13 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from accounts.scope import require_hr
+from accounts.scope import require_supervision
 from certification import policy as certification_policy
 from certification.models import Certificate, EmploymentRecord
 from checkin.models import CheckIn
@@ -39,12 +39,13 @@ def _admin(model, pk):
 
 
 def overlapping_classes():
-    """A trainee on two live rosters whose class dates overlap (any institutions)."""
+    """A trainee on two live rosters whose class dates overlap (any institutions, any counties: a
+    person is one row province-wide; the finding names the two counties when they differ)."""
     rows = (
         Enrolment.objects.filter(is_withdrawn=False, training_class__status__in=LIVE_CLASS)
         .annotate(ends_on=Coalesce("training_class__completed_on", "training_class__planned_end_on"))
         .values_list("pk", "trainee_id", "training_class__code", "training_class__planned_start_on", "ends_on",
-                     "training_class__institution_id", "training_class_id")
+                     "training_class__institution_id", "training_class_id", "training_class__county__name")
         .order_by("trainee_id", "training_class__planned_start_on")
     )
     by_trainee = defaultdict(list)
@@ -54,8 +55,9 @@ def overlapping_classes():
         for i, first in enumerate(enrolments):
             for second in enrolments[i + 1:]:
                 if second[3] <= first[4] and first[3] <= second[4]:
-                    yield (FlagKind.OVERLAPPING_CLASSES, f"{first[0]}-{second[0]}",
-                           f"学员同时在{first[2]}和{second[2]}两个培训班(日期重叠)",
+                    where = (f"{first[7]}{first[2]}和{second[7]}{second[2]}两个培训班(日期重叠,跨县)"
+                             if first[7] != second[7] else f"{first[2]}和{second[2]}两个培训班(日期重叠)")
+                    yield (FlagKind.OVERLAPPING_CLASSES, f"{first[0]}-{second[0]}", f"学员同时在{where}",
                            _admin(Trainee, trainee_id), second[5], second[6], trainee_id)
 
 
@@ -147,6 +149,31 @@ def subsidised_too_often():
             yield (FlagKind.SUBSIDISED_TOO_OFTEN, f"{trainee_id}-{year}",
                    f"学员{mask_id_number(number)}{year}年度享受补贴性培训{count}次", _admin(Trainee, trainee_id), None,
                    None, trainee_id)
+
+
+def paid_in_two_counties():
+    """One person (one ID number province-wide) on live claim lines of classes in two counties for
+    the same occupation and level (R16: never twice for the same occupation at the same level;
+    SPEC.md §1, a person is one row province-wide). Two queries."""
+    lines = (ClaimLine.objects.filter(is_void=False).exclude(claim__status=ClaimStatus.REJECTED)
+             .annotate(occupation_key=Coalesce(NullIf("enrolment__training_class__occupation__code", Value("")),
+                                               "enrolment__training_class__occupation__name")))
+    found = list(lines.values_list("enrolment__trainee_id", "enrolment__trainee__id_number", "occupation_key",
+                                   "enrolment__training_class__level")
+                 .annotate(counties=Count("enrolment__training_class__county", distinct=True))
+                 .filter(counties__gt=1).order_by())
+    names = defaultdict(set)
+    for trainee_id, occupation, level, county in lines.filter(
+            enrolment__trainee_id__in=[row[0] for row in found]).values_list(
+            "enrolment__trainee_id", "occupation_key", "enrolment__training_class__level",
+            "enrolment__training_class__county__name").distinct():
+        names[trainee_id, occupation, level].add(county)
+    for trainee_id, number, occupation, level, _ in found:
+        level_name = course_policy.LEVEL_NAMES[course_policy.level_rank(level)] if level else ""
+        counties = "、".join(sorted(names[trainee_id, occupation, level]))
+        yield (FlagKind.PAID_IN_TWO_COUNTIES, f"{trainee_id}-{occupation}-{level}"[:200],
+               f"学员{mask_id_number(number)}在{counties}均申领了{occupation}{level_name}培训补贴",
+               _admin(Trainee, trainee_id), None, None, trainee_id)
 
 
 def withdrawn_on_claim():
@@ -413,7 +440,7 @@ def _employment_link(ids, names, year):
 CHECKS = [overlapping_classes, shared_phones, outside_working_age, attendance_outside_dates, all_present,
           employer_is_institution, certificate_before_end, subsidised_too_often, withdrawn_on_claim,
           backfilled_attendance, correction_share, sessions_without_photo, few_check_ins, uncoded_employer,
-          employment_in_advance, lower_level_after_higher]
+          employment_in_advance, lower_level_after_higher, paid_in_two_counties]
 # The checks that judge only sessions whose window has closed take the moment of the run.
 AS_OF_NOW = {sessions_without_photo, few_check_ins}
 
@@ -442,7 +469,7 @@ def detect_flags(*, now=None):
 @transaction.atomic
 def resolve_flag(flag, *, by, note):
     """HR closes a finding with what was checked and decided."""
-    require_hr(by, action="处理异常提示")
+    require_supervision(by, action="处理异常提示")
     if not (note or "").strip():
         raise ValidationError("请写明核查情况和处理意见。", code="reason_required")
     flag = Flag.objects.select_for_update().get(pk=flag.pk)

@@ -14,7 +14,14 @@ from django.utils import timezone
 
 from certification.models import EmploymentRecord
 from certification.selectors import certified
-from courses.models import AttendanceCorrection, ClassStatus, CorrectionStatus, Enrolment, TrainingClass
+from courses.models import (
+    AttendanceCorrection,
+    ClassStatus,
+    CorrectionStatus,
+    Enrolment,
+    TrainingClass,
+    load_params,
+)
 from courses.policy import FINISHED_STATUSES, LIVE_STATUSES, RUNNING_STATUSES, employment_window_ends_on
 from courses.selectors import AttendanceSheet, classes_visible_to
 from courses.services import attendance_window, county_time
@@ -151,9 +158,12 @@ def todo_for_institution(user: User | AnonymousUser, *, today: date,
     # Each list holds the rows its part of the page shows: classes, or tuples starting with the class.
     todo: dict[str, list[Any]] = {"returned": list(classes.filter(status=ClassStatus.RETURNED)), "sessions": [],
                                   "at_risk": [], "employment": [], "claims": []}
-    for sheet in AttendanceSheet.for_classes(classes.filter(status=ClassStatus.IN_PROGRESS)):
+    sheets = AttendanceSheet.for_classes(classes.filter(status=ClassStatus.IN_PROGRESS))
+    completed = list(classes.filter(status=ClassStatus.COMPLETED).prefetch_related("claims"))
+    load_params([sheet.training_class for sheet in sheets] + completed)
+    for sheet in sheets:
         training_class = sheet.training_class
-        p = training_class.policy_year.params()
+        p = training_class.params()
         for session in sheet.sessions:
             if session.held_on <= today and any((e.pk, session.pk) not in sheet.marks
                                                 for e in sheet.roster_for(session)):
@@ -168,7 +178,6 @@ def todo_for_institution(user: User | AnonymousUser, *, today: date,
             standing = sheet.standing(enrolment, p)
             if standing.best_reachable_rate < p.min_attendance_rate + Decimal("0.05"):
                 todo["at_risk"].append((training_class, enrolment, standing))
-    completed = list(classes.filter(status=ClassStatus.COMPLETED).prefetch_related("claims"))
     # Trainees still without an employment record, per class, in one query.
     unemployed = dict(
         Enrolment.objects.filter(training_class__in=[c.pk for c in completed], is_withdrawn=False,
@@ -176,7 +185,7 @@ def todo_for_institution(user: User | AnonymousUser, *, today: date,
         .values_list("training_class").annotate(n=Count("pk")).order_by()
     )
     for training_class in completed:
-        p = training_class.policy_year.params()
+        p = training_class.params()
         window_end = employment_window_ends_on(training_class.end_on, p=p)
         if today <= window_end:
             missing = unemployed.get(training_class.pk, 0)

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.scope import scope_of
 from common.admin_mixins import export_selected_xlsx
+from common.admin_scope import CountyScopedAdmin
 from common.excel import workbook_response
 from common.jobs import start_job, waiting_job
 from common.routers import reads_from_replica
@@ -28,6 +29,19 @@ class SkillsAdminSite(admin.AdminSite):
         super().__init__(*args, **kwargs)
 
         self.add_action(export_selected_xlsx, "export_selected_xlsx")
+
+    def scope_for(self, request):
+        """The user's scope (accounts.scope_of), for the county-scoped admins (common.admin_scope)."""
+        return scope_of(request.user)
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        """Every model admin holds the user's county or area (common.admin_scope)."""
+        admin_class = admin_class or admin.ModelAdmin
+        if not issubclass(admin_class, CountyScopedAdmin):
+            admin_class = type(admin_class.__name__, (CountyScopedAdmin, admin_class),
+                               {"__module__": admin_class.__module__, "__doc__": admin_class.__doc__,
+                                "county_paths": getattr(admin_class, "county_paths", None)})
+        super().register(model_or_iterable, admin_class, **options)
 
     def get_urls(self):
         return [path("dashboard/", self.admin_view(reads_from_replica(self.dashboard_view)), name="dashboard"),
@@ -62,4 +76,4 @@ class SkillsAdminSite(admin.AdminSite):
         })
 
     def has_permission(self, request):
-        return super().has_permission(request) and scope_of(request.user).is_hr
+        return super().has_permission(request) and scope_of(request.user).reads_area

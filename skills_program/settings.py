@@ -173,6 +173,11 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
 TIME_ZONE = "Asia/Shanghai"
+# The deployment's own county (programme.County): every row made where no other county is named
+# belongs to it, so a one-county deployment needs nothing else.
+COUNTY_CODE = env("COUNTY_CODE", default="140421")
+COUNTY_NAME = env("COUNTY_NAME", default="长治县")
+COUNTY_CITY_NAME = env("COUNTY_CITY_NAME", default="长治市")
 USE_I18N = True
 USE_TZ = True
 LOCALE_PATHS = [BASE_DIR / "locale"]

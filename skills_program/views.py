@@ -12,7 +12,7 @@ from accounts.scope import scope_of
 def home(request):
     """Send each user to where they work: HR to the admin, the others to their portal."""
     scope = scope_of(request.user)
-    if scope.is_hr:
+    if scope.reads_area:
         return redirect("admin:index")
     if scope.is_institution or scope.is_evaluator:
         return redirect("institutions:home")

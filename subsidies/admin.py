@@ -9,7 +9,7 @@ from django.db.models import Sum
 from django.db.models.fields.files import FieldFile
 from django.db.models.functions import TruncMonth
 from django.forms.models import construct_instance
-from django.http import HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -117,7 +117,7 @@ def low_attendance(claim):
     """R3's refusal if the claim's class is below the attendance threshold with no supervision
     decision recorded on the claim yet, else []: the approval then needs one."""
     tc = claim.training_class
-    p = tc.policy_year.params()
+    p = tc.params()
     rate = tc.attendance_rate
     if rate is None:
         rate = AttendanceSheet(tc).class_standing(p).best_reachable_rate
@@ -128,6 +128,7 @@ def low_attendance(claim):
 
 @admin.register(SubsidyClaim)
 class SubsidyClaimAdmin(DecisionButtonsMixin, NoDeleteMixin, HistoryAdmin):
+    county_paths = ("training_class__county",)
     list_display = ["__str__", "institution", "instalment", "line_count", "total_amount", "status", "submitted_at",
                     "approved_at", "paid_at"]
     list_filter = ["status", "instalment", "training_class__policy_year", "institution"]
@@ -301,6 +302,7 @@ class SubsidyClaimAdmin(DecisionButtonsMixin, NoDeleteMixin, HistoryAdmin):
 
 @admin.register(ClaimLine)
 class ClaimLineAdmin(NoDeleteMixin, IdNumberSearchMixin, PrefixSearchMixin, HistoryAdmin):
+    county_paths = ("claim__training_class__county",)
     name_prefix_fields = ("enrolment__trainee__name",)
     code_prefix_fields = ("claim__training_class__code",)
     id_number_lookup = "enrolment__trainee__id_number"
@@ -348,6 +350,7 @@ class ClaimObjectionAdmin(NoDeleteMixin, HistoryAdmin):
     public page (reporting.public); both decided by the same actions. The objector's phone is
     masked in the list and shown in full on the objection's own page, to county HR only (the
     admin site admits no one else)."""
+    county_paths = ("line__claim__training_class__county",)
 
     list_display = ["line", "received_on", "channel", "objector", "masked_phone", "is_upheld", "decided_by",
                     "decided_at"]
@@ -458,6 +461,7 @@ class SmallEnterpriseSubsidyForm(forms.ModelForm):
 
 @admin.register(SmallEnterpriseSubsidy)
 class SmallEnterpriseSubsidyAdmin(NoDeleteMixin, IdNumberSearchMixin, HistoryAdmin):
+    county_paths = ("county",)
     id_number_lookup = "hire__id_number"
     list_display = ["enterprise_name", "industry", "enterprise_size", "hire_name", "masked_id", "contract_starts_on",
                     "contract_months", "stage", "amount", "status"]
@@ -501,13 +505,13 @@ class SmallEnterpriseSubsidyAdmin(NoDeleteMixin, IdNumberSearchMixin, HistoryAdm
 
     def size_evidence_view(self, request, object_id):
         """The evidence of the size figures, as a download, to whoever may view the subsidy; like
-        the change page, a missing record or file leads back with a message."""
+        the change page, a missing record (or another county's) answers 404, a missing file leads
+        back with a message."""
         if request.method != "GET":
             return HttpResponseNotAllowed(["GET"])
         subsidy = self.get_object(request, unquote(object_id))
-        if subsidy is None:
-            self.message_user(request, "没有该小微企业培训补贴记录,可能已被删除或编号有误。", messages.WARNING)
-            return redirect("admin:index")
+        if subsidy is None:  # missing, or another county's: as the change page
+            raise Http404("没有该小微企业培训补贴记录,可能已被删除、编号有误或不属于本县。")
         if not self.has_view_permission(request, subsidy):
             raise PermissionDenied
         if not subsidy.size_evidence:

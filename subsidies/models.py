@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from common.documents import HELP_TEXT, DocumentField
 from institutions.validators import validate_credit_code
+from programme.models import county_field
 from subsidies.enterprise_size import SMALL_OR_MICRO, EnterpriseIndustry, EnterpriseSize
 
 MONEY = {"max_digits": 12, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
@@ -301,6 +302,7 @@ class SmallEnterpriseSubsidy(models.Model):
     policy_year = models.ForeignKey(
         "programme.PolicyYear", models.PROTECT, related_name="enterprise_subsidies", verbose_name="政策年度"
     )
+    county = county_field("enterprise_subsidies")
     contract_starts_on = models.DateField("劳动合同起始日期")
     contract_months = models.PositiveSmallIntegerField("劳动合同期限(月)")
     stage = models.CharField("补贴环节", max_length=10, choices=EnterpriseSubsidyStage.choices)

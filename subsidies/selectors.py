@@ -13,11 +13,11 @@ if TYPE_CHECKING:
 
 
 def claims_visible_to(user: User | AnonymousUser) -> QuerySet[SubsidyClaim]:
-    """HR: every claim. Institution: its own. Nobody else sees claims."""
+    """HR and supervisors: every claim of their area. Institution: its own. Nobody else sees claims."""
     scope = scope_of(user)
     claims = SubsidyClaim.objects.all()
-    if scope.is_hr:
-        return claims
+    if scope.reads_area:
+        return claims.filter(scope.area("training_class__county"))
     if scope.is_institution:
         return claims.filter(institution_id=scope.institution_id)
     return claims.none()

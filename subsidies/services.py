@@ -131,7 +131,7 @@ def preview_first_claim(training_class: TrainingClass, *, today: date, own_claim
     R13, R16, R18, and open supervision flags, 三(七)). `own_claim` is the claim being checked
     again: its own lines are not "already claimed"."""
     tc = training_class
-    p = tc.policy_year.params()
+    p = tc.params()
     preview = ClaimPreview(training_class=tc, instalment=Instalment.FIRST, days=delivered_days(tc))
     total = policy.training_subsidy(days=preview.days, p=p)
     first, second = policy.split_instalments(total, p=p)
@@ -184,7 +184,7 @@ def preview_second_claim(training_class: TrainingClass, *, today: date, own_clai
     with an approved first-instalment line and employment inside the 3-month window that has
     started and is verified as R23 asks; a trainee or class with an open flag is held (三(七))."""
     tc = training_class
-    p = tc.policy_year.params()
+    p = tc.params()
     preview = ClaimPreview(training_class=tc, instalment=Instalment.SECOND, days=delivered_days(tc))
     # The second instalment follows a first one that HR has approved (or paid), never a draft; it is
     # made payable and paid only once the first is payable or paid (`first_paid`): an objection
@@ -265,7 +265,7 @@ def generate_claim(training_class: TrainingClass, *, by: User, instalment: str,
     else:
         preview = preview_second_claim(tc, today=today)
         policy.ensure_second_claim_due(
-            window_ends_on=policy.employment_window_ends_on(tc.end_on, p=tc.policy_year.params()), today=today,
+            window_ends_on=policy.employment_window_ends_on(tc.end_on, p=tc.params()), today=today,
             undecided=_undecided_employment(preview),
         )
     if not preview.lines:
@@ -451,7 +451,7 @@ def approve_claim(claim: SubsidyClaim, *, by: User, supervision_inspection: Insp
     policy.ensure_claim_transition(claim.status, ClaimStatus.APPROVED, labels=LABELS)
     policy.ensure_four_eyes(reviewer_id=claim.reviewed_by_id, approver_id=by.pk)
     tc = claim.training_class
-    p = tc.policy_year.params()
+    p = tc.params()
     inspection = supervision_inspection or claim.supervision_inspection
     if inspection is not None and inspection.training_class_id != tc.pk:
         raise ValidationError("关联的督导检查不是本班的检查记录。", code="inspection_of_another_class")
@@ -497,7 +497,7 @@ def publicise_claim(claim: SubsidyClaim, *, by: User, starts_on: date, today: da
         raise ValidationError("公示开始日期不能早于今天(《实施方案》五(三)):请从今天或以后开始公示。",
                               code="publicity_backdated")
     claim = _lock(claim)
-    p = claim.training_class.policy_year.params()
+    p = claim.training_class.params()
     is_workday = workday_calendar(starts_on, date(starts_on.year + 1, 12, 31))
     first_day = policy.add_working_days(starts_on, 1, is_workday=is_workday)
     ends_on = policy.add_working_days(first_day, p.publicity_working_days, is_workday=is_workday)
@@ -593,7 +593,7 @@ def close_class(training_class: TrainingClass, *, by: User, today: date) -> Trai
         if not claims or any(s not in (ClaimStatus.PAID, ClaimStatus.REJECTED) for s in claims):
             raise ValidationError("本班还有未拨付的补贴申领,不能结算:请待全部申领拨付或不予拨付后再结算。",
                                   code="claims_open")
-        if today <= policy.employment_window_ends_on(tc.end_on, p=tc.policy_year.params()):
+        if today <= policy.employment_window_ends_on(tc.end_on, p=tc.params()):
             raise ValidationError("就业认定期尚未结束,还可能申领二期补贴,暂不能结算:请在就业认定期结束后再结算。",
                                   code="window_open")
 
@@ -612,7 +612,7 @@ def check_small_enterprise_subsidy(subsidy: SmallEnterpriseSubsidy) -> SizeClass
     in the certificate's occupation (same national code, else same name, across yearly
     catalogues) before the contract start. Returns the size classification; raises the refusal.
     Reads only; the admin form runs it to refuse before saving."""
-    p = subsidy.policy_year.params()
+    p = subsidy.policy_year.params_for(subsidy.county_id)
     has_hire = SmallEnterpriseSubsidy.objects.filter(
         enterprise_credit_code=subsidy.enterprise_credit_code, hire_id=subsidy.hire_id, stage="hire",
     ).exclude(status=EnterpriseSubsidyStatus.REJECTED).exclude(pk=subsidy.pk).exists()
@@ -648,7 +648,7 @@ def record_small_enterprise_subsidy(subsidy: SmallEnterpriseSubsidy, *, by: User
         raise ValidationError("已提交的小微企业补贴不能修改:请先退回修改,再补录。", code="not_draft")
     size = check_small_enterprise_subsidy(subsidy)
     subsidy.enterprise_size = size.size
-    subsidy.amount = policy.small_enterprise_subsidy_amount(stage=subsidy.stage, p=subsidy.policy_year.params())
+    subsidy.amount = policy.small_enterprise_subsidy_amount(stage=subsidy.stage, p=subsidy.policy_year.params_for(subsidy.county_id))
     subsidy.submitted_by = subsidy.submitted_by or by
     subsidy.full_clean()
     subsidy.save()

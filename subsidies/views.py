@@ -55,7 +55,7 @@ def class_claims(request, pk):
         previews = [services.preview_first_claim(training_class, today=today),
                     services.preview_second_claim(training_class, today=today)]
     return render(request, "subsidies/class_claims.html", {
-        "training_class": training_class, "previews": previews, "p": training_class.policy_year.params(),
+        "training_class": training_class, "previews": previews, "p": training_class.params(),
         "claims": training_class.claims.order_by("-created_at"),
     })
 

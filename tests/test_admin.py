@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 from checkin.models import CheckIn, SessionPhoto
 from courses import services
 from courses.models import AttendanceCorrection, ClassDecision
-from programme.models import Township
+from programme.models import CountyYear, Township
 from tests import factories
 from tests.conftest import built_once_for_the_module
 from trainees.models import IdNumberView, Trainee
@@ -58,6 +58,10 @@ def populate(rows):
         SessionPhoto.objects.create(  # 三(七) 视频调阅; the files are not read by the admin pages
             session=record.session, image="photos/sessions/2018/a.jpg", thumbnail="photos/thumbnails/2018/a.jpg",
             width=1, height=1, sha256=f"{record.pk:064d}", uploaded_by=hr, uploaded_at=timezone.now())
+        # The county's own year, opened from the template of the class's year (issue 17).
+        training_class = enrolment.training_class
+        if not CountyYear.objects.filter(county=training_class.county, policy_year=training_class.policy_year).exists():
+            CountyYear.opened_from(training_class.policy_year, training_class.county).save()
 
 
 MODELS = sorted(admin.site._registry, key=lambda m: m._meta.label)

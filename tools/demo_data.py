@@ -26,6 +26,8 @@ from decimal import Decimal
 from xml.sax.saxutils import escape
 
 import chinese_calendar
+from django.contrib.auth.models import Permission
+from django.db.models import Q
 from PIL import Image, ImageDraw
 from stdnum import ean, isbn
 from stdnum.cn import ric, uscc
@@ -51,6 +53,18 @@ HR_GROUP_APPS = (
     "programme", "common", "reporting", "accounts", "trainees", "institutions", "courses", "certification", "subsidies",
     "checkin",
 )
+# City and province supervisors read everything in their area and act on nothing but inspections
+# and flags (SPEC.md §1): the admin's view permissions, and those two models' own.
+SUPERVISOR_GROUP = "市、省人社督导"
+SUPERVISOR_WRITES = (("institutions", "inspection", ("add", "change")), ("institutions", "flag", ("change",)))
+
+
+def supervisor_permissions():
+    """The supervisors' group's permissions (accounts.policy.ensure_may_write is the service check)."""
+    writes = Q()
+    for app, model, actions in SUPERVISOR_WRITES:
+        writes |= Q(content_type__app_label=app, content_type__model=model, codename__in=[f"{a}_{model}" for a in actions])
+    return Permission.objects.filter(Q(content_type__app_label__in=HR_GROUP_APPS, codename__startswith="view_") | writes)
 
 # Both demo years run on the plan's own parameters (《实施方案》, SPEC.md §4's defaults).
 PLAN = PolicyParams(year=2018)

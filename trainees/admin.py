@@ -1,8 +1,10 @@
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.urls import path, reverse
 
+from accounts.scope import scope_of
 from accounts.security import client_address
 from common.admin_mixins import (
     HistoryAdmin,
@@ -25,6 +27,7 @@ class CategoryMembershipInline(admin.TabularInline):
 
 @admin.register(Trainee)
 class TraineeAdmin(NoDeleteMixin, IdNumberSearchMixin, PrefixSearchMixin, HistoryAdmin):
+    county_paths = ("township__county", "enrolments__training_class__county")
     name_prefix_fields = ("name",)
     code_prefix_fields = ("phone",)  # the first digits only: 7 or more go through the POST box
     phone_lookup = "phone"
@@ -71,20 +74,31 @@ class TraineeAdmin(NoDeleteMixin, IdNumberSearchMixin, PrefixSearchMixin, Histor
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         """The trainee's page shows the full ID number to county HR; each showing is recorded."""
+        self._ensure_may_see_id_numbers(request, object_id)
         response = super().change_view(request, object_id, form_url, extra_context)
         self._record_id_view(request, response, object_id)
         return response
 
     def history_view(self, request, object_id, extra_context=None):
         """The change history lists old and new ID numbers: a showing like the page itself."""
+        self._ensure_may_see_id_numbers(request, object_id)
         response = super().history_view(request, object_id, extra_context)
         self._record_id_view(request, response, object_id)
         return response
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._ensure_may_see_id_numbers(request, object_id)
         response = super().history_form_view(request, object_id, version_id, extra_context)
         self._record_id_view(request, response, object_id)
         return response
+
+    def _ensure_may_see_id_numbers(self, request, object_id):
+        """The trainee's page and history show full ID numbers: county HR only (SPEC.md §2); a
+        supervisor reads the masked list (a trainee outside their area is not found)."""
+        if not scope_of(request.user).is_hr:
+            if self.get_object(request, unquote(object_id)) is None:
+                raise Http404("学员不存在或不在本辖区。")
+            raise PermissionDenied("完整身份证号只向县人社局工作人员显示(SPEC §2 个人信息保护):请在学员列表中查看遮挡后的信息。")
 
     def _record_id_view(self, request, response, object_id):
         """A page that showed the number (a GET answered 200) is one recorded view."""
@@ -118,6 +132,7 @@ class TraineeAdmin(NoDeleteMixin, IdNumberSearchMixin, PrefixSearchMixin, Histor
 
 @admin.register(CategoryMembership)
 class CategoryMembershipAdmin(IdNumberSearchMixin, PrefixSearchMixin, HistoryAdmin):
+    county_paths = ("trainee__township__county", "trainee__enrolments__training_class__county")
     name_prefix_fields = ("trainee__name",)
     code_prefix_fields = ()
     id_number_lookup = "trainee__id_number"
@@ -132,6 +147,7 @@ class CategoryMembershipAdmin(IdNumberSearchMixin, PrefixSearchMixin, HistoryAdm
 @admin.register(IdNumberView)
 class IdNumberViewAdmin(admin.ModelAdmin):
     """Who saw which trainee's full ID number, where and when: read only, never deleted."""
+    county_paths = ("trainee__township__county", "trainee__enrolments__training_class__county")
 
     list_display = ["viewed_at", "viewer", "trainee", "place", "address"]
     list_filter = ["place", "viewed_at"]

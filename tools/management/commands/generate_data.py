@@ -35,6 +35,7 @@ page needs them. The accounts to log in with share one password, hashed once:
 """
 
 import argparse
+import bisect
 import resource
 import time
 from array import array
@@ -73,6 +74,7 @@ from courses.models import (
 from courses.policy import FINISHED_STATUSES
 from institutions.models import Inspection, InstitutionYear, TrainingInstitution
 from programme.calendar import add_calendar_months
+from programme.models import County as CountyRow
 from programme.models import PolicyYear, TargetLine, Township, TownshipTarget
 from subsidies.enterprise_size import classify_enterprise
 from subsidies.models import ClaimLine, ClaimObjection, SmallEnterpriseSubsidy, SubsidyClaim
@@ -1114,14 +1116,16 @@ class Generator:
             annual_target=5000 * self.scale.counties,
         )
         self.p = year.params()
-        total = sum(c.target for c in self.counties)
+        self.bulk(CountyRow, [CountyRow(id=c.idx + 1, code=c.code, name=c.name, city_name=c.city)
+                              for c in self.counties])
+        # Each county's own lines of the year's task (二), in the same shares as the demo county's.
         shares = [(name, unit, target / 5825) for name, unit, target in demo.TARGET_LINES]
         self.bulk(TargetLine, [
-            TargetLine(id=index + 1, policy_year=year, name=name, responsible_unit=unit,
-                       target_count=round(total * part), sort_order=index + 1)
-            for index, (name, unit, part) in enumerate(shares)
+            TargetLine(id=self.line_id(c, index + 1), county_id=c.idx + 1, policy_year=year, name=name,
+                       responsible_unit=unit, target_count=round(c.target * part), sort_order=index + 1)
+            for c in self.counties for index, (name, unit, part) in enumerate(shares)
         ])
-        self.bulk(Township, [Township(id=t.id, name=t.name, code=t.code, kind=t.kind, county=t.county.name)
+        self.bulk(Township, [Township(id=t.id, name=t.name, code=t.code, kind=t.kind, county_id=t.county.idx + 1)
                              for t in self.townships])
         self.bulk(TownshipTarget, [TownshipTarget(id=t.id, township_id=t.id, policy_year=year, target_count=t.target)
                                    for t in self.townships])
@@ -1140,7 +1144,7 @@ class Generator:
             for i in self.institutions
         ])
         self.bulk(InstitutionYear, [
-            InstitutionYear(id=i.id, institution_id=i.id, policy_year=year, is_listed=i.listed,
+            InstitutionYear(id=i.id, institution_id=i.id, county_id=i.county.idx + 1, policy_year=year, is_listed=i.listed,
                             tender_reference=f"{i.county.city}人社局{YEAR}年全民技能提升工程培训机构公开招标(第一批)"
                             if i.listed else "",
                             is_disqualified=bool(i.disqualified_reason), disqualification_reason=i.disqualified_reason)
@@ -1175,7 +1179,7 @@ class Generator:
             users.append(User(id=len(users) + 1, username=username, password=password, last_name=surname,
                               first_name=given, is_staff=True, is_superuser=username == "bench_hr",
                               date_joined=joined))
-            profiles.append(UserProfile(user_id=users[-1].id, role=Role.HR, phone=mobile(rng)))
+            profiles.append(UserProfile(user_id=users[-1].id, role=Role.HR, county_id=1, phone=mobile(rng)))
         clerk_home = self.bench_institution()
         for inst in self.institutions:
             inst.clerk = user("bench_clerk" if inst is clerk_home else f"clerk{inst.id:04d}")
@@ -1189,6 +1193,18 @@ class Generator:
             body.user = user("bench_eval" if body.id == 1 else f"eval{body.id:03d}")
             profiles.append(UserProfile(user_id=body.user, role=Role.EVALUATOR, evaluation_body_id=body.id,
                                         phone=mobile(rng)))
+        # Each county's HR officer, each city's supervisor and the province's (SPEC.md §1), after the
+        # rest so that every other account keeps its id.
+        for county in self.counties:
+            profiles.append(UserProfile(user_id=user(f"hr{county.code}", is_staff=True), role=Role.HR,
+                                        county_id=county.idx + 1, phone=mobile(rng)))
+        cities = sorted({county.code[:4] for county in self.counties})
+        supervisors = [user(f"city{city}00", is_staff=True) for city in cities]
+        for uid, city in zip(supervisors, cities, strict=True):
+            profiles.append(UserProfile(user_id=uid, role=Role.CITY_SUPERVISOR, area_code=f"{city}00", phone=mobile(rng)))
+        supervisors.append(user("province", is_staff=True))
+        profiles.append(UserProfile(user_id=supervisors[-1], role=Role.PROVINCE_SUPERVISOR,
+                                    area_code=f"{self.counties[0].code[:2]}0000", phone=mobile(rng)))
         self.bulk(User, users, label="用户")
         for index, profile in enumerate(profiles, start=1):
             profile.id = index
@@ -1198,9 +1214,21 @@ class Generator:
             Q(content_type__app_label__in=demo.HR_GROUP_APPS) | Q(content_type__app_label="auth", codename="view_user")
         ))
         membership = User.groups.through
-        self.bulk(membership, [membership(user_id=uid, group_id=group.pk) for uid in (HR, REVIEWER, APPROVER, FINANCE)],
-                  label="用户组成员")
+        county_hr = [p.user_id for p in profiles if p.role == Role.HR and p.user_id > FINANCE]
+        supervising, _ = Group.objects.get_or_create(name=demo.SUPERVISOR_GROUP)
+        supervising.permissions.add(*demo.supervisor_permissions())
+        self.bulk(membership, [
+            *(membership(user_id=uid, group_id=group.pk) for uid in (HR, REVIEWER, APPROVER, FINANCE, *county_hr)),
+            *(membership(user_id=uid, group_id=supervising.pk) for uid in supervisors)], label="用户组成员")
         self.documents = self.write_documents()
+
+    def line_id(self, county, line):
+        """A county's target line: each county has the demo's lines, numbered county by county."""
+        return county.idx * len(demo.TARGET_LINES) + line
+
+    def county_of_trainee(self, trainee_id):
+        """Trainees are numbered county by county (plan_reference)."""
+        return self.counties[bisect.bisect_right([c.trainee_start for c in self.counties], trainee_id) - 1]
 
     def bench_institution(self):
         """The institution whose clerk is bench_clerk: of 长治县, with the most classes in progress."""
@@ -1405,7 +1433,7 @@ class Generator:
                              None if rate == NO_RATE else share(rate), None if rate == NO_RATE else rate >= threshold))
 
     def write_classes(self):
-        columns = ["id", "policy_year_id", "code", "name", "institution_id", "occupation_id", "target_line_id",
+        columns = ["id", "policy_year_id", "county_id", "code", "name", "institution_id", "occupation_id", "target_line_id",
                    "training_mode", "level", "planned_start_on", "planned_end_on", "planned_days", "total_hours",
                    "practical_hours", "capacity", "venue", "teachers", "roster_plan", "syllabus", "teaching_plan",
                    "assessment_plan", "status", "created_by_id", "created_at", "submitted_by_id", "submitted_at",
@@ -1425,7 +1453,8 @@ class Generator:
                 started = k.status in STARTED
                 finished = k.status in FINISHED
                 out.add((
-                    k.id, YEAR, k.code, k.name, k.inst.id, k.occ.id, k.line, k.inst.mode, k.level,
+                    k.id, YEAR, k.county.idx + 1, k.code, k.name, k.inst.id, k.occ.id, self.line_id(k.county, k.line),
+                    k.inst.mode, k.level,
                     k.start.isoformat(), k.end.isoformat(), len(k.days), total, practical, k.capacity,
                     k.inst.building + k.occ.row.room, "\n".join(",".join(t) for t in k.teachers), roster_plan,
                     docs["syllabus"], "" if draft else docs["teaching_plan"], "" if draft else docs["assessment_plan"],
@@ -1804,7 +1833,7 @@ class Generator:
         each a small or micro 工业 enterprise by its figures for the year before (工信部联企业〔2011〕
         300号). The bench data stores no evidence files."""
         columns = ["id", "enterprise_name", "enterprise_credit_code", "industry", "employees", "revenue_10k",
-                   "assets_10k", "figures_year", "size_evidence", "enterprise_size", "hire_id", "policy_year_id",
+                   "assets_10k", "figures_year", "size_evidence", "enterprise_size", "hire_id", "county_id", "policy_year_id",
                    "contract_starts_on", "contract_months", "stage", "certificate_id", "amount", "status",
                    "submitted_by_id", "submitted_at", "reviewed_by_id", "reviewed_at", "approved_by_id", "approved_at",
                    "paid_at", "payment_reference", "return_reason"]
@@ -1831,7 +1860,8 @@ class Generator:
                                            assets_10k=None).size
                 out.add((
                     serial, name, code, "manufacturing", employees, str(revenue), None, YEAR - 1, "", size,
-                    hire, YEAR, self.iso(started), months, "hire", None, amount, status, HR,
+                    hire, self.county_of_trainee(hire).idx + 1, YEAR, self.iso(started), months, "hire", None, amount,
+                    status, HR,
                     self.at(day(steps[0]), 10), REVIEWER if reached >= 2 else None,
                     self.at(day(steps[1]), 15) if reached >= 2 else None, APPROVER if reached >= 3 else None,
                     self.at(day(steps[2]), 16) if reached >= 3 else None,
@@ -1873,7 +1903,7 @@ def timezone_aware(day):
 # The command.
 
 WRITTEN_MODELS = [
-    PolicyYear, TargetLine, Township, TownshipTarget, Occupation, TrainingInstitution, InstitutionYear,
+    CountyRow, PolicyYear, TargetLine, Township, TownshipTarget, Occupation, TrainingInstitution, InstitutionYear,
     EvaluationBody, EvaluationPlan, EvaluationPlan.occupations.through, UserProfile, Trainee,
     CategoryMembership, Session, AttendanceRecord, Enrolment, TrainingClass, ClassTransition, Textbook, Assessment,
     Certificate, EmploymentRecord, Voucher, Inspection, SubsidyClaim, ClaimLine, ClaimObjection,

@@ -1,0 +1,112 @@
+"""The county as a scope in HR's back office (SPEC.md §1): every admin list, page, export and
+choice of a related row holds only the user's area; city and province supervisors read, and act on
+nothing but what their permissions allow (inspections and flags).
+
+The user's scope comes from the admin site (`admin_site.scope_for(request)`, accounts.scope_of),
+which registers every model admin with CountyScopedAdmin."""
+
+from functools import reduce
+from operator import or_
+
+from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.http import Http404
+
+
+def area_queryset(queryset, scope, paths):
+    """`queryset` held to the rows of `scope`'s area through any of `paths` to their county (a row
+    reached through a many-valued relation is listed once)."""
+    if scope.is_whole_deployment:
+        return queryset
+    q = reduce(or_, (scope.area(path) for path in paths))
+    if len(paths) == 1 and "__" not in paths[0]:
+        return queryset.filter(q)
+    return queryset.filter(pk__in=queryset.model._default_manager.filter(q).values("pk"))
+
+
+class CountyScopedAdmin:
+    """Every model admin of the back office (SkillsAdminSite.register adds it): `county_paths` are
+    the lookups from the model to the county that owns a row; None marks the province's reference
+    data (the year's template, the catalogue, the calendar, accounts), which county HR read and
+    only HR of the whole deployment change. Another county's row answers 404, as a missing one."""
+
+    county_paths: tuple[str, ...] | None = None
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if self.county_paths is None:
+            return queryset
+        return area_queryset(queryset, self.admin_site.scope_for(request), self.county_paths)
+
+    def _ensure_in_area(self, request, object_id):
+        """Another county's row answers 404 on every page of a row, before any permission check
+        or history lookup could tell it apart from a missing one."""
+        if self.county_paths is not None and self.get_object(request, unquote(object_id)) is None:
+            raise Http404(f"{self.opts.verbose_name}不存在或不属于本县。")
+
+    def change_view(self, request, object_id, *args, **kwargs):
+        self._ensure_in_area(request, object_id)
+        return super().change_view(request, object_id, *args, **kwargs)
+
+    def delete_view(self, request, object_id, *args, **kwargs):
+        self._ensure_in_area(request, object_id)
+        return super().delete_view(request, object_id, *args, **kwargs)
+
+    def history_view(self, request, object_id, *args, **kwargs):
+        self._ensure_in_area(request, object_id)
+        return super().history_view(request, object_id, *args, **kwargs)
+
+    def history_form_view(self, request, object_id, *args, **kwargs):
+        self._ensure_in_area(request, object_id)
+        return super().history_form_view(request, object_id, *args, **kwargs)
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        """Another county's row, like a missing one, answers 404 (as in the portals), not the
+        admin's redirect to its index."""
+        raise Http404(f"{opts.verbose_name}不存在或不属于本县。")
+
+    def _reference_locked(self, request) -> bool:
+        return self.county_paths is None and not self.admin_site.scope_for(request).is_whole_deployment
+
+    def has_add_permission(self, request, *args):
+        return not self._reference_locked(request) and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None):
+        return not self._reference_locked(request) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not self._reference_locked(request) and super().has_delete_permission(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        """A related row is chosen from the user's area only: its own admin's rows, and the
+        user's own county for a county column."""
+        if "queryset" not in kwargs:
+            related = self.admin_site._registry.get(db_field.remote_field.model)
+            if isinstance(related, CountyScopedAdmin) and related.county_paths is not None:
+                kwargs["queryset"] = related.get_queryset(request)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        """A new row of a county HR officer belongs to their county when the form does not say."""
+        scope = self.admin_site.scope_for(request)
+        if not change and scope.is_hr and scope.county_id and "county" not in form.fields \
+                and any(f.name == "county" for f in obj._meta.concrete_fields):
+            obj.county_id = scope.county_id
+        super().save_model(request, obj, form, change)
+
+
+class CountyScopedInline(admin.options.InlineModelAdmin):
+    """An inline of rows a county owns: only the user's area's rows, and their choices."""
+
+    county_paths: tuple[str, ...] = ("county",)
+
+    def get_queryset(self, request):
+        return area_queryset(super().get_queryset(request), self.admin_site.scope_for(request), self.county_paths)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "queryset" not in kwargs:
+            related = self.admin_site._registry.get(db_field.remote_field.model)
+            if isinstance(related, CountyScopedAdmin) and related.county_paths is not None:
+                kwargs["queryset"] = related.get_queryset(request)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+

@@ -1,0 +1,20 @@
+"""Every class has its county (filled by programme 0003)."""
+
+import django.db.models.deletion
+from django.db import migrations, models
+
+import programme.models
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('courses', '0003_county'),
+        ('programme', '0003_fill_county'),
+    ]
+
+    operations = [
+        migrations.AlterField(model_name='trainingclass', name='county', field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='classes', to='programme.county', verbose_name='所属县(市、区)')),
+        migrations.AlterField(model_name='trainingclass', name='county', field=models.ForeignKey(default=programme.models.default_county_id, on_delete=django.db.models.deletion.PROTECT, related_name='classes', to='programme.county', verbose_name='所属县(市、区)')),
+        migrations.AlterField(model_name='historicaltrainingclass', name='county', field=models.ForeignKey(blank=True, db_constraint=False, default=programme.models.default_county_id, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programme.county', verbose_name='所属县(市、区)')),
+    ]
