@@ -50,6 +50,14 @@ class Scope:
         """HR not tied to one county (a one-county deployment, or the system's superuser)."""
         return self.is_hr and self.county_id is None
 
+    @property
+    def area_prefix(self) -> str:
+        """The start of every GB/T 2260 code in a supervisor's area ("" for HR: a county's HR see
+        one county, which the caller already holds)."""
+        if self.role == Role.PROVINCE_SUPERVISOR:
+            return self.area_code[:2]
+        return self.area_code[:4] if self.role == Role.CITY_SUPERVISOR else ""
+
     def area(self, path: str) -> Q:
         """The rows in the user's area, through `path` to their county ("" for counties themselves)
         (SPEC.md §1): county HR's
@@ -58,8 +66,7 @@ class Scope:
         if self.is_hr:
             return Q(**{path or "pk": self.county_id}) if self.county_id else Q()
         if self.is_supervisor:
-            prefix = self.area_code[:2] if self.role == Role.PROVINCE_SUPERVISOR else self.area_code[:4]
-            return Q(**{f"{path}__code__startswith" if path else "code__startswith": prefix})
+            return Q(**{f"{path}__code__startswith" if path else "code__startswith": self.area_prefix})
         return Q(pk__in=[])
 
 

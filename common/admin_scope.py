@@ -31,6 +31,9 @@ class CountyScopedAdmin:
     only HR of the whole deployment change. Another county's row answers 404, as a missing one."""
 
     county_paths: tuple[str, ...] | None = None
+    # Roles besides HR of the whole deployment that change this reference data (the province's
+    # supervisor maintains the year's template).
+    reference_editor_roles: tuple[str, ...] = ()
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -66,7 +69,9 @@ class CountyScopedAdmin:
         raise Http404(f"{opts.verbose_name}不存在或不属于本县。")
 
     def _reference_locked(self, request) -> bool:
-        return self.county_paths is None and not self.admin_site.scope_for(request).is_whole_deployment
+        scope = self.admin_site.scope_for(request)
+        return self.county_paths is None and not scope.is_whole_deployment \
+            and scope.role not in self.reference_editor_roles
 
     def has_add_permission(self, request, *args):
         return not self._reference_locked(request) and super().has_add_permission(request, *args)

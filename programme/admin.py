@@ -49,6 +49,10 @@ class CountyAdmin(admin.ModelAdmin):
 
 @admin.register(PolicyYear)
 class PolicyYearAdmin(admin.ModelAdmin):
+    """The province's template of each year: maintained by the province's supervisor (or HR of the
+    whole deployment); each county opens its own year from it (CountyYearAdmin)."""
+
+    reference_editor_roles = ("province_supervisor",)  # accounts.Role.PROVINCE_SUPERVISOR (a layer above)
     list_display = ["year", "annual_target", "target_line_total", "max_class_size", "min_attendance_rate",
                     "full_day_rate", "reduced_day_rate", "is_voucher_pilot_on", "is_closed"]
     list_filter = ["is_closed", "is_voucher_pilot_on"]

@@ -62,14 +62,16 @@ class InstitutionYearAdmin(ReferenceDataAdminMixin, admin.ModelAdmin):
                 for message in error.messages:
                     self.message_user(request, message, messages.ERROR)
                 return redirect("admin:institutions_institutionyear_performance", year=year)
-            job = waiting_job("performance", year=year) or start_job(
+            job = waiting_job("performance", year=year, county=self.admin_site.scope_for(request).county_id) or start_job(
                 apply_performance_in_background, user=request.user, kind="performance",
                 title=f"将{year}年度机构绩效用于{year + 1}年度资格", is_hr_job=True,
                 back_url=reverse("admin:institutions_institutionyear_performance", args=[year]),
-                params={"year": year, "today": today.isoformat()})
+                params={"year": year, "today": today.isoformat(),
+                        "county": self.admin_site.scope_for(request).county_id})
             return redirect("jobs:detail", pk=job.pk)
-        p = policy_year.params()
-        rows = annual_performance(policy_year, today=today)
+        county_id = self.admin_site.scope_for(request).county_id
+        p = policy_year.params_for(county_id)
+        rows = annual_performance(policy_year, today=today, county_id=county_id)
         return TemplateResponse(request, "admin/institutions/performance.html", {
             **self.admin_site.each_context(request), "title": f"{year}年度培训机构绩效(R11)",
             "rows": rows, "status": rows.status, "today": today, "policy_year": policy_year, "p": p,

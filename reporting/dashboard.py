@@ -23,7 +23,7 @@ from certification.selectors import certified as certified_metric
 from common.numbers import rate_text
 from courses.models import ClassStatus, Enrolment, TrainingClass
 from courses.policy import FINISHED_STATUSES, mean_attendance_rate
-from programme.models import PolicyYear, TownshipTarget
+from programme.models import County, PolicyYear, TargetLine, TownshipTarget
 from reporting.models import FigureSnapshot
 from reporting.selectors import annual_performance, employed_enrolments
 from subsidies.models import ClaimStatus, SubsidyClaim
@@ -139,37 +139,49 @@ def progress(year, key, labels_of, enrolments=None, *, employed_rows=None):
 FIGURE_STEPS = 8
 
 
-def figures(year, *, reporter=None):
-    """Everything the dashboard shows for `year`. `reporter` (a background job's progress,
-    common.jobs) hears of each of the FIGURE_STEPS steps as it begins."""
+def figures(year, *, county=None, reporter=None):
+    """Everything the dashboard shows for `year`: of one county's classes, townships and claims,
+    or of the whole deployment (county None), which then also holds each county's headline
+    figures when there are several (the province's public index). `reporter` (a background
+    job's progress, common.jobs) hears of each of the FIGURE_STEPS steps as it begins."""
     def step(stage, index):
         if reporter is not None:
             reporter.step(stage, index, FIGURE_STEPS)
 
+    def own(queryset, path):
+        return queryset.filter(**{path: county}) if county is not None else queryset
+
+    enrolments = own(Enrolment.objects, "training_class__county")
     step("统计就业人数", 0)
-    employed_rows = employed_enrolments(year)
+    employed_rows = employed_enrolments(year, within=enrolments if county is not None else None)
     step("统计年度任务进度", 1)
-    lines = [(line.pk, line.name, line.target_count) for line in year.target_lines.all()]
-    by_line = progress(year, "training_class__target_line_id", [(pk, name) for pk, name, _ in lines],
-                       employed_rows=employed_rows)
-    by_line = [(name, target, *rest) for (name, *rest), (_, _, target) in zip(by_line, lines, strict=True)]
+    # Task lines by name: a county's lines, or every county's lines of the same name added up.
+    targets_by_line: dict[str, int] = {}
+    for name, target in own(year.target_lines.order_by("sort_order", "pk"), "county").values_list(
+            "name", "target_count"):
+        targets_by_line[name] = targets_by_line.get(name, 0) + target
+    by_line = progress(year, "training_class__target_line__name", [(name, name) for name in targets_by_line],
+                       enrolments, employed_rows=employed_rows)
+    by_line = [(name, targets_by_line[name], *rest) for name, *rest in by_line]
 
     step("统计乡镇任务进度", 2)
-    targets = list(TownshipTarget.objects.filter(policy_year=year).select_related("township").order_by("township_id"))
-    registered = dict(Trainee.objects.values_list("township_id").annotate(n=Count("pk")).order_by())
+    targets = list(own(TownshipTarget.objects.filter(policy_year=year), "township__county")
+                   .select_related("township").order_by("township_id"))
+    registered = dict(own(Trainee.objects, "township__county").values_list("township_id").annotate(n=Count("pk"))
+                      .order_by())
     by_town = progress(year, "trainee__township_id", [(t.township_id, t.township.name) for t in targets],
-                       employed_rows=employed_rows)
+                       enrolments, employed_rows=employed_rows)
     by_township = [(name, t.target_count, registered.get(t.township_id, 0), *rest)
                    for (name, *rest), t in zip(by_town, targets, strict=True)]
 
     step("统计培训对象类别与职业", 3)
-    by_category = progress(year, "category", TraineeCategory.choices, employed_rows=employed_rows)
+    by_category = progress(year, "category", TraineeCategory.choices, enrolments, employed_rows=employed_rows)
     occupations = list(year.occupations.order_by("industry", "name").values_list("pk", "name"))
-    by_occupation = [row for row in progress(year, "training_class__occupation_id", occupations,
+    by_occupation = [row for row in progress(year, "training_class__occupation_id", occupations, enrolments,
                                              employed_rows=employed_rows) if row[1]]
 
     step("统计补贴金额", 4)
-    claims = SubsidyClaim.objects.filter(training_class__policy_year=year)
+    claims = own(SubsidyClaim.objects.filter(training_class__policy_year=year), "training_class__county")
     approved = dict(claims.filter(approved_at__isnull=False).annotate(m=TruncMonth("approved_at"))
                     .values_list("m").annotate(t=Sum("total_amount")).order_by())
     paid = dict(claims.filter(status=ClaimStatus.PAID).annotate(m=TruncMonth("paid_at"))
@@ -178,15 +190,15 @@ def figures(year, *, reporter=None):
              for month in sorted(set(approved) | set(paid))]
 
     step("统计培训班状态", 5)
-    statuses = dict(TrainingClass.objects.filter(policy_year=year).values_list("status").annotate(n=Count("pk"))
-                    .order_by())
+    classes = own(TrainingClass.objects.filter(policy_year=year), "county")
+    statuses = dict(classes.values_list("status").annotate(n=Count("pk")).order_by())
     by_status = [(label, statuses.get(value, 0)) for value, label in ClassStatus.choices]
 
     step("统计培训机构排行", 6)
-    performance = dict(annual_performance(year))
+    performance = dict(annual_performance(year, county_id=county.pk if county is not None else None))
     class_rates = defaultdict(list)
-    for institution_id, rate in TrainingClass.objects.filter(
-            policy_year=year, attendance_rate__isnull=False).values_list("institution_id", "attendance_rate"):
+    for institution_id, rate in classes.filter(attendance_rate__isnull=False).values_list(
+            "institution_id", "attendance_rate"):
         class_rates[institution_id].append(rate)
     attendance = {pk: mean_attendance_rate(rates) for pk, rates in class_rates.items()}
     money_paid = dict(claims.filter(status=ClaimStatus.PAID).values_list("institution_id")
@@ -202,11 +214,36 @@ def figures(year, *, reporter=None):
         "lines": by_line, "townships": by_township, "categories": by_category, "occupations": by_occupation,
         "money": money, "statuses": by_status, "league": league,
         # People (not certificate rows) certified on the year's live rosters, as in the tables.
-        "certificates": Enrolment.objects.filter(certified_metric(), training_class__policy_year=year,
-                                                 is_withdrawn=False).values("trainee_id").distinct().count(),
+        "certificates": enrolments.filter(certified_metric(), training_class__policy_year=year,
+                                          is_withdrawn=False).values("trainee_id").distinct().count(),
         # People employed on the year's live rosters (the metric of the tables), not job records.
         "employment": len(set(employed_rows.values())),
+        "counties": by_county(year, claims, employed_rows) if county is None else [],
     }
+
+
+def by_county(year, claims, employed_rows):
+    """Each county's headline figures (code, name, task, enrolled, certified, employed, paid) when
+    the deployment has more than one county: the province's public index and the supervisors'
+    overview. Four grouped queries."""
+    counties = list(County.objects.order_by("code").values_list("pk", "code", "name"))
+    if len(counties) < 2:
+        return []
+    targets = dict(TargetLine.objects.filter(policy_year=year).values_list("county_id").annotate(t=Sum("target_count"))
+                   .order_by())
+    live = Enrolment.objects.filter(training_class__policy_year=year, is_withdrawn=False)
+    enrolled = dict(live.values_list("training_class__county_id").annotate(n=Count("trainee_id", distinct=True))
+                    .order_by())
+    certified = dict(live.filter(certified_metric()).values_list("training_class__county_id")
+                     .annotate(n=Count("trainee_id", distinct=True)).order_by())
+    employed: dict[int, set[int]] = defaultdict(set)
+    for county_id, pk in live.filter(employment__isnull=False).values_list("training_class__county_id", "pk").distinct():
+        if pk in employed_rows:
+            employed[county_id].add(employed_rows[pk])
+    paid = dict(claims.filter(status=ClaimStatus.PAID).values_list("training_class__county_id")
+                .annotate(t=Sum("total_amount")).order_by())
+    return [(code, name, targets.get(pk, 0), enrolled.get(pk, 0), certified.get(pk, 0), len(employed[pk]),
+             paid.get(pk) or Decimal(0)) for pk, code, name in counties]
 
 
 def _encode(value):
@@ -231,59 +268,69 @@ def _decode(value):
 _LOCK = 20180001  # the advisory-lock class of figure refreshes (the second key is the year)
 
 
-def refresh(year, *, reporter=None):
-    """Compute the year's figures now and keep them as its snapshot. Returns (figures, when)."""
+def refresh(year, *, county=None, reporter=None):
+    """Compute the year's figures (of `county`, else of the whole deployment) now and keep them as
+    their snapshot. Returns (figures, when)."""
     started = time.perf_counter()
-    encoded = _encode(figures(year, reporter=reporter))
+    encoded = _encode(figures(year, county=county, reporter=reporter))
     now = timezone.now()
-    FigureSnapshot.objects.update_or_create(policy_year=year, defaults={
+    FigureSnapshot.objects.update_or_create(policy_year=year, county=county, defaults={
         "data": encoded, "computed_at": now, "seconds": round(time.perf_counter() - started, 3)})
     return _decode(encoded), now  # the same shapes as a snapshot read later
 
 
+def _lock_key(year, county):
+    """The second key of a refresh's advisory lock: one per year and county (0: the whole year)."""
+    return year.pk * 10_000 + (county.pk if county is not None else 0)
+
+
 @task()
-def refresh_stale(year_pk: int) -> str:
-    """The stale figures of a year too large to recompute inside a page's request, recomputed by
-    the worker; one refresh at a time (on PostgreSQL a second one finds the lock taken)."""
+def refresh_stale(year_pk: int, county_pk: int | None = None) -> str:
+    """The stale figures of a year (of a county) too large to recompute inside a page's request,
+    recomputed by the worker; one refresh at a time (on PostgreSQL a second one finds the lock
+    taken)."""
     year = PolicyYear.objects.get(pk=year_pk)
+    county = County.objects.get(pk=county_pk) if county_pk is not None else None
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [_LOCK, year.pk])
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [_LOCK, _lock_key(year, county)])
             if not cursor.fetchone()[0]:
                 return "skipped"
-        refresh(year)
+        refresh(year, county=county)
     return "refreshed"
 
 
-def snapshot(year):
-    """The year's figures as last computed (one query), recomputed when missing or older than
-    settings.FIGURES_MAX_AGE seconds. Returns (figures, when computed).
+def snapshot(year, county=None):
+    """The year's figures (of `county`, else of the whole deployment) as last computed (one query),
+    recomputed when missing or older than settings.FIGURES_MAX_AGE seconds. Returns (figures,
+    when computed).
 
     Figures whose last computation took longer than settings.FIGURES_IN_REQUEST_SECONDS (a
     province's take over a minute, past any worker's timeout) are never recomputed inside a
     request: the page shows them with their time, and the refresh is queued for the worker, once
     per FIGURES_MAX_AGE."""
-    row = FigureSnapshot.objects.filter(policy_year=year).first()
+    row = FigureSnapshot.objects.filter(policy_year=year, county=county).first()
+    county_pk = county.pk if county is not None else None
     if row is not None and timezone.now() - row.computed_at <= datetime.timedelta(seconds=settings.FIGURES_MAX_AGE):
         return _decode(row.data), row.computed_at
     if row is not None and row.seconds > settings.FIGURES_IN_REQUEST_SECONDS:
-        if cache.add(f"figures-refresh-queued-{year.pk}", 1, timeout=max(settings.FIGURES_MAX_AGE, 60)):
-            refresh_stale.enqueue(year.pk)
+        if cache.add(f"figures-refresh-queued-{year.pk}-{county_pk}", 1, timeout=max(settings.FIGURES_MAX_AGE, 60)):
+            refresh_stale.enqueue(year.pk, county_pk)
         return _decode(row.data), row.computed_at
     # One process recomputes; the others meanwhile serve the old figures, or, when there are
     # none yet, wait for that one and read what it wrote.
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             if row is not None:
-                cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [_LOCK, year.pk])
+                cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [_LOCK, _lock_key(year, county)])
                 if not cursor.fetchone()[0]:
                     return _decode(row.data), row.computed_at
             else:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK, year.pk])
-                row = FigureSnapshot.objects.filter(policy_year=year).first()
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK, _lock_key(year, county)])
+                row = FigureSnapshot.objects.filter(policy_year=year, county=county).first()
                 if row is not None:
                     return _decode(row.data), row.computed_at
-        return refresh(year)
+        return refresh(year, county=county)
 
 
 TABLES = {
@@ -294,6 +341,7 @@ TABLES = {
     "money": ("补贴金额按月(元)", ["月份", "审批金额", "拨付金额"]),
     "statuses": ("培训班状态", ["状态", "班数"]),
     "league": ("培训机构排行", ["培训机构", "结业人数", "合格率", "就业率", "平均到课率", "已拨付(元)", "保留下年资格"]),
+    "counties": ("各县(市、区)", ["区划代码", "县(市、区)", "任务人数", "参训", "取证", "就业(已核实)", "已拨付(元)"]),
 }
 
 

@@ -9,7 +9,7 @@ from django_tasks import task
 
 from common.excel import write_workbook
 from common.jobs import Outcome, run_job
-from programme.models import PolicyYear
+from programme.models import County, PolicyYear
 from reporting import dashboard
 from reporting.models import FigureSnapshot
 from reporting.services import apply_annual_performance
@@ -24,8 +24,9 @@ def refresh_in_background(job_id: int) -> str:
 
 def _refresh(job, progress):
     year = PolicyYear.objects.get(pk=job.params["year"])
-    _, when = dashboard.refresh(year, reporter=progress)
-    seconds = FigureSnapshot.objects.get(policy_year=year).seconds
+    county = County.objects.filter(pk=job.params.get("county")).first()
+    _, when = dashboard.refresh(year, county=county, reporter=progress)
+    seconds = FigureSnapshot.objects.get(policy_year=year, county=county).seconds
     progress.update(dashboard.FIGURE_STEPS, dashboard.FIGURE_STEPS, stage="已保存")
     return Outcome(message=f"{year.year}年度统计已更新(统计截至 {timezone.localtime(when):%Y-%m-%d %H:%M:%S},"
                            f"用时 {seconds:.1f} 秒):工作台和公开页面已显示新数字。")

@@ -188,22 +188,29 @@ class EnterprisePaid:
     amount: Decimal
 
 
-def small_enterprise_subsidies_paid(year) -> list[EnterprisePaid]:
-    """Small/micro enterprise subsidies paid for the year (四(四), R15), one row per enterprise:
-    its name, how many hires it was paid for, and the amount. No hire is named."""
-    rows = (SmallEnterpriseSubsidy.objects.filter(policy_year=year, status=EnterpriseSubsidyStatus.PAID)
+def small_enterprise_subsidies_paid(year, *, county=None) -> list[EnterprisePaid]:
+    """Small/micro enterprise subsidies paid for the year (四(四), R15), of `county` when given,
+    one row per enterprise: its name, how many hires it was paid for, and the amount. No hire is
+    named."""
+    subsidies = SmallEnterpriseSubsidy.objects.filter(policy_year=year, status=EnterpriseSubsidyStatus.PAID)
+    if county is not None:
+        subsidies = subsidies.filter(county=county)
+    rows = (subsidies
             .values("enterprise_credit_code", "enterprise_name")
             .annotate(hires=Count("hire", distinct=True), amount=Sum("amount"))
             .order_by("enterprise_name", "enterprise_credit_code"))
     return [EnterprisePaid(row["enterprise_name"], row["hires"], row["amount"]) for row in rows]
 
 
-def notices(year, page=1, *, today: date, per_page: int = 20) -> tuple[Page, list[dict]]:
-    """Claims of `year` on public notice (R19), `per_page` claims a page: each with `is_open`
-    (today inside its window: objections accepted online) and its lines not removed, each with
-    the masked name and ID number, the amount and the line's public reference. Three queries."""
-    claims = (SubsidyClaim.objects.filter(status=ClaimStatus.PUBLICISED, training_class__policy_year=year)
-              .select_related("training_class__occupation", "institution").order_by("publicity_ends_on", "pk"))
+def notices(year, page=1, *, today: date, per_page: int = 20, county=None) -> tuple[Page, list[dict]]:
+    """Claims of `year` (of `county` when given) on public notice (R19), `per_page` claims a page:
+    each with `is_open` (today inside its window: objections accepted online) and its lines not
+    removed, each with the masked name and ID number, the amount and the line's public reference.
+    Three queries."""
+    claims = SubsidyClaim.objects.filter(status=ClaimStatus.PUBLICISED, training_class__policy_year=year)
+    if county is not None:
+        claims = claims.filter(training_class__county=county)
+    claims = (claims.select_related("training_class__occupation", "institution").order_by("publicity_ends_on", "pk"))
     shown = Paginator(claims, per_page).get_page(page)
     found = {}
     for claim in shown:

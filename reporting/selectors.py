@@ -107,20 +107,24 @@ def figures_status(policy_year: PolicyYear, *, today: date) -> FiguresStatus:
                                  unfinished_classes=classes["unfinished"], today=today, p=policy_year.params())
 
 
-def annual_performance(policy_year: PolicyYear, *, today: date | None = None) -> AnnualPerformance:
+def annual_performance(policy_year: PolicyYear, *, today: date | None = None,
+                       county_id: int | None = None) -> AnnualPerformance:
     """Per institution with completed trainees in the year: completed, certified and employed
     counts and the R11 decision (reporting.policy.institution_performance), and whether the
     figures are final or provisional as of `today` (the county's date by default). Completed
     trainees are the active roster rows of the year's completed or closed classes; employed is
     the metric every page reads (employed_enrolments: employment that counts under R23, judged
-    against the class's actual start and end dates, else the planned ones). Four queries,
-    whatever the year's size."""
+    against the class's actual start and end dates, else the planned ones). Of one county's classes
+    (judged by the county's year) when `county_id` is given. Five queries, whatever the year's size."""
     today = today or timezone.localdate()
-    p = policy_year.params()
+    p = policy_year.params_for(county_id)
     status = figures_status(policy_year, today=today)
+    finished = Enrolment.objects.filter(training_class__policy_year=policy_year, is_withdrawn=False,
+                                        training_class__status__in=FINISHED)
+    if county_id is not None:
+        finished = finished.filter(training_class__county_id=county_id)
     enrolments = (
-        Enrolment.objects.filter(training_class__policy_year=policy_year, is_withdrawn=False,
-                                 training_class__status__in=FINISHED)
+        finished
         .annotate(
             # The one "certified" (certification.selectors.certified), as an EXISTS so a row
             # with two certificates counts once.
@@ -129,7 +133,8 @@ def annual_performance(policy_year: PolicyYear, *, today: date | None = None) ->
         )
         .values_list("pk", "institution_id", "has_certificate")
     )
-    employed_rows = employed_enrolments(policy_year, today=today)
+    employed_rows = employed_enrolments(policy_year, today=today,
+                                        within=finished if county_id is not None else None)
     figures: dict[int, tuple[int, int, int]] = {}
     for pk, institution_id, has_certificate in enrolments:
         completed, with_certificate, employed = figures.get(institution_id, (0, 0, 0))

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from accounts.scope import require_hr
+from accounts.scope import require_hr, scope_of
+from courses.models import TrainingClass
+from courses.policy import FINISHED_STATUSES
 from institutions.models import InstitutionYear
 from programme.models import PolicyYear
 from reporting.policy import ensure_figures_final
@@ -58,21 +61,31 @@ def apply_annual_performance(policy_year: PolicyYear, *, by: User, today: date |
     # The year's row as stored now (closed or not), locked so two officers applying at once
     # write next year's rows one after the other.
     policy_year = PolicyYear.objects.select_for_update().get(pk=policy_year.pk)
-    results = annual_performance(policy_year, today=today)
+    # County HR review their county's classes; HR of the whole deployment every county's.
+    county_id = scope_of(by).county_id
+    results = annual_performance(policy_year, today=today, county_id=county_id)
     ensure_figures_final(results.status)
     next_year = next_policy_year(policy_year)
+    classes = TrainingClass.objects.filter(policy_year=policy_year, status__in=FINISHED_STATUSES)
+    counties_of: dict[int, set[int]] = defaultdict(set)
+    for institution_id, class_county in classes.values_list("institution_id", "county_id").distinct():
+        if county_id is None or class_county == county_id:
+            counties_of[institution_id].add(class_county)
     losers: list[tuple[TrainingInstitution, Performance]] = []
     for number, (institution, performance) in enumerate(results):
         if progress is not None:
             progress.update(number, len(results), stage="写入下一年度资格")
         if performance.keeps_eligibility:
             continue
-        row, _ = InstitutionYear.objects.get_or_create(institution=institution, policy_year=next_year)
-        row.is_disqualified = True
-        row.disqualification_reason = (f"{policy_year.pk}年度" + "、".join(performance.reasons)
-                                       + f"(结业{performance.completed}人,取证{performance.certified}人,"
-                                         f"就业{performance.employed}人;《实施方案》三(七))")[:200]
-        row.full_clean()
-        row.save()
+        # Next year's listing in each county where it trained this year (三(二): one per county).
+        for class_county in sorted(counties_of[institution.pk]):
+            row, _ = InstitutionYear.objects.get_or_create(institution=institution, policy_year=next_year,
+                                                           county_id=class_county)
+            row.is_disqualified = True
+            row.disqualification_reason = (f"{policy_year.pk}年度" + "、".join(performance.reasons)
+                                           + f"(结业{performance.completed}人,取证{performance.certified}人,"
+                                             f"就业{performance.employed}人;《实施方案》三(七))")[:200]
+            row.full_clean()
+            row.save()
         losers.append((institution, performance))
     return losers

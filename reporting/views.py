@@ -3,7 +3,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Sum
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
@@ -13,35 +13,70 @@ from accounts.security import client_address
 from common.forms import add_refusal
 from common.routers import reads_from_replica
 from institutions.models import InstitutionYear
-from programme.models import PolicyYear
+from programme.models import County, CountyYear, PolicyYear
 from programme.selectors import current_policy_year, year_asked
 from reporting import dashboard
 from reporting import public as public_selectors
 from subsidies.models import ClaimStatus, SubsidyClaim
 
 
+def _asked_year(request):
+    asked = year_asked(request.GET.get("year", ""))
+    return PolicyYear.objects.filter(year=asked).first() if asked is not None else current_policy_year()
+
+
 @public
 @require_GET
 @reads_from_replica
 def public_home(request):
-    """Aggregate figures for public supervision (《实施方案》五(三)): targets and results by target
-    line, category and township, the listed institutions with their pass and employment rates,
-    money paid by institution and occupation, the year's occupation catalogue, the published
-    evaluation plans, the small/micro enterprise subsidies paid, and the claims on public notice
-    (R19) with masked names and ID numbers, each line with its public reference and how to object.
-    Never a full name, a full ID number, a phone, an address or a household status."""
-    asked = year_asked(request.GET.get("year", ""))
-    year = PolicyYear.objects.filter(year=asked).first() if asked is not None else current_policy_year()
-    context = {"year": year, "years": PolicyYear.objects.values_list("year", flat=True)}
+    """The public page: in a deployment of several counties the province's index, each county's
+    headline figures with a link to its page (public_county); in a one-county deployment that
+    county's page itself."""
+    counties = list(County.objects.order_by("code")[:2])
+    if len(counties) < 2:
+        return _county_page(request, None)
+    year = _asked_year(request)
+    data, computed_at = dashboard.snapshot(year) if year is not None else ({}, None)
+    return render(request, "public/province.html", {
+        "year": year, "years": PolicyYear.objects.values_list("year", flat=True), "computed_at": computed_at,
+        "counties": data.get("counties", []),
+    })
+
+
+@public
+@require_GET
+@reads_from_replica
+def public_county(request, code):
+    """One county's public page (`/public/<GB/T 2260 code>/`)."""
+    return _county_page(request, get_object_or_404(County, code=code))
+
+
+def _county_page(request, county):
+    """Aggregate figures for public supervision (《实施方案》五(三)) of `county` (None: the one county
+    of the deployment): targets and results by target line, category and township, the listed
+    institutions with their pass and employment rates, money paid by institution and occupation,
+    the year's occupation catalogue, the published evaluation plans, the small/micro enterprise
+    subsidies paid, and the claims on public notice (R19) with masked names and ID numbers, each
+    line with its public reference and how to object. Never a full name, a full ID number, a
+    phone, an address or a household status."""
+    year = _asked_year(request)
+    context = {"year": year, "years": PolicyYear.objects.values_list("year", flat=True), "county": county}
     if year is not None:
-        data, computed_at = dashboard.snapshot(year)
+        data, computed_at = dashboard.snapshot(year, county)
         paid = SubsidyClaim.objects.filter(training_class__policy_year=year, status=ClaimStatus.PAID)
         listed = InstitutionYear.objects.filter(policy_year=year, is_listed=True).select_related("institution")
+        annual_target = year.annual_target
+        if county is not None:
+            paid = paid.filter(training_class__county=county)
+            listed = listed.filter(county=county)
+            own = CountyYear.objects.filter(county=county, policy_year=year).values_list("annual_target", flat=True)
+            annual_target = own.first() or sum(line[1] for line in data["lines"])
         league = {row[0]: row for row in data["league"]}
         notices_page, notices = public_selectors.notices(year, request.GET.get("notices", 1),
-                                                         today=timezone.localdate())
-        enterprises = public_selectors.small_enterprise_subsidies_paid(year)
+                                                         today=timezone.localdate(), county=county)
+        enterprises = public_selectors.small_enterprise_subsidies_paid(year, county=county)
         context.update({
+            "annual_target": annual_target,
             "data": data, "charts": dashboard.charts(data), "computed_at": computed_at,
             "institutions": [(row.institution.name, row.is_disqualified, league.get(row.institution.name))
                              for row in listed.order_by("institution__name")],

@@ -5,16 +5,21 @@ from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 
+from accounts.models import Role
 from accounts.scope import scope_of
 from common.admin_mixins import export_selected_xlsx
 from common.admin_scope import CountyScopedAdmin
 from common.excel import workbook_response
 from common.jobs import start_job, waiting_job
 from common.routers import reads_from_replica
-from programme.models import PolicyYear
+from programme.models import County, PolicyYear
 from programme.selectors import current_policy_year, year_asked
 from reporting import dashboard
 from reporting.jobs import refresh_in_background
+
+
+def _county_query(county):
+    return f"&county={county.code}" if county is not None else ""
 
 
 class SkillsAdminSite(admin.AdminSite):
@@ -40,7 +45,8 @@ class SkillsAdminSite(admin.AdminSite):
         if not issubclass(admin_class, CountyScopedAdmin):
             admin_class = type(admin_class.__name__, (CountyScopedAdmin, admin_class),
                                {"__module__": admin_class.__module__, "__doc__": admin_class.__doc__,
-                                "county_paths": getattr(admin_class, "county_paths", None)})
+                                "county_paths": getattr(admin_class, "county_paths", None),
+                                "reference_editor_roles": getattr(admin_class, "reference_editor_roles", ())})
         super().register(model_or_iterable, admin_class, **options)
 
     def get_urls(self):
@@ -53,25 +59,52 @@ class SkillsAdminSite(admin.AdminSite):
         """立即更新统计: the year's figures recomputed by the background worker (13 s for a
         province), followed on the job's page; a refresh already waiting is found, not repeated."""
         year = get_object_or_404(PolicyYear, year=year_asked(request.POST.get("year", "")))
-        job = waiting_job("figures", year=year.pk) or start_job(
-            refresh_in_background, user=request.user, kind="figures", title=f"更新{year.year}年度统计",
-            back_url=f"{reverse('admin:dashboard')}?year={year.year}", is_hr_job=True, params={"year": year.pk})
+        county = self._dashboard_county(request, request.POST)
+        county_pk = county.pk if county is not None else None
+        job = waiting_job("figures", year=year.pk, county=county_pk) or start_job(
+            refresh_in_background, user=request.user, kind="figures",
+            title=f"更新{county.name if county else ''}{year.year}年度统计",
+            back_url=f"{reverse('admin:dashboard')}?year={year.year}{_county_query(county)}", is_hr_job=True,
+            params={"year": year.pk, "county": county_pk})
         return redirect("jobs:detail", pk=job.pk)
+
+    def _dashboard_county(self, request, query):
+        """The county whose figures the dashboard shows: county HR's own; for HR of the whole
+        deployment and supervisors the one asked (?county=<code>, within their area), else None
+        (every county of their area)."""
+        scope = self.scope_for(request)
+        if scope.county_id is not None:
+            return County.objects.get(pk=scope.county_id)
+        code = query.get("county", "")
+        if not code:
+            return None
+        return get_object_or_404(County.objects.filter(scope.area("")), code=code)
 
     def dashboard_view(self, request):
         """HR's dashboard for the current policy year (or ?year=): tables, SVG charts, exports."""
 
         asked = year_asked(request.GET.get("year", ""))
         year = get_object_or_404(PolicyYear, year=asked) if asked is not None else current_policy_year()
-        data, computed_at = dashboard.snapshot(year) if year else ({}, None)
+        county = self._dashboard_county(request, request.GET)
+        data, computed_at = dashboard.snapshot(year, county) if year else ({}, None)
+        scope = self.scope_for(request)
+        # A city's supervisor sees the city's counties side by side, each county's tables on its
+        # own page; the whole deployment's tables are the province's.
+        overview_only = county is None and scope.role == Role.CITY_SUPERVISOR
+        if data:
+            data["counties"] = [row for row in data.get("counties", []) if row[0].startswith(scope.area_prefix)]
         table = request.GET.get("export")
-        if year and table in dashboard.TABLES:
+        if year and table in dashboard.TABLES and not (overview_only and table != "counties"):
             title, headers = dashboard.TABLES[table]
-            return workbook_response(f"{year.year}年{title}.xlsx", f"{year.year}年度{title}", headers,
+            where = county.name if county else ""
+            return workbook_response(f"{where}{year.year}年{title}.xlsx", f"{where}{year.year}年度{title}", headers,
                                      dashboard.export_rows(table, data))
         return TemplateResponse(request, "admin/dashboard.html", {
-            **self.each_context(request), "title": f"{year.year}年度工作台" if year else "工作台", "year": year,
-            "data": data, "charts": dashboard.charts(data) if year else {}, "computed_at": computed_at,
+            **self.each_context(request), "year": year, "county": county, "overview_only": overview_only,
+            "title": f"{county.name if county else ''}{year.year}年度工作台" if year else "工作台",
+            "data": data, "charts": dashboard.charts(data) if year and not overview_only else {},
+            "computed_at": computed_at, "county_query": _county_query(county),
+            "may_choose_county": scope.county_id is None,
             "years": PolicyYear.objects.values_list("year", flat=True),
         })
 

@@ -6,15 +6,16 @@ changes none of them; nothing in the database changes on any refused request."""
 
 import pytest
 from django.contrib import admin
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group, Permission, User
 from django.test import Client
+from django.urls import reverse
 
 from accounts.models import Role
 from accounts.scope import Scope
 from common.admin_scope import area_queryset
 from courses.models import TrainingClass
 from institutions.models import InstitutionYear
-from programme.models import County, TargetLine, Township, default_county_id
+from programme.models import County, PolicyYear, TargetLine, Township, default_county_id
 from subsidies.models import SmallEnterpriseSubsidy
 from tests import factories
 from tests.test_admin import populate
@@ -132,3 +133,28 @@ def test_county_scope_matrix(counties):
     print(f"county scope matrix: {sum(cases.values())} cases {cases}, {len(covered_models)} models")
     assert failures == []
     assert cases["foreign_404"] >= 200 and len(covered_models) >= 20
+
+
+def test_the_province_supervisor_maintains_the_years_template(counties):
+    """Each county's year starts from the province's template, which the province's supervisor
+    maintains (issue 17 item 2); a city's supervisor and a county's HR only read it."""
+    province = counties["clients"]["province"]
+    province_user = User.objects.get(username="province_14")
+    group = Group.objects.create(name=demo_data.PROVINCE_GROUP)
+    group.permissions.add(*demo_data.province_permissions())
+    province_user.groups.add(group)
+    url = reverse("admin:programme_policyyear_change", args=[2018])
+    page = province.get(url)
+    assert page.status_code == 200 and 'name="_save"' in page.content.decode()
+    form = page.context["adminform"].form
+    data = {name: ("" if value is None else value) for name, value in form.initial.items() if name in form.fields}
+    data.update({"is_voucher_pilot_on": "on", "target_lines-TOTAL_FORMS": "0", "target_lines-INITIAL_FORMS": "0",
+                 "township_targets-TOTAL_FORMS": "0", "township_targets-INITIAL_FORMS": "0"})
+    data = {k: v for k, v in data.items() if v is not False}
+    response = province.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert PolicyYear.objects.get(pk=2018).is_voucher_pilot_on
+    for who in ("city", "hr"):
+        before = fingerprint()
+        assert counties["clients"][who].post(url, data).status_code == 403
+        assert fingerprint() == before

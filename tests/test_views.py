@@ -56,8 +56,9 @@ def _grow(institution, township, year, classes):
 # Queries per page, whatever the amount of data (SPEC.md §7: a province's data on one server).
 # The township's home reads "employed" as every page does (reporting.selectors.employed_enrolments:
 # the verified jobs with their classes' dates, judged by R23 and R7), one query more than a bare count.
-# The institution's home reads its classes' counties' own years in one query (courses.models.load_params).
-PINNED = {"institutions:home": 22, "trainees:home": 18, "trainees:trainee-list": 7, "public-home": 13,
+# The institution's home reads its classes' counties' own years in one query (courses.models.load_params);
+# the public page first asks whether the deployment has several counties (the province's index).
+PINNED = {"institutions:home": 22, "trainees:home": 18, "trainees:trainee-list": 7, "public-home": 14,
           "admin:dashboard": 10}
 
 

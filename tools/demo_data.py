@@ -59,6 +59,15 @@ SUPERVISOR_GROUP = "市、省人社督导"
 SUPERVISOR_WRITES = (("institutions", "inspection", ("add", "change")), ("institutions", "flag", ("change",)))
 
 
+PROVINCE_GROUP = "省人社厅政策年度模板"
+
+
+def province_permissions():
+    """The province supervisor's second group: the year's template (PolicyYear) they maintain."""
+    return Permission.objects.filter(content_type__app_label="programme", content_type__model="policyyear",
+                                     codename__in=["add_policyyear", "change_policyyear", "view_policyyear"])
+
+
 def supervisor_permissions():
     """The supervisors' group's permissions (accounts.policy.ensure_may_write is the service check)."""
     writes = Q()

@@ -5,8 +5,10 @@ Start the server with QUERY_COUNT_HEADER=true so each response reports its query
 same DATABASE_URL (see README "Performance at scale"). Pages are fetched over real HTTP, signed in
 as the generated users (`generate_data`), warm (two unmeasured requests first), N times each.
 Jobs that are not pages (a 50-line claim, the province's annual performance, the 10,000-row
-import) run in this process inside a transaction that is rolled back. Prints a table and ends
-with one line of JSON: {name: {"p50_ms", "p95_ms", "queries"}}.
+import) run in this process inside a transaction that is rolled back. Prints one table per role
+(a county's HR officer, an institution's clerk, a township official, the public, a city's and the
+province's supervisors, background work) and ends with one line of JSON:
+{name: {"role", "p50_ms", "p95_ms", "queries"}}.
 """
 
 import http.cookiejar
@@ -24,11 +26,11 @@ from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.test.utils import CaptureQueriesContext
 
-from accounts.models import UserProfile
+from accounts.models import Role, UserProfile
 from accounts.scope import scope_of
 from common.uploads import guard_xlsx
 from courses.models import Session, TrainingClass
-from programme.models import Township
+from programme.models import County, Township
 from programme.selectors import current_policy_year
 from reporting.selectors import annual_performance
 from subsidies.models import Instalment
@@ -101,17 +103,19 @@ class Command(BaseCommand):
         self.results = {}
         targets = self.targets()
         browsers = {}
-        for username in ("bench_hr", "bench_clerk", "bench_town"):
+        for username in {u for _, _, u, _, _ in self.pages(targets) if u}:
             browsers[username] = Browser(options["base_url"])
             browsers[username].login(username, options["password"])
         anonymous = Browser(options["base_url"])
-        for name, username, path, data in self.pages(targets):
-            self.page(name, browsers[username] if username else anonymous, path, data)
+        for role, name, username, path, data in self.pages(targets):
+            self.page(role, name, browsers[username] if username else anonymous, path, data)
         self.jobs(targets, options["job_repeats"])
         width = max(len(name) for name in self.results)
-        self.stdout.write(f"{'项目'.ljust(width)}  p50_ms  p95_ms  queries")
-        for name, row in self.results.items():
-            self.stdout.write(f"{name.ljust(width)}  {row['p50_ms']:>6}  {row['p95_ms']:>6}  {row['queries']!s:>7}")
+        for role in dict.fromkeys(row["role"] for row in self.results.values()):
+            self.stdout.write(f"\n{role}\n{'项目'.ljust(width)}  p50_ms  p95_ms  queries")
+            for name, row in self.results.items():
+                if row["role"] == role:
+                    self.stdout.write(f"{name.ljust(width)}  {row['p50_ms']:>6}  {row['p95_ms']:>6}  {row['queries']!s:>7}")
         self.stdout.write(json.dumps(self.results, ensure_ascii=False))
 
     def targets(self):
@@ -122,12 +126,16 @@ class Command(BaseCommand):
         if len(users) < 3:
             raise CommandError("数据库中没有 bench_hr / bench_clerk / bench_town:请先运行 generate_data。")
         clerk, town = scope_of(users["bench_clerk"]), scope_of(users["bench_town"])
+        supervisors = dict(UserProfile.objects.filter(role__in=[Role.CITY_SUPERVISOR, Role.PROVINCE_SUPERVISOR])
+                           .order_by("role", "area_code").values_list("role", "user__username"))
         ongoing = TrainingClass.objects.filter(institution_id=clerk.institution_id, status="in_progress").first() \
             or TrainingClass.objects.filter(institution_id=clerk.institution_id).order_by("-pk").first()
         session = Session.objects.filter(training_class=ongoing).order_by("held_on").first()
         trainee = Trainee.objects.filter(township_id=town.township_id).order_by("pk").first()
+        county = County.objects.filter(pk=scope_of(users["bench_hr"]).county_id).first()
         return {"users": users, "class": ongoing, "session": session, "trainee": trainee,
-                "township_id": town.township_id, "institution_id": clerk.institution_id}
+                "township_id": town.township_id, "institution_id": clerk.institution_id,
+                "supervisors": supervisors, "county": county}
 
     def pages(self, t):
         lists = {"trainees": "trainees/trainee", "classes": "courses/trainingclass", "enrolments": "courses/enrolment",
@@ -140,23 +148,40 @@ class Command(BaseCommand):
                    "claims": "status__exact=approved"}
         trainee = t["trainee"]
         surname = urllib.parse.quote(trainee.name)
+        hr = "county HR (bench_hr)"
         for key, path in lists.items():
-            yield f"admin {key}", "bench_hr", f"/admin/{path}/", None
-            yield f"admin {key} filtered", "bench_hr", f"/admin/{path}/?{filters[key]}", None
+            yield hr, f"admin {key}", "bench_hr", f"/admin/{path}/", None
+            yield hr, f"admin {key} filtered", "bench_hr", f"/admin/{path}/?{filters[key]}", None
             if key not in ("classes", "claims"):  # lists of people: searched by ID number (POST)
-                yield f"admin {key} by ID number", "bench_hr", f"/admin/{path}/", {"_id_search": trainee.id_number}
-            yield f"admin {key} by name", "bench_hr", f"/admin/{path}/?q={surname}", None
-        yield "HR dashboard", "bench_hr", "/admin/dashboard/", None
-        yield "institution home", "bench_clerk", "/institution/", None
-        yield "institution class page", "bench_clerk", f"/institution/classes/{t['class'].pk}/", None
+                yield hr, f"admin {key} by ID number", "bench_hr", f"/admin/{path}/", {"_id_search": trainee.id_number}
+            yield hr, f"admin {key} by name", "bench_hr", f"/admin/{path}/?q={surname}", None
+        yield hr, "HR dashboard", "bench_hr", "/admin/dashboard/", None
+        clerk = "institution clerk (bench_clerk)"
+        yield clerk, "institution home", "bench_clerk", "/institution/", None
+        yield clerk, "institution class page", "bench_clerk", f"/institution/classes/{t['class'].pk}/", None
         if t["session"] is not None:
-            yield "institution attendance page", "bench_clerk", f"/institution/sessions/{t['session'].pk}/attendance/", \
-                None
-        yield "township home", "bench_town", "/township/", None
-        yield "township trainee list", "bench_town", "/township/trainees/", None
-        yield "public page", None, "/public/", None
+            yield clerk, "institution attendance page", "bench_clerk", \
+                f"/institution/sessions/{t['session'].pk}/attendance/", None
+        town = "township official (bench_town)"
+        yield town, "township home", "bench_town", "/township/", None
+        yield town, "township trainee list", "bench_town", "/township/trainees/", None
+        yield "the public", "public page", None, "/public/", None
+        if t["county"] is not None:
+            yield "the public", "county public page", None, f"/public/{t['county'].code}/", None
+        for role, label in ((Role.CITY_SUPERVISOR, "city supervisor"), (Role.PROVINCE_SUPERVISOR, "province supervisor")):
+            username = t["supervisors"].get(role)
+            if username is None:
+                continue
+            who = f"{label} ({username})"
+            prefix = "city" if role == Role.CITY_SUPERVISOR else "province"
+            yield who, f"{prefix} dashboard", username, "/admin/dashboard/", None
+            if t["county"] is not None:
+                yield who, f"{prefix} dashboard of a county", username, f"/admin/dashboard/?county={t['county'].code}", None
+            for key in ("classes", "claims", "trainees"):
+                yield who, f"{prefix} admin {key}", username, f"/admin/{lists[key]}/", None
+            yield who, f"{prefix} admin flags", username, "/admin/institutions/flag/", None
 
-    def page(self, name, browser, path, data):
+    def page(self, role, name, browser, path, data):
         if self.only and self.only not in name:
             return
         samples, queries = [], 0
@@ -171,7 +196,7 @@ class Command(BaseCommand):
             if i >= 2:
                 samples.append(elapsed)
                 queries = max(queries, int(headers.get("X-Query-Count", "-1")))
-        self.results[name] = summary(samples, queries if queries >= 0 else None)
+        self.results[name] = {"role": role, **summary(samples, queries if queries >= 0 else None)}
         self.stdout.write(f"  {name}: p95 {self.results[name]['p95_ms']} ms", ending="\n")
 
     def timed_job(self, name, repeats, run):
@@ -188,7 +213,7 @@ class Command(BaseCommand):
                     raise Rollback
             except Rollback:
                 pass
-        self.results[name] = summary(samples, queries)
+        self.results[name] = {"role": "background work (this process)", **summary(samples, queries)}
         self.stdout.write(f"  {name}: p95 {self.results[name]['p95_ms']} ms")
 
     def jobs(self, t, repeats):

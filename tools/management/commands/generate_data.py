@@ -1217,9 +1217,12 @@ class Generator:
         county_hr = [p.user_id for p in profiles if p.role == Role.HR and p.user_id > FINANCE]
         supervising, _ = Group.objects.get_or_create(name=demo.SUPERVISOR_GROUP)
         supervising.permissions.add(*demo.supervisor_permissions())
+        template, _ = Group.objects.get_or_create(name=demo.PROVINCE_GROUP)
+        template.permissions.add(*demo.province_permissions())
         self.bulk(membership, [
             *(membership(user_id=uid, group_id=group.pk) for uid in (HR, REVIEWER, APPROVER, FINANCE, *county_hr)),
-            *(membership(user_id=uid, group_id=supervising.pk) for uid in supervisors)], label="用户组成员")
+            *(membership(user_id=uid, group_id=supervising.pk) for uid in supervisors),
+            membership(user_id=supervisors[-1], group_id=template.pk)], label="用户组成员")
         self.documents = self.write_documents()
 
     def line_id(self, county, line):
