@@ -9,6 +9,7 @@ from django.db.models import Q
 
 from accounts.models import SUPERVISORS, Role, UserProfile
 from accounts.policy import ensure_hr, ensure_may_supervise
+from programme.models import Township
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,17 @@ class Scope:
     def is_whole_deployment(self):
         """HR not tied to one county (a one-county deployment, or the system's superuser)."""
         return self.is_hr and self.county_id is None
+
+    def acts_in_county(self, county_id: int | None) -> bool:
+        """County HR act on their own county's business only; HR of the whole deployment on any."""
+        return self.is_hr and (self.county_id is None or self.county_id == county_id)
+
+    def acts_for_township(self, township_id: int) -> bool:
+        """HR acting on a township's people: their county's townships (one query, only for the HR
+        of a county)."""
+        if not self.is_hr:
+            return False
+        return self.county_id is None or Township.objects.filter(pk=township_id, county_id=self.county_id).exists()
 
     @property
     def area_prefix(self) -> str:

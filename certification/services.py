@@ -74,10 +74,10 @@ def issue_certificate(enrolment: Enrolment, *, by: User, number: str | None, iss
     # 谁评价、谁发证 (三(六)): evaluation bodies record their own skill-level certificates, county
     # HR the kinds it issues; an institution never records a certificate (it triggers the 80 %).
     if occupation.certificate_kind == "skill_level":
-        allowed = scope.is_hr or (scope.is_evaluator and evaluation_body is not None
+        allowed = scope.acts_in_county(tc.county_id) or (scope.is_evaluator and evaluation_body is not None
                                   and scope.evaluation_body_id == evaluation_body.pk)
     else:
-        allowed = scope.is_hr
+        allowed = scope.acts_in_county(tc.county_id)
     if not allowed:
         raise ValidationError(
             "该证书由%(issuer)s核发并录入(《实施方案》三(六) 谁评价、谁发证):培训机构只录入考核结果,证书编号请留空。",

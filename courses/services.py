@@ -779,7 +779,7 @@ def issue_voucher(trainee: Trainee, *, by: User, policy_year: PolicyYear, today:
     trainee row, which serialises every issue for one person (a double-click gives one voucher).
     """
     scope = scope_of(by)
-    if not (scope.is_hr or scope.township_id == trainee.township_id):
+    if not (scope.acts_in_county(trainee.township.county_id) or scope.township_id == trainee.township_id):
         raise ValidationError("只能为本乡镇登记的学员发放培训券。", code="not_own_trainee")
     p = policy_year.params_for(trainee.township.county_id)
     if not p.is_voucher_pilot_on:
@@ -829,7 +829,7 @@ def cancel_voucher(voucher: Voucher, *, by: User, reason: str) -> Voucher:
     """Cancel an issued voucher (lost, issued by mistake); a redeemed one keeps its enrolment."""
     voucher = Voucher.objects.select_for_update().get(pk=voucher.pk)
     scope = scope_of(by)
-    if not (scope.is_hr or scope.township_id == voucher.township_id):
+    if not (scope.acts_in_county(voucher.township.county_id) or scope.township_id == voucher.township_id):
         raise ValidationError("只能作废本乡镇发放的培训券。", code="not_own_voucher")
     if voucher.status != VoucherStatus.ISSUED:
         raise ValidationError("只有未使用的培训券可以作废。", code="voucher_not_issued")

@@ -396,7 +396,7 @@ def submit_claim(claim: SubsidyClaim, *, by: User, today: date) -> SubsidyClaim:
     (`claim.dropped`)."""
     claim = _lock(claim)
     scope = scope_of(by)
-    if not (scope.is_hr or scope.institution_id == claim.institution_id):
+    if not (scope.acts_in_county(claim.training_class.county_id) or scope.institution_id == claim.institution_id):
         raise ValidationError("只有本机构的工作人员可以提交该申领。", code="not_own_claim")
     policy.ensure_claim_transition(claim.status, ClaimStatus.SUBMITTED, labels=LABELS)
     claim.dropped = _recheck(claim, today=today, step="submit")  # type: ignore[attr-defined]
@@ -413,7 +413,7 @@ def remove_line(line: ClaimLine, *, by: User, reason: str) -> ClaimLine:
     (no second history row, no recomputed total): a double submission removes it once."""
     claim = _lock(line.claim)
     scope = scope_of(by)
-    if not (scope.is_hr or scope.institution_id == claim.institution_id):
+    if not (scope.acts_in_county(claim.training_class.county_id) or scope.institution_id == claim.institution_id):
         raise ValidationError("只有本机构的工作人员可以修改该申领。", code="not_own_claim")
     if claim.status != ClaimStatus.DRAFT:
         raise ValidationError("只有草稿状态的申领可以移除学员;已提交的请由县人社局退回后再修改。", code="claim_not_draft")

@@ -7,6 +7,7 @@ changes none of them; nothing in the database changes on any refused request."""
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group, Permission, User
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
@@ -18,9 +19,12 @@ from institutions.models import InstitutionYear
 from programme.models import County, PolicyYear, TargetLine, Township, default_county_id
 from subsidies.models import SmallEnterpriseSubsidy
 from tests import factories
+from tests.ids import make_id_number
 from tests.test_admin import populate
 from tests.test_scope_matrix import _admin_target, admin_object_routes, fingerprint
 from tools import demo_data
+from trainees.models import Trainee
+from trainees.services import register_trainee
 
 pytestmark = pytest.mark.django_db
 
@@ -158,3 +162,23 @@ def test_the_province_supervisor_maintains_the_years_template(counties):
         before = fingerprint()
         assert counties["clients"][who].post(url, data).status_code == 403
         assert fingerprint() == before
+
+
+def test_a_person_is_one_row_province_wide(counties):
+    """A township of county B registering someone already registered in county A finds that
+    person, masked, with A named; county HR of A register only in A's townships (SPEC.md §1)."""
+    town_a = factories.TownshipFactory(name="韩店镇", county=counties["a"])
+    town_b = factories.TownshipFactory(name="古韩镇", county=counties["b"])
+    number = make_id_number(19900101, 3)
+    factories.TraineeFactory(id_number=number, name="张三丰", township=town_a)
+    official_b = factories.township_user(town_b, "official_b")
+    with pytest.raises(ValidationError) as refused:
+        register_trainee(by=official_b, id_number=number, name="张三丰", township=town_b, category="rural_labour")
+    message = refused.value.messages[0]
+    assert refused.value.code == "already_registered" and "长治县韩店镇" in message and "张*丰" in message
+    assert Trainee.objects.filter(id_number=number).count() == 1
+    hr_a = User.objects.get(username="hr_a")
+    with pytest.raises(ValidationError) as other_county:
+        register_trainee(by=hr_a, id_number=make_id_number(19900101, 5), name="李四", township=town_b,
+                         category="rural_labour")
+    assert other_county.value.code == "not_own_township"

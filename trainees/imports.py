@@ -33,7 +33,7 @@ class TraineeRegistration(SheetImport):
         super().__init__(user=user, **context)
         self.scope = scope_of(user)
         self.townships = {t.name: t for t in Township.objects.order_by("pk") if may_act_for_township(
-            is_hr=self.scope.is_hr, own_township_id=self.scope.township_id, township_id=t.pk)}
+            is_hr=self.scope.acts_in_county(t.county_id), own_township_id=self.scope.township_id, township_id=t.pk)}
         self.columns = [
             Column("身份证号", "id_number", kind="id_number", width=22,
                    note="18位居民身份证号,末位X大写小写均可;本列为文本格式,请勿改为数字。出生日期和性别由身份证号自动生成。"),

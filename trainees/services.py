@@ -30,9 +30,13 @@ if TYPE_CHECKING:
 class AlreadyRegistered(ValidationError):
     """The person exists: the caller shows them instead of creating a duplicate."""
 
-    def __init__(self, trainee: Trainee) -> None:
+    def __init__(self, trainee: Trainee, *, registering_county_id: int | None = None) -> None:
+        # A person is one row province-wide: registered in another county, that county is named.
+        where = trainee.township.name
+        if registering_county_id is not None and trainee.township.county_id != registering_county_id:
+            where = f"{trainee.township.county.name}{where}"
         super().__init__("该身份证号已在%(township)s登记(%(name)s),不能重复登记。", code="already_registered",
-                         params={"township": trainee.township.name, "name": mask_name(trainee.name)})
+                         params={"township": where, "name": mask_name(trainee.name)})
         self.trainee = trainee
 
 
@@ -45,14 +49,14 @@ def register_trainee(*, by: User, id_number: str, name: str, township: Township,
     trainees.policy (may_act_for_township, parse_id_number, ensure_registration_details,
     category_held_from), which the spreadsheet import (trainees.imports) applies row by row."""
     scope = scope_of(by)
-    if not may_act_for_township(is_hr=scope.is_hr, own_township_id=scope.township_id,
+    if not may_act_for_township(is_hr=scope.acts_in_county(township.county_id), own_township_id=scope.township_id,
                                 township_id=township.pk):
-        raise ValidationError("只能登记本乡镇的学员。", code="not_own_township")
+        raise ValidationError("只能登记本乡镇(县人社局:本县乡镇)的学员。", code="not_own_township")
     today = timezone.localdate()
     info = parse_id_number(id_number, today=today)
-    existing = Trainee.objects.select_related("township").filter(id_number=info.number).first()
+    existing = Trainee.objects.select_related("township__county").filter(id_number=info.number).first()
     if existing is not None:
-        raise AlreadyRegistered(existing)
+        raise AlreadyRegistered(existing, registering_county_id=township.county_id)
     ensure_registration_details(name=name, phone=phone, address=address)
     trainee = new_trainee(info, by=by, name=name, township=township, phone=phone, education=education,
                           address=address)
@@ -81,9 +85,9 @@ def add_category(trainee: Trainee, *, by: User, category: str, held_from: date,
                  evidence: str = "") -> CategoryMembership:
     """Record an eligible category (三(一)) the trainee holds from `held_from`."""
     scope = scope_of(by)
-    if not may_act_for_township(is_hr=scope.is_hr, own_township_id=scope.township_id,
+    if not may_act_for_township(is_hr=scope.acts_for_township(trainee.township_id), own_township_id=scope.township_id,
                                 township_id=trainee.township_id):
-        raise ValidationError("只能修改本乡镇学员的类别。", code="not_own_township")
+        raise ValidationError("只能修改本乡镇(县人社局:本县乡镇)学员的类别。", code="not_own_township")
     membership = CategoryMembership(trainee=trainee, category=category, held_from=held_from, evidence=evidence)
     membership.full_clean()
     membership.save()
@@ -94,9 +98,9 @@ def add_category(trainee: Trainee, *, by: User, category: str, held_from: date,
 def end_category(membership: CategoryMembership, *, by: User, held_until: date) -> CategoryMembership:
     """The trainee no longer holds the category from `held_until` (R18 keeps the history)."""
     scope = scope_of(by)
-    if not may_act_for_township(is_hr=scope.is_hr, own_township_id=scope.township_id,
-                                township_id=membership.trainee.township_id):
-        raise ValidationError("只能修改本乡镇学员的类别。", code="not_own_township")
+    if not may_act_for_township(is_hr=scope.acts_for_township(membership.trainee.township_id),
+                                own_township_id=scope.township_id, township_id=membership.trainee.township_id):
+        raise ValidationError("只能修改本乡镇(县人社局:本县乡镇)学员的类别。", code="not_own_township")
     membership.held_until = held_until
     membership.full_clean()
     membership.save()
