@@ -12,6 +12,9 @@ from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.http import Http404
 
+# The admin actions that change nothing (skills_program.admin_site adds the export to every list).
+READ_ONLY_ACTIONS = frozenset({"export_selected_xlsx"})
+
 
 def area_queryset(queryset, scope, paths):
     """`queryset` held to the rows of `scope`'s area through any of `paths` to their county (a row
@@ -81,6 +84,15 @@ class CountyScopedAdmin:
 
     def has_delete_permission(self, request, obj=None):
         return not self._reference_locked(request) and super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        """A supervisor is offered no action on rows they may not change but the export: every
+        other action changes state, and the services refuse supervisors (so the change page's
+        decision buttons, which follow the actions, are not shown to them either)."""
+        actions = super().get_actions(request)
+        if self.admin_site.scope_for(request).is_supervisor and not self.has_change_permission(request):
+            actions = {name: action for name, action in actions.items() if name in READ_ONLY_ACTIONS}
+        return actions
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         """A related row is chosen from the user's area only: its own admin's rows, and the

@@ -200,6 +200,11 @@ class CountyYearAdmin(admin.ModelAdmin):
             return [*super().get_readonly_fields(request, obj), "county", "policy_year"]
         return super().get_readonly_fields(request, obj)
 
+    def has_delete_permission(self, request, obj=None):
+        """A frozen year stays: deleting it would put the county's business of the year under the
+        template's rules."""
+        return super().has_delete_permission(request, obj) and (obj is None or not obj.frozen_reason())
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         county_year = self.get_object(request, object_id)
         if request.method == "GET" and county_year is not None and (reason := county_year.frozen_reason()):

@@ -335,6 +335,21 @@ class CountyYear(PolicyParameters):
         return (self.policy_year.classes.filter(county_id=self.county_id).count(),
                 self.policy_year.enterprise_subsidies.filter(county_id=self.county_id).count())
 
+    def clean(self):
+        """Besides the freeze of a saved year: a county that opens its year after business of that
+        year was done under the template keeps the template's rule parameters, as that business
+        was judged under them."""
+        super().clean()
+        if self.pk is not None or self.county_id is None or self.policy_year_id is None:
+            return
+        classes, enterprise_subsidies = self.frozen_counts()
+        reason = parameters_frozen_reason(year=self.year_number, classes=classes,
+                                          enterprise_subsidies=enterprise_subsidies)
+        changed = [name for name in FROZEN_PARAMETERS if getattr(self.policy_year, name) != getattr(self, name)]
+        if reason and changed:
+            ensure_parameters_unchanged(changed=changed, labels={f.name: str(f.verbose_name) for f in self._meta.fields},
+                                        reason=reason)
+
     @classmethod
     def opened_from(cls, template: PolicyYear, county: County) -> "CountyYear":
         """A county's year as the province's template has it, not yet saved."""

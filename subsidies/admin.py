@@ -32,6 +32,7 @@ from common.admin_mixins import (
     status_labels,
     yuan,
 )
+from common.admin_scope import area_queryset
 from common.documents import AdminDocumentInput, document_response
 from courses.selectors import AttendanceSheet
 from institutions.models import Inspection
@@ -154,8 +155,9 @@ class SubsidyClaimAdmin(DecisionButtonsMixin, NoDeleteMixin, HistoryAdmin):
         return False
 
     def changelist_view(self, request, extra_context=None):
-        """Money by status and by month beside the list (approved and paid, yuan)."""
-        claims = SubsidyClaim.objects.all()
+        """Money by status and by month beside the list (approved and paid, yuan), of the user's
+        area only (common.admin_scope), as the list itself."""
+        claims = area_queryset(SubsidyClaim.objects.all(), self.admin_site.scope_for(request), self.county_paths)
         by_status = dict(claims.values_list("status").annotate(total=Sum("total_amount")).order_by())
         status_rows = [(label, by_status.get(value) or 0) for value, label in ClaimStatus.choices]
         approved = dict(claims.filter(approved_at__isnull=False).annotate(month=TruncMonth("approved_at"))
@@ -369,7 +371,8 @@ class ClaimObjectionAdmin(NoDeleteMixin, HistoryAdmin):
         return mask_phone(obj.contact_phone) or "—"
 
     def has_change_permission(self, request, obj=None):
-        return obj is None
+        # The list's decisions, never the objection's page; only for those who may change objections.
+        return obj is None and super().has_change_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
         obj.recorded_by = request.user
