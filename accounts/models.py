@@ -65,7 +65,9 @@ class UserProfile(models.Model):
             ),
             models.CheckConstraint(
                 condition=(Q(role=Role.HR) | Q(county__isnull=True))
-                & (Q(role__in=SUPERVISORS, area_code__regex=r"^[1-9][0-9]{3}00$") | (~Q(role__in=SUPERVISORS) & Q(area_code=""))),
+                & (Q(role=Role.PROVINCE_SUPERVISOR, area_code__regex=r"^[1-9][0-9]0000$")
+                   | Q(role=Role.CITY_SUPERVISOR, area_code__regex=r"^[1-9][0-9]{3}00$") & ~Q(area_code__endswith="0000")
+                   | (~Q(role__in=SUPERVISORS) & Q(area_code=""))),
                 name="accounts_userprofile_area_matches_role", violation_error_code="area_matches_role",
                 violation_error_message="只有县人社局工作人员选择所在县;市人社局督导填本市区划代码(末两位00),"
                                         "省人社厅督导填本省区划代码(末四位0000),其他身份不填。",

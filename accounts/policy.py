@@ -19,3 +19,11 @@ def ensure_may_supervise(*, is_hr: bool, is_supervisor: bool, action: str) -> No
     if not (is_hr or is_supervisor):
         raise ValidationError("只有县人社局工作人员或市、省人社督导可以%(action)s。", code="not_supervisor",
                               params={"action": action})
+
+
+def ensure_own_county(*, acts: bool, action: str) -> None:
+    """County HR `action` only on their own county's business (SPEC.md §1: county HR staff act
+    only within their county); the business of another county is its own HR's."""
+    if not acts:
+        raise ValidationError("只能%(action)s本县(市、区)的业务:这项业务属于其他县(市、区),由该县人社局办理。",
+                              code="not_own_county", params={"action": action})

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 
 from accounts.models import SUPERVISORS, Role, UserProfile
-from accounts.policy import ensure_hr, ensure_may_supervise
+from accounts.policy import ensure_hr, ensure_may_supervise, ensure_own_county
 from programme.models import Township
 
 
@@ -115,10 +115,14 @@ def scope_of(user) -> Scope:
     return scope
 
 
-def require_hr(user, *, action: str) -> None:
+def require_hr(user, *, action: str, county_id: int | None = None) -> None:
     """The HR-only check for `user` (accounts.policy.ensure_hr): every service that only county HR
-    may call starts here."""
-    ensure_hr(is_hr=scope_of(user).is_hr, action=action)
+    may call starts here; given the business's county, HR of another county are refused too
+    (accounts.policy.ensure_own_county)."""
+    scope = scope_of(user)
+    ensure_hr(is_hr=scope.is_hr, action=action)
+    if county_id is not None:
+        ensure_own_county(acts=scope.acts_in_county(county_id), action=action)
 
 
 def require_supervision(user, *, action: str) -> None:

@@ -141,8 +141,9 @@ def verify_employment(record: EmploymentRecord, *, by: User, note: str = "",
     that needs scrutiny (the institution itself, an employer without a valid credit code: R23)
     is verified only with `note`, HR's written account of what was checked, which is stored; a
     job that has not begun by `today` is never verified."""
-    require_hr(by, action="核实就业情况")
     record = EmploymentRecord.objects.select_for_update().get(pk=record.pk)
+    enrolment = record.enrolment
+    require_hr(by, action="核实就业情况", county_id=enrolment.training_class.county_id if enrolment else None)
     # One verified before R23 asked for a note, without HR's note, is verified again with one.
     if record.is_verified_for_payment:
         raise ValidationError("该就业记录已核实。", code="already_verified")

@@ -9,7 +9,8 @@ from functools import reduce
 from operator import or_
 
 from django.contrib import admin
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import NotRelationField, get_fields_from_path, unquote
+from django.core.exceptions import FieldDoesNotExist
 from django.http import Http404
 
 # The admin actions that change nothing (skills_program.admin_site adds the export to every list).
@@ -93,6 +94,23 @@ class CountyScopedAdmin:
         if self.admin_site.scope_for(request).is_supervisor and not self.has_change_permission(request):
             actions = {name: action for name, action in actions.items() if name in READ_ONLY_ACTIONS}
         return actions
+
+    def get_list_filter(self, request):
+        """The sidebar's related-row filters offer only rows the user's own list refers to (another
+        county's task lines or institutions are not named to a county's HR)."""
+        filters = super().get_list_filter(request)
+        if self.county_paths is None or self.admin_site.scope_for(request).is_whole_deployment:
+            return filters
+        return [self._related_only(spec) for spec in filters]
+
+    def _related_only(self, spec):
+        if not isinstance(spec, str):
+            return spec
+        try:
+            field = get_fields_from_path(self.model, spec)[-1]
+        except (FieldDoesNotExist, NotRelationField):
+            return spec
+        return (spec, admin.RelatedOnlyFieldListFilter) if field.is_relation else spec
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         """A related row is chosen from the user's area only: its own admin's rows, and the

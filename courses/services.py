@@ -201,9 +201,10 @@ def close_class_checked(training_class: TrainingClass, *, by: User,
     return _move(tc, ClassStatus.CLOSED, by=by)
 
 
-def _ensure_hr(user: User) -> None:
-    """Only county HR staff decide on applications; a clerk never approves their own class."""
-    require_hr(user, action="审批开班申请")
+def _ensure_hr(user: User, *, county_id: int | None) -> None:
+    """Only county HR staff of the class's county decide on applications; a clerk never approves
+    their own class."""
+    require_hr(user, action="审批开班申请", county_id=county_id)
 
 
 def _ensure_reason(reason: str | None) -> None:
@@ -229,7 +230,7 @@ def approve_class(training_class: TrainingClass, *, by: User, acknowledge_warnin
                   note: str = "") -> TrainingClass:
     """HR approves a submitted application; every rule is checked again, R2 against the classes
     running now."""
-    _ensure_hr(by)
+    _ensure_hr(by, county_id=training_class.county_id)
     tc = _lock_class(training_class)
     policy.ensure_transition(tc.status, ClassStatus.APPROVED, labels=STATUS_LABELS)
     # Serialise approvals of one institution's occupation so two cannot both pass R2.
@@ -244,7 +245,7 @@ def approve_class(training_class: TrainingClass, *, by: User, acknowledge_warnin
 @transaction.atomic
 def return_class(training_class: TrainingClass, *, by: User, reason: str) -> TrainingClass:
     """HR returns an application to the institution with the reason; it can be edited and resubmitted."""
-    _ensure_hr(by)
+    _ensure_hr(by, county_id=training_class.county_id)
     _ensure_reason(reason)
     tc = _lock_class(training_class)
     tc.decided_by, tc.decided_at, tc.decision_note = by, timezone.now(), reason
@@ -254,7 +255,7 @@ def return_class(training_class: TrainingClass, *, by: User, reason: str) -> Tra
 @transaction.atomic
 def reject_class(training_class: TrainingClass, *, by: User, reason: str) -> TrainingClass:
     """HR refuses an application for good, with the reason."""
-    _ensure_hr(by)
+    _ensure_hr(by, county_id=training_class.county_id)
     _ensure_reason(reason)
     tc = _lock_class(training_class)
     tc.decided_by, tc.decided_at, tc.decision_note = by, timezone.now(), reason
@@ -313,7 +314,7 @@ def reschedule_class(training_class: TrainingClass, *, by: User, start_on: date,
     a reschedule HR approves). The plan is checked again (R5 on the new dates), the sessions
     already scheduled must fit, every trainee on the roster is checked again against R16 on the
     new dates, and the decision is recorded with the old and new dates, who and why."""
-    _ensure_hr(by)
+    _ensure_hr(by, county_id=training_class.county_id)
     _ensure_reason(reason)
     tc = _lock_class(training_class)
     p = tc.params()
@@ -347,7 +348,7 @@ def reschedule_class(training_class: TrainingClass, *, by: User, start_on: date,
 def record_practical_share_decision(training_class: TrainingClass, *, by: User, reason: str) -> ClassDecision:
     """County HR's recorded decision that a running class whose delivered practical share is
     below the R4 minimum may still complete (R22); the share is recorded as it stands."""
-    _ensure_hr(by)
+    _ensure_hr(by, county_id=training_class.county_id)
     _ensure_reason(reason)
     tc = _lock_class(training_class)
     if tc.status != ClassStatus.IN_PROGRESS:
@@ -712,7 +713,7 @@ def request_session_correction(training_class: TrainingClass, *, by: User, now: 
 
 
 def _lock_pending_correction(correction: AttendanceCorrection, by: User) -> AttendanceCorrection:
-    _ensure_hr(by)
+    _ensure_hr(by, county_id=correction.training_class.county_id)
     correction = AttendanceCorrection.objects.select_for_update().get(pk=correction.pk)
     if correction.status != CorrectionStatus.PENDING:
         raise ValidationError("该考勤更正申请已于%(at)s处理(%(status)s),不能重复审批。", code="correction_not_pending",

@@ -16,7 +16,7 @@ from common.resources import ReferenceDataAdminMixin
 from institutions.models import Flag, InstitutionYear
 from institutions.resources import InstitutionYearResource
 from programme.models import PolicyYear
-from reporting.flags import resolve_flag
+from reporting.flags import FLAG_COUNTY_PATHS, resolve_flag
 from reporting.jobs import apply_performance_in_background
 from reporting.selectors import annual_performance
 from reporting.services import ensure_annual_performance_applicable
@@ -85,7 +85,7 @@ class ResolveForm(forms.Form):
 
 @admin.register(Flag)
 class FlagAdmin(admin.ModelAdmin):
-    county_paths = ("training_class__county", "trainee__township__county", "institution__years__county")
+    county_paths = FLAG_COUNTY_PATHS
     list_display = ["kind", "summary", "institution", "evidence", "detected_at", "is_resolved", "resolved_by"]
     list_filter = ["kind", ("resolved_at", admin.EmptyFieldListFilter), "institution"]
     search_fields = ["summary", "key", "resolution_note"]

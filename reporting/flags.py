@@ -18,10 +18,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from accounts.scope import require_supervision
+from accounts.scope import require_supervision, scope_of
 from certification import policy as certification_policy
 from certification.models import Certificate, EmploymentRecord
 from checkin.models import CheckIn
+from common.admin_scope import area_queryset
 from common.numbers import rate_text
 from courses import policy as course_policy
 from courses.models import AttendanceRecord, Enrolment, Session, TrainingClass
@@ -32,6 +33,9 @@ from trainees.models import Trainee
 from trainees.policy import age_on, mask_id_number, mask_phone
 
 LIVE_CLASS = course_policy.LIVE_STATUSES
+# How a finding reaches the counties it concerns: its class's, its trainee's township's, its
+# institution's listings (the admin's scope and resolve_flag read the same paths).
+FLAG_COUNTY_PATHS = ("training_class__county", "trainee__township__county", "institution__years__county")
 
 
 def _admin(model, pk):
@@ -155,24 +159,27 @@ def paid_in_two_counties():
     """One person (one ID number province-wide) on live claim lines of classes in two counties for
     the same occupation and level (R16: never twice for the same occupation at the same level;
     SPEC.md §1, a person is one row province-wide). Two queries."""
-    lines = (ClaimLine.objects.filter(is_void=False).exclude(claim__status=ClaimStatus.REJECTED)
+    lines = (ClaimLine.objects.filter(is_void=False)
+             .exclude(claim__status__in=[ClaimStatus.DRAFT, ClaimStatus.REJECTED])
              .annotate(occupation_key=Coalesce(NullIf("enrolment__training_class__occupation__code", Value("")),
                                                "enrolment__training_class__occupation__name")))
     found = list(lines.values_list("enrolment__trainee_id", "enrolment__trainee__id_number", "occupation_key",
                                    "enrolment__training_class__level")
                  .annotate(counties=Count("enrolment__training_class__county", distinct=True))
                  .filter(counties__gt=1).order_by())
-    names = defaultdict(set)
-    for trainee_id, occupation, level, county in lines.filter(
+    names, occupations = defaultdict(set), {}
+    for trainee_id, occupation, level, county, occupation_name in lines.filter(
             enrolment__trainee_id__in=[row[0] for row in found]).values_list(
             "enrolment__trainee_id", "occupation_key", "enrolment__training_class__level",
-            "enrolment__training_class__county__name").distinct():
+            "enrolment__training_class__county__name", "enrolment__training_class__occupation__name").distinct():
         names[trainee_id, occupation, level].add(county)
+        occupations[occupation] = occupation_name
     for trainee_id, number, occupation, level, _ in found:
         level_name = course_policy.LEVEL_NAMES[course_policy.level_rank(level)] if level else ""
         counties = "、".join(sorted(names[trainee_id, occupation, level]))
         yield (FlagKind.PAID_IN_TWO_COUNTIES, f"{trainee_id}-{occupation}-{level}"[:200],
-               f"学员{mask_id_number(number)}在{counties}均申领了{occupation}{level_name}培训补贴",
+               f"学员{mask_id_number(number)}在{counties}均申领了{occupations.get(occupation, occupation)}"
+               f"{level_name}培训补贴",
                _admin(Trainee, trainee_id), None, None, trainee_id)
 
 
@@ -468,8 +475,10 @@ def detect_flags(*, now=None):
 
 @transaction.atomic
 def resolve_flag(flag, *, by, note):
-    """HR closes a finding with what was checked and decided."""
+    """HR or a supervisor of the finding's area closes it with what was checked and decided."""
     require_supervision(by, action="处理异常提示")
+    if not area_queryset(Flag.objects.filter(pk=flag.pk), scope_of(by), FLAG_COUNTY_PATHS).exists():
+        raise ValidationError("该异常提示不属于您的辖区,由其所在县(市、区)或上级督导处理。", code="not_own_county")
     if not (note or "").strip():
         raise ValidationError("请写明核查情况和处理意见。", code="reason_required")
     flag = Flag.objects.select_for_update().get(pk=flag.pk)

@@ -60,7 +60,8 @@ def _county_page(request, county):
     line with its public reference and how to object. Never a full name, a full ID number, a
     phone, an address or a household status."""
     year = _asked_year(request)
-    context = {"year": year, "years": PolicyYear.objects.values_list("year", flat=True), "county": county}
+    context = {"year": year, "years": PolicyYear.objects.values_list("year", flat=True), "county": county,
+               "brand_name": county.name if county is not None else ""}
     if year is not None:
         data, computed_at = dashboard.snapshot(year, county)
         paid = SubsidyClaim.objects.filter(training_class__policy_year=year, status=ClaimStatus.PAID)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -34,6 +35,20 @@ class SkillsAdminSite(admin.AdminSite):
         super().__init__(*args, **kwargs)
 
         self.add_action(export_selected_xlsx, "export_selected_xlsx")
+
+    def each_context(self, request):
+        """The header names the user's county (county HR), their supervision (city, province), else
+        the deployment (settings.DEPLOYMENT_NAME)."""
+        context = super().each_context(request)
+        scope = self.scope_for(request)
+        if scope.county_id is not None:
+            name = request.user.profile.county.name
+        elif scope.is_supervisor:
+            name = "市人社局督导 · " if scope.role == Role.CITY_SUPERVISOR else "省人社厅督导 · "
+        else:
+            name = settings.DEPLOYMENT_NAME
+        context["site_header"] = f"{name}全民技能提升工程管理系统"
+        return context
 
     def scope_for(self, request):
         """The user's scope (accounts.scope_of), for the county-scoped admins (common.admin_scope)."""

@@ -154,6 +154,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "skills_program.context_processors.deployment",
             ],
         },
     },
@@ -178,6 +179,8 @@ TIME_ZONE = "Asia/Shanghai"
 COUNTY_CODE = env("COUNTY_CODE", default="140421")
 COUNTY_NAME = env("COUNTY_NAME", default="长治县")
 COUNTY_CITY_NAME = env("COUNTY_CITY_NAME", default="长治市")
+# What the pages call the deployment: the county, or the province when it serves every county.
+DEPLOYMENT_NAME = env("DEPLOYMENT_NAME", default=COUNTY_NAME)
 USE_I18N = True
 USE_TZ = True
 LOCALE_PATHS = [BASE_DIR / "locale"]

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.templatetags.static import static
-from django.urls import include, path, re_path
+from django.urls import include, path
 from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
@@ -23,7 +23,7 @@ urlpatterns = [
     path("township/", include("portals.township_urls")),
     path("public/", reporting_views.public_home, name="public-home"),
     path("public/objection/", reporting_views.public_objection, name="public-objection"),
-    re_path(r"^public/(?P<code>[1-9][0-9]{5})/$", reporting_views.public_county, name="public-county"),
+    path("public/<str:code>/", reporting_views.public_county, name="public-county"),
     path("checkin/", include("checkin.urls")),
     path("documents/", include("portals.documents")),
     path("jobs/", include("portals.jobs")),

@@ -385,8 +385,9 @@ def _recompute_total(claim: SubsidyClaim) -> None:
     claim.total_amount = (totals["amount"] or Decimal(0)) + (totals["reward"] or Decimal(0))
 
 
-def _ensure_hr(user: User) -> None:
-    require_hr(user, action="审核、审批和拨付补贴")
+def _ensure_hr(user: User, *, county_id: int | None) -> None:
+    """County HR of the business's own county (or of the whole deployment) decide on money."""
+    require_hr(user, action="审核、审批和拨付补贴", county_id=county_id)
 
 
 @transaction.atomic
@@ -431,7 +432,7 @@ def remove_line(line: ClaimLine, *, by: User, reason: str) -> ClaimLine:
 @transaction.atomic
 def review_claim(claim: SubsidyClaim, *, by: User, today: date | None = None) -> SubsidyClaim:
     """初审 by an HR officer, after every line is checked again (`claim.dropped`)."""
-    _ensure_hr(by)
+    _ensure_hr(by, county_id=claim.training_class.county_id)
     claim = _lock(claim)
     policy.ensure_claim_transition(claim.status, ClaimStatus.REVIEWED, labels=LABELS)
     dropped = _recheck(claim, today=today or timezone.localdate(), step="review")
@@ -446,7 +447,7 @@ def approve_claim(claim: SubsidyClaim, *, by: User, supervision_inspection: Insp
     """审批 by a second HR officer (four eyes), after every line is checked again
     (`claim.dropped`). A class whose attendance is below the threshold needs a recorded
     supervision decision (R3)."""
-    _ensure_hr(by)
+    _ensure_hr(by, county_id=claim.training_class.county_id)
     claim = _lock(claim)
     policy.ensure_claim_transition(claim.status, ClaimStatus.APPROVED, labels=LABELS)
     policy.ensure_four_eyes(reviewer_id=claim.reviewed_by_id, approver_id=by.pk)
@@ -470,7 +471,7 @@ def approve_claim(claim: SubsidyClaim, *, by: User, supervision_inspection: Insp
 @transaction.atomic
 def return_claim(claim: SubsidyClaim, *, by: User, reason: str) -> SubsidyClaim:
     """Send a submitted or reviewed claim back to the institution as a draft, with the reason."""
-    _ensure_hr(by)
+    _ensure_hr(by, county_id=claim.training_class.county_id)
     if not (reason or "").strip():
         raise ValidationError("请写明退回原因,以便培训机构修改。", code="reason_required")
     claim = _lock(claim)
@@ -481,7 +482,7 @@ def return_claim(claim: SubsidyClaim, *, by: User, reason: str) -> SubsidyClaim:
 @transaction.atomic
 def reject_claim(claim: SubsidyClaim, *, by: User, reason: str) -> SubsidyClaim:
     """不予拨付: final. The lines stay, so the same instalments cannot be claimed again."""
-    _ensure_hr(by)
+    _ensure_hr(by, county_id=claim.training_class.county_id)
     if not (reason or "").strip():
         raise ValidationError("请写明不予拨付的原因。", code="reason_required")
     claim = _lock(claim)
@@ -492,7 +493,7 @@ def reject_claim(claim: SubsidyClaim, *, by: User, reason: str) -> SubsidyClaim:
 def publicise_claim(claim: SubsidyClaim, *, by: User, starts_on: date, today: date) -> SubsidyClaim:
     """R19 五(三): publish the approved lines (masked) for N working days from `starts_on`, which
     is never in the past (a notice nobody could have seen is no notice)."""
-    _ensure_hr(by)
+    _ensure_hr(by, county_id=claim.training_class.county_id)
     if starts_on < today:
         raise ValidationError("公示开始日期不能早于今天(《实施方案》五(三)):请从今天或以后开始公示。",
                               code="publicity_backdated")
@@ -508,7 +509,7 @@ def publicise_claim(claim: SubsidyClaim, *, by: User, starts_on: date, today: da
 def record_objection(line: ClaimLine, *, by: User, received_on: date, content: str,
                      objector: str = "") -> ClaimObjection:
     """An objection received while the line is on public notice (R19)."""
-    _ensure_hr(by)
+    _ensure_hr(by, county_id=line.claim.training_class.county_id)
     claim = _lock(line.claim)
     if claim.status != ClaimStatus.PUBLICISED:
         raise ValidationError("该申领不在公示期,不能登记异议。", code="not_publicised")
@@ -530,7 +531,7 @@ def decide_objection(objection: ClaimObjection, *, by: User, upheld: bool, note:
     """Decide an objection; an upheld one removes its line from the claim before payment (R19).
 
     Locks in the order every claim service uses: the claim, then the objection, then the line."""
-    _ensure_hr(by)
+    _ensure_hr(by, county_id=objection.line.claim.training_class.county_id)
     claim_id = ClaimLine.objects.filter(objections=objection.pk).values_list("claim_id", flat=True).get()
     claim = _lock(SubsidyClaim(pk=claim_id))
     objection = ClaimObjection.objects.select_for_update(of=("self",)).get(pk=objection.pk)
@@ -551,7 +552,7 @@ def decide_objection(objection: ClaimObjection, *, by: User, upheld: bool, note:
 @transaction.atomic
 def mark_payable(claim: SubsidyClaim, *, by: User, today: date) -> SubsidyClaim:
     """After the public notice has run its course with every objection decided (R19)."""
-    _ensure_hr(by)
+    _ensure_hr(by, county_id=claim.training_class.county_id)
     claim = _lock(claim)
     policy.ensure_claim_transition(claim.status, ClaimStatus.PAYABLE, labels=LABELS)
     policy.ensure_publicity_over(ends_on=claim.publicity_ends_on, today=today)
@@ -570,7 +571,7 @@ def mark_paid(claim: SubsidyClaim, *, by: User, payment_reference: str,
               today: date | None = None) -> SubsidyClaim:
     """拨付: recorded with the payment voucher number by HR finance, after every line is checked
     a last time (`claim.dropped`)."""
-    _ensure_hr(by)
+    _ensure_hr(by, county_id=claim.training_class.county_id)
     if not (payment_reference or "").strip():
         raise ValidationError("请填写拨付凭证号。", code="payment_reference_required")
     claim = _lock(claim)
@@ -586,7 +587,7 @@ def mark_paid(claim: SubsidyClaim, *, by: User, payment_reference: str,
 def close_class(training_class: TrainingClass, *, by: User, today: date) -> TrainingClass:
     """结算: a completed class is closed when every claim is paid or rejected and the employment
     window has passed, so no further claim can arise."""
-    _ensure_hr(by)
+    _ensure_hr(by, county_id=training_class.county_id)
 
     def ensure_settled(tc: TrainingClass) -> None:
         claims = list(tc.claims.values_list("status", flat=True))
@@ -668,7 +669,7 @@ def decide_small_enterprise_subsidy(subsidy: SmallEnterpriseSubsidy, *, by: User
     return to draft for correction, or reject, each of the last two with a reason. Approval and
     payment check R15 again on the locked row (the figures, the certificate or the hire's earlier
     certificates may have changed since it was recorded) and store the size class found."""
-    _ensure_hr(by)
+    _ensure_hr(by, county_id=subsidy.county_id)
     subsidy = SmallEnterpriseSubsidy.objects.select_for_update().get(pk=subsidy.pk)
     now = timezone.now()
     if step == "reject":

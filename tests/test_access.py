@@ -12,7 +12,7 @@ from tests.urlwalk import routes
 pytestmark = pytest.mark.django_db
 
 # The public pages, by name: anything else answering an anonymous visitor fails the test.
-PUBLIC_PAGES = {"healthz", "login", "logout", "public-home", "public-objection", "favicon", "admin:login",
+PUBLIC_PAGES = {"healthz", "login", "logout", "public-home", "public-objection", "public-county", "favicon", "admin:login",
                 "checkin:check-in"}
 
 

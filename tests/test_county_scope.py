@@ -14,10 +14,12 @@ from django.urls import reverse
 from accounts.models import Role
 from accounts.scope import Scope
 from common.admin_scope import area_queryset
+from courses import services as course_services
 from courses.models import TrainingClass
 from institutions.models import InstitutionYear
 from programme.models import County, PolicyYear, TargetLine, Township, default_county_id
-from subsidies.models import SmallEnterpriseSubsidy
+from subsidies import services as subsidy_services
+from subsidies.models import SmallEnterpriseSubsidy, SubsidyClaim
 from tests import factories
 from tests.ids import make_id_number
 from tests.test_admin import populate
@@ -182,3 +184,29 @@ def test_a_person_is_one_row_province_wide(counties):
         register_trainee(by=hr_a, id_number=make_id_number(19900101, 5), name="李四", township=town_b,
                          category="rural_labour")
     assert other_county.value.code == "not_own_township"
+
+
+def test_list_filters_name_only_the_countys_own_rows(counties):
+    """The class list's sidebar offers county HR their own county's task lines and institutions,
+    never another county's names."""
+    own = TrainingClass.objects.filter(county=counties["a"]).select_related("target_line", "institution").first()
+    other = TrainingClass.objects.filter(county=counties["b"]).select_related("target_line", "institution").first()
+    html = counties["clients"]["hr"].get(reverse("admin:courses_trainingclass_changelist")).content.decode()
+    assert own.code in html and own.institution.name in html
+    assert other.target_line.name not in html and other.institution.name not in html
+
+
+def test_services_refuse_another_countys_business(counties):
+    """The second wall behind the admin's 404: a decision service called with another county's
+    class or claim refuses county HR (accounts.policy.ensure_own_county) and writes nothing."""
+    hr_a = User.objects.get(username="hr_a")
+    other_class = TrainingClass.objects.filter(county=counties["b"]).first()
+    other_claim = SubsidyClaim.objects.filter(training_class__county=counties["b"]).first()
+    before = fingerprint()
+    with pytest.raises(ValidationError) as refused:
+        course_services.return_class(other_class, by=hr_a, reason="材料不全")
+    assert refused.value.code == "not_own_county" and "其他县(市、区)" in refused.value.messages[0]
+    with pytest.raises(ValidationError) as refused:
+        subsidy_services.return_claim(other_claim, by=hr_a, reason="材料不全")
+    assert refused.value.code == "not_own_county"
+    assert fingerprint() == before

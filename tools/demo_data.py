@@ -69,7 +69,8 @@ def province_permissions():
 
 
 def supervisor_permissions():
-    """The supervisors' group's permissions (accounts.policy.ensure_may_write is the service check)."""
+    """The supervisors' group's permissions; the services refuse them every decision but an
+    inspection and a flag's resolution (accounts.scope.require_hr, require_supervision)."""
     writes = Q()
     for app, model, actions in SUPERVISOR_WRITES:
         writes |= Q(content_type__app_label=app, content_type__model=model, codename__in=[f"{a}_{model}" for a in actions])

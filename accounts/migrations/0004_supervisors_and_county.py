@@ -41,6 +41,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='userprofile',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('role', 'hr'), ('county__isnull', True), _connector='OR'), models.Q(models.Q(('area_code__regex', '^[1-9][0-9]{3}00$'), ('role__in', ('city_supervisor', 'province_supervisor'))), models.Q(models.Q(('role__in', ('city_supervisor', 'province_supervisor')), _negated=True), ('area_code', '')), _connector='OR')), name='accounts_userprofile_area_matches_role', violation_error_code='area_matches_role', violation_error_message='只有县人社局工作人员选择所在县;市人社局督导填本市区划代码(末两位00),省人社厅督导填本省区划代码(末四位0000),其他身份不填。'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('role', 'hr'), ('county__isnull', True), _connector='OR'), models.Q(models.Q(('area_code__regex', '^[1-9][0-9]0000$'), ('role', 'province_supervisor')), models.Q(('area_code__regex', '^[1-9][0-9]{3}00$'), ('role', 'city_supervisor'), models.Q(('area_code__endswith', '0000'), _negated=True)), models.Q(models.Q(('role__in', ('city_supervisor', 'province_supervisor')), _negated=True), ('area_code', '')), _connector='OR')), name='accounts_userprofile_area_matches_role', violation_error_code='area_matches_role', violation_error_message='只有县人社局工作人员选择所在县;市人社局督导填本市区划代码(末两位00),省人社厅督导填本省区划代码(末四位0000),其他身份不填。'),
         ),
     ]

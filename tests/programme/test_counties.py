@@ -298,6 +298,8 @@ def welder(land):
         lines[county.code] = factories.ClaimLineFactory(claim__training_class=training_class,
                                                         claim__institution=training_class.institution,
                                                         enrolment__trainee=trainee)
+    # Live claims: submitted (a draft is the institution's own, not yet a claim on public money).
+    SubsidyClaim.objects.filter(pk__in=[line.claim_id for line in lines.values()]).update(status=ClaimStatus.SUBMITTED)
     return SimpleNamespace(trainee=trainee, occupation=occupation, lines=lines)
 
 
@@ -307,7 +309,7 @@ def test_paid_in_two_counties_finds_one_person_claimed_in_two_counties(land, wel
     kind, key, summary, url, institution_id, class_id, trainee_id = found[0]
     assert kind == FlagKind.PAID_IN_TWO_COUNTIES and trainee_id == welder.trainee.pk
     assert summary.startswith(f"学员{mask_id_number(welder.trainee.id_number)}在襄垣县、长治县均申领了")
-    assert summary.endswith("初级工培训补贴")
+    assert summary.endswith("焊工初级工培训补贴")  # the occupation's name, not its code
     assert welder.trainee.id_number not in summary
     assert url == reverse("admin:trainees_trainee_change", args=[welder.trainee.pk])
 
@@ -315,6 +317,8 @@ def test_paid_in_two_counties_finds_one_person_claimed_in_two_counties(land, wel
 def test_paid_in_two_counties_ignores_one_county_a_rejected_claim_and_a_void_line(land, welder):
     line_b = welder.lines["140423"]
     SubsidyClaim.objects.filter(pk=line_b.claim_id).update(status=ClaimStatus.REJECTED)
+    assert list(paid_in_two_counties()) == []
+    SubsidyClaim.objects.filter(pk=line_b.claim_id).update(status=ClaimStatus.DRAFT)
     assert list(paid_in_two_counties()) == []
     SubsidyClaim.objects.filter(pk=line_b.claim_id).update(status=ClaimStatus.PAID)
     assert len(list(paid_in_two_counties())) == 1
