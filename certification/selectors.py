@@ -8,6 +8,7 @@ from django.db.models import Q
 
 from accounts.scope import scope_of
 from certification.models import Certificate, EmploymentRecord, EvaluationPlan
+from common.admin_scope import union_of_areas
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -24,8 +25,8 @@ def certificates_visible_to(user: User | AnonymousUser) -> QuerySet[Certificate]
     if scope.reads_area:
         # A person is one row province-wide: the area's trainees' certificates, and those earned on
         # the area's classes.
-        return certificates.filter(pk__in=Certificate.objects.filter(
-            scope.area("trainee__township__county") | scope.area("enrolment__training_class__county")).values("pk"))
+        return certificates.filter(pk__in=union_of_areas(
+            Certificate, scope, ("trainee__township__county", "enrolment__training_class__county")))
     if scope.is_institution:
         return certificates.filter(enrolment__training_class__institution_id=scope.institution_id)
     if scope.is_township:
@@ -43,8 +44,8 @@ def employment_visible_to(user: User | AnonymousUser) -> QuerySet[EmploymentReco
     if scope.is_whole_deployment:
         return records
     if scope.reads_area:
-        return records.filter(pk__in=EmploymentRecord.objects.filter(
-            scope.area("trainee__township__county") | scope.area("enrolment__training_class__county")).values("pk"))
+        return records.filter(pk__in=union_of_areas(
+            EmploymentRecord, scope, ("trainee__township__county", "enrolment__training_class__county")))
     if scope.is_institution:
         return records.filter(enrolment__training_class__institution_id=scope.institution_id)
     if scope.is_township:

@@ -5,12 +5,10 @@ nothing but what their permissions allow (inspections and flags).
 The user's scope comes from the admin site (`admin_site.scope_for(request)`, accounts.scope_of),
 which registers every model admin with CountyScopedAdmin."""
 
-from functools import reduce
-from operator import or_
-
 from django.contrib import admin
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path, unquote
 from django.core.exceptions import FieldDoesNotExist
+from django.db.models import F
 from django.http import Http404
 
 # The admin actions that change nothing (skills_program.admin_site adds the export to every list).
@@ -19,13 +17,27 @@ READ_ONLY_ACTIONS = frozenset({"export_selected_xlsx"})
 
 def area_queryset(queryset, scope, paths):
     """`queryset` held to the rows of `scope`'s area through any of `paths` to their county (a row
-    reached through a many-valued relation is listed once)."""
+    reached through a many-valued relation is listed once). Several paths are a UNION of each
+    path's rows, never an OR across their joins: at province scale the OR scans every row (a
+    million trainees: 88 s for a page; the UNION 0.1 s)."""
     if scope.is_whole_deployment:
         return queryset
-    q = reduce(or_, (scope.area(path) for path in paths))
-    if len(paths) == 1 and "__" not in paths[0]:
-        return queryset.filter(q)
-    return queryset.filter(pk__in=queryset.model._default_manager.filter(q).values("pk"))
+    if len(paths) == 1 and not _many_valued(queryset.model, paths[0]):
+        return queryset.filter(scope.area(paths[0]))  # a chain of foreign keys: a plain join
+    return queryset.filter(pk__in=union_of_areas(queryset.model, scope, paths))
+
+
+def _many_valued(model, path):
+    """Whether `path` passes through a reverse or many-to-many relation (a row could repeat)."""
+    if not path:
+        return False
+    return any(field.one_to_many or field.many_to_many for field in get_fields_from_path(model, path))
+
+
+def union_of_areas(model, scope, paths):
+    """The primary keys of `model`'s rows in `scope`'s area through any of `paths`, as one UNION."""
+    parts = [model._default_manager.filter(scope.area(path)).order_by().values("pk") for path in paths]
+    return parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
 
 
 class CountyScopedAdmin:
@@ -95,22 +107,37 @@ class CountyScopedAdmin:
             actions = {name: action for name, action in actions.items() if name in READ_ONLY_ACTIONS}
         return actions
 
-    def get_list_filter(self, request):
-        """The sidebar's related-row filters offer only rows the user's own list refers to (another
-        county's task lines or institutions are not named to a county's HR)."""
-        filters = super().get_list_filter(request)
+    def get_ordering(self, request):
+        """For a county's HR, newest first is sorted after filtering, not read down the primary key's
+        index: a county's rows sit together among a province's millions, and walking the index
+        from the newest end to reach them took 12 s for the attendance list (sorted: 0.08 s)."""
+        ordering = list(super().get_ordering(request) or [])
         if self.county_paths is None or self.admin_site.scope_for(request).is_whole_deployment:
-            return filters
-        return [self._related_only(spec) for spec in filters]
+            return ordering
+        by_key = {"-pk": (F("pk") + 0).desc(), "pk": (F("pk") + 0).asc(), "-id": (F("pk") + 0).desc(),
+                  "id": (F("pk") + 0).asc()}
+        return [by_key.get(term, term) if isinstance(term, str) else term for term in ordering]
 
-    def _related_only(self, spec):
+    def get_list_filter(self, request):
+        """The sidebar's related-row filters offer only rows of the user's area (another county's
+        task lines or institutions are not named to a county's HR), read from the related model's
+        own scoped admin, never by scanning the list."""
+        filters = super().get_list_filter(request)
+        if self.admin_site.scope_for(request).is_whole_deployment:
+            return filters
+        return [self._area_filter(spec) for spec in filters]
+
+    def _area_filter(self, spec):
         if not isinstance(spec, str):
             return spec
         try:
             field = get_fields_from_path(self.model, spec)[-1]
         except (FieldDoesNotExist, NotRelationField):
             return spec
-        return (spec, admin.RelatedOnlyFieldListFilter) if field.is_relation else spec
+        related = self.admin_site._registry.get(getattr(field, "related_model", None))
+        if field.is_relation and isinstance(related, CountyScopedAdmin) and related.county_paths is not None:
+            return (spec, AreaRelatedFieldListFilter)
+        return spec
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         """A related row is chosen from the user's area only: its own admin's rows, and the
@@ -145,3 +172,15 @@ class CountyScopedInline(admin.options.InlineModelAdmin):
                 kwargs["queryset"] = related.get_queryset(request)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+
+
+class AreaRelatedFieldListFilter(admin.RelatedFieldListFilter):
+    """A related-row filter whose choices are the related model's rows in the user's area (its
+    own admin's queryset)."""
+
+    def field_choices(self, field, request, model_admin):
+        related = model_admin.admin_site._registry[field.related_model]
+        rows = area_queryset(field.related_model._default_manager.all(), model_admin.admin_site.scope_for(request),
+                             related.county_paths)
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        return [(row.pk, str(row)) for row in (rows.order_by(*ordering) if ordering else rows)]

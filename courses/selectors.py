@@ -251,8 +251,10 @@ def trainees_visible_to(user: User | AnonymousUser) -> QuerySet[Trainee]:
     if scope.is_whole_deployment:
         return trainees
     if scope.reads_area:
-        rostered = Enrolment.objects.filter(scope.area("training_class__county")).values("trainee_id")
-        return trainees.filter(scope.area("township__county") | Q(pk__in=rostered))
+        # A UNION of the two sets, not an OR across joins (which scans a province's million rows).
+        registered = Trainee.objects.filter(scope.area("township__county")).order_by().values("pk")
+        rostered = Enrolment.objects.filter(scope.area("training_class__county")).order_by().values("trainee_id")
+        return trainees.filter(pk__in=registered.union(rostered))
     if scope.is_township:
         return trainees.filter(township_id=scope.township_id)
     if scope.is_institution or scope.is_evaluator:

@@ -126,8 +126,11 @@ class Command(BaseCommand):
         if len(users) < 3:
             raise CommandError("数据库中没有 bench_hr / bench_clerk / bench_town:请先运行 generate_data。")
         clerk, town = scope_of(users["bench_clerk"]), scope_of(users["bench_town"])
-        supervisors = dict(UserProfile.objects.filter(role__in=[Role.CITY_SUPERVISOR, Role.PROVINCE_SUPERVISOR])
-                           .order_by("role", "area_code").values_list("role", "user__username"))
+        supervisors = {}  # role: (username, a county of their area)
+        for role, username, area in (UserProfile.objects.filter(role__in=[Role.CITY_SUPERVISOR, Role.PROVINCE_SUPERVISOR])
+                                     .order_by("role", "area_code").values_list("role", "user__username", "area_code")):
+            prefix = area[:4] if role == Role.CITY_SUPERVISOR else area[:2]
+            supervisors.setdefault(role, (username, County.objects.filter(code__startswith=prefix).order_by("code").first()))
         ongoing = TrainingClass.objects.filter(institution_id=clerk.institution_id, status="in_progress").first() \
             or TrainingClass.objects.filter(institution_id=clerk.institution_id).order_by("-pk").first()
         session = Session.objects.filter(training_class=ongoing).order_by("held_on").first()
@@ -169,14 +172,14 @@ class Command(BaseCommand):
         if t["county"] is not None:
             yield "the public", "county public page", None, f"/public/{t['county'].code}/", None
         for role, label in ((Role.CITY_SUPERVISOR, "city supervisor"), (Role.PROVINCE_SUPERVISOR, "province supervisor")):
-            username = t["supervisors"].get(role)
-            if username is None:
+            if role not in t["supervisors"]:
                 continue
+            username, area_county = t["supervisors"][role]
             who = f"{label} ({username})"
             prefix = "city" if role == Role.CITY_SUPERVISOR else "province"
             yield who, f"{prefix} dashboard", username, "/admin/dashboard/", None
-            if t["county"] is not None:
-                yield who, f"{prefix} dashboard of a county", username, f"/admin/dashboard/?county={t['county'].code}", None
+            if area_county is not None:
+                yield who, f"{prefix} dashboard of a county", username, f"/admin/dashboard/?county={area_county.code}", None
             for key in ("classes", "claims", "trainees"):
                 yield who, f"{prefix} admin {key}", username, f"/admin/{lists[key]}/", None
             yield who, f"{prefix} admin flags", username, "/admin/institutions/flag/", None
