@@ -104,7 +104,7 @@ def test_while_one_process_refreshes_the_figures_the_others_serve_the_old_ones(s
 
         with connection.cursor() as cursor:
             cursor.execute("BEGIN")
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [dashboard._LOCK, year.pk])
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [dashboard._LOCK, dashboard._lock_key(year, None)])
             holding.set()
             release.wait(10)
             cursor.execute("COMMIT")
